@@ -1,0 +1,27 @@
+#pragma once
+// Admission: the hook through which plugins default, validate and veto writes of the kinds they
+// own (and, for admission plugins, of every kind). The plugin host implements it; the object
+// service calls it for every write after decoding and before storing.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "schema/kind_registry.hpp"
+
+namespace capstan::api {
+
+enum class Operation { kCreate, kUpdate, kDelete };
+
+class Admission {
+ public:
+  virtual ~Admission() = default;
+  // `object` is the proposed object (for deletes: a copy of the stored one the plugin may
+  // mutate, e.g. to add a finalizer); it is replaced when a plugin mutates it. Throws ApiError
+  // to refuse. Warnings are appended for the client.
+  virtual void admit(const schema::Kind& kind, Operation op, const std::string& subresource, nlohmann::json& object,
+                     const nlohmann::json* old_object, bool dry_run, std::vector<std::string>& warnings) = 0;
+};
+
+}  // namespace capstan::api

@@ -1,0 +1,445 @@
+#include "api/api_server.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.hpp"
+#include "api/discovery.hpp"
+#include "api/object_service.hpp"
+#include "api/openapi.hpp"
+#include "api/table.hpp"
+#include "api/watch_stream.hpp"
+#include "query/go_bool.hpp"
+#include "query/yaml_json.hpp"
+#include "store/event_bus.hpp"
+
+namespace capstan::api {
+
+using nlohmann::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+void reply_json(const std::shared_ptr<http::Responder>& res, int code, const std::string& body,
+                const std::vector<std::string>& warnings = {}, const char* content_type = kJson) {
+  Headers h{{"Content-Type", content_type}, {"Cache-Control", "no-cache, private"}};
+  for (const auto& w : warnings) {
+    std::string escaped;
+    for (char c : w) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    h.emplace_back("Warning", "299 - \"" + escaped + "\"");
+  }
+  res->respond(code, std::move(h), body);
+}
+
+void reply_error(const std::shared_ptr<http::Responder>& res, const ApiError& e) {
+  reply_json(res, e.code, e.to_status().dump());
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+bool flag(const http::Request& req, const char* name) {
+  const std::string* v = req.query_param(name);
+  if (!v) return false;
+  auto b = query::parse_go_bool(*v);
+  if (!b) throw bad_request(std::string("invalid boolean value for ") + name + ": " + *v);
+  return *b;
+}
+
+std::string param(const http::Request& req, const char* name) {
+  const std::string* v = req.query_param(name);
+  return v ? *v : std::string();
+}
+
+WriteOptions write_options(const http::Request& req) {
+  WriteOptions o;
+  for (const auto& d : req.query_params("dryRun")) {
+    if (d == "All") o.dry_run = true;
+    else if (!d.empty()) throw bad_request("Invalid dryRun value: " + d + " (only All is supported)");
+  }
+  std::string v = param(req, "fieldValidation");
+  if (v.empty() || v == "Warn") o.validation = schema::UnknownFieldPolicy::kWarn;
+  else if (v == "Strict") o.validation = schema::UnknownFieldPolicy::kStrict;
+  else if (v == "Ignore") o.validation = schema::UnknownFieldPolicy::kIgnore;
+  else throw bad_request("fieldValidation must be one of Strict, Warn or Ignore, not \"" + v + "\"");
+  o.field_manager = param(req, "fieldManager");
+  if (o.field_manager.size() > 128) throw bad_request("fieldManager must be no more than 128 characters");
+  o.force = flag(req, "force");
+  return o;
+}
+
+std::string content_type(const http::Request& req) {
+  const std::string* ct = req.header("content-type");
+  if (!ct) return kJson;
+  std::string t = *ct;
+  auto semi = t.find(';');
+  if (semi != std::string::npos) t.resize(semi);
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  return t;
+}
+
+json decode_body(const http::Request& req) {
+  std::string ct = content_type(req);
+  if (ct == "application/vnd.kubernetes.protobuf")
+    throw ApiError(415, "UnsupportedMediaType",
+                   "the body of the request was in an unknown format - accepted media types include: application/json, "
+                   "application/yaml (protobuf request bodies are not decoded yet)");
+  try {
+    return query::decode_body(ct, req.body);
+  } catch (const query::QueryError& e) {
+    throw bad_request(e.what());
+  }
+}
+
+// limit/continue over a key-ordered list: the token is the last key served.
+std::vector<store::ObjectPtr> paginate(std::vector<store::ObjectPtr> all, const http::Request& req, std::string& next) {
+  std::string cont = param(req, "continue");
+  std::string limit_text = param(req, "limit");
+  size_t start = 0;
+  if (!cont.empty()) {
+    std::string after;
+    if (!schema::base64_decode(cont, after, start) || after.empty())
+      throw ApiError(400, "BadRequest", "invalid continue token");
+    start = 0;
+    while (start < all.size() && all[start]->key <= after) ++start;
+  }
+  size_t limit = 0;
+  if (!limit_text.empty()) {
+    try {
+      long long l = std::stoll(limit_text);
+      if (l > 0) limit = static_cast<size_t>(l);
+    } catch (...) {
+      throw bad_request("invalid limit: " + limit_text);
+    }
+  }
+  if (start == 0 && (limit == 0 || limit >= all.size())) return all;
+  size_t end = limit == 0 ? all.size() : std::min(all.size(), start + limit);
+  std::vector<store::ObjectPtr> page(all.begin() + static_cast<long>(start), all.begin() + static_cast<long>(end));
+  if (end < all.size() && !page.empty()) next = schema::base64_encode(page.back()->key.data(), page.back()->key.size());
+  return page;
+}
+
+}  // namespace
+
+ApiServer::ApiServer(ObjectService& objects, store::EventBus& bus, ApiServerOptions options)
+    : objects_(objects), bus_(bus), options_(std::move(options)) {
+  reaper_ = std::thread([this] { reaper_loop(); });
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+void ApiServer::stop() {
+  {
+    std::lock_guard lock(watches_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  reaper_cv_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
+  std::lock_guard lock(watches_mutex_);
+  for (auto& w : watches_)
+    if (auto s = w.lock()) s->close();
+  watches_.clear();
+}
+
+void ApiServer::reaper_loop() {
+  std::unique_lock lock(watches_mutex_);
+  while (!stopping_) {
+    reaper_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<WatchStream>> live;
+    for (auto& w : watches_)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    lock.unlock();
+    std::vector<std::weak_ptr<WatchStream>> keep;
+    for (auto& s : live)
+      if (s->tick(now)) keep.push_back(s);
+    lock.lock();
+    // Streams added while unlocked are at the end of watches_; keep them too.
+    for (size_t i = live.size(); i < watches_.size(); ++i) keep.push_back(watches_[i]);
+    watches_.swap(keep);
+  }
+}
+
+void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
+  try {
+    const auto parts = split_path(req.path);
+    if (parts.empty()) {
+      json paths = {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/openapi/v3", "/version"};
+      return reply_json(res, 200, json{{"paths", paths}}.dump());
+    }
+    const std::string& top = parts[0];
+    if (top == "version" && parts.size() == 1) {
+      json v = {{"major", "1"}, {"minor", options_.version_minor}, {"gitVersion", "v1." + options_.version_minor + ".0-capstan"},
+                {"gitCommit", "capstan"}, {"gitTreeState", "clean"}, {"buildDate", "2026-11-21T00:00:00Z"},
+                {"goVersion", "go1.22.0"}, {"compiler", "gc"}, {"platform", "linux/amd64"}};
+      return reply_json(res, 200, v.dump());
+    }
+    if ((top == "healthz" || top == "livez" || top == "readyz") && parts.size() == 1) {
+      bool ok = top != "readyz" || ready_;
+      return res->respond(ok ? 200 : 503, {{"Content-Type", "text/plain; charset=utf-8"}}, ok ? "ok" : "not ready");
+    }
+    if (top == "openapi") {
+      if (parts.size() >= 2 && parts[1] == "v3") {
+        if (parts.size() == 2) return reply_json(res, 200, openapi_v3_index(objects_.kinds()).dump());
+        std::optional<json> doc;
+        if (parts.size() == 4 && parts[2] == "api") doc = openapi_v3_document(objects_.kinds(), "", parts[3]);
+        if (parts.size() == 5 && parts[2] == "apis") doc = openapi_v3_document(objects_.kinds(), parts[3], parts[4]);
+        if (doc) return reply_json(res, 200, doc->dump());
+      }
+      throw ApiError(404, "NotFound", "the server could not find the requested resource");
+    }
+    if (top == "api") {
+      if (parts.size() == 1) return reply_json(res, 200, api_versions(options_.server_address).dump());
+      if (parts.size() == 2) {
+        auto list = api_resource_list(objects_.kinds(), "", parts[1]);
+        if (!list) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+        return reply_json(res, 200, list->dump());
+      }
+      return handle_resource(req, res, parts, 2);
+    }
+    if (top == "apis") {
+      if (parts.size() == 1) return reply_json(res, 200, api_group_list(objects_.kinds()).dump());
+      if (parts.size() == 2) {
+        auto g = api_group(objects_.kinds(), parts[1]);
+        if (!g) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+        return reply_json(res, 200, g->dump());
+      }
+      if (parts.size() == 3) {
+        auto list = api_resource_list(objects_.kinds(), parts[1], parts[2]);
+        if (!list) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+        return reply_json(res, 200, list->dump());
+      }
+      return handle_resource(req, res, parts, 3);
+    }
+    throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  } catch (const ApiError& e) {
+    reply_error(res, e);
+  } catch (const std::exception& e) {
+    reply_error(res, ApiError(500, "InternalError", std::string("an error on the server: ") + e.what()));
+  }
+}
+
+void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
+                                const std::vector<std::string>& parts, size_t first) {
+  const std::string group = first == 2 ? "" : parts[1];
+  const std::string version = first == 2 ? parts[1] : parts[2];
+  std::vector<std::string> rest(parts.begin() + static_cast<long>(first), parts.end());
+  std::string ns;
+  // /namespaces/<ns>/<resource>/... except the namespace's own subresources (status, finalize).
+  if (rest.size() >= 3 && rest[0] == "namespaces" && rest[2] != "status" && rest[2] != "finalize") {
+    ns = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
+  }
+  if (rest.empty() || rest.size() > 3) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  const schema::Kind* kind = objects_.kinds().by_resource(group, version, rest[0]);
+  if (!kind) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (!kind->namespaced && !ns.empty()) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  const std::string name = rest.size() >= 2 ? rest[1] : "";
+  const std::string sub = rest.size() == 3 ? rest[2] : "";
+  if (!sub.empty() && !kind->has_subresource(sub))
+    throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  const std::string& method = req.method;
+  const bool table = accepts_table(req.header("accept"));
+  const bool include_object = param(req, "includeObject") == "Object";
+
+  auto finish_write = [res, table, kind, include_object](int default_code) {
+    return [res, default_code, table, kind, include_object](WriteOutcome o) {
+      if (o.error) return reply_error(res, *o.error);
+      int code = o.code ? o.code : default_code;
+      if (table) {
+        json t = make_table(*kind, {o.object}, std::to_string(o.object->revision), "", true, include_object);
+        return reply_json(res, code, t.dump(), o.warnings, "application/json;as=Table;v=v1;g=meta.k8s.io");
+      }
+      reply_json(res, code, o.object->json, o.warnings);
+    };
+  };
+
+  if (name.empty()) {
+    // Collection.
+    if (method == "GET") {
+      const bool watch = flag(req, "watch");
+      std::string label = param(req, "labelSelector"), field = param(req, "fieldSelector");
+      if (kind->namespaced == false) ns.clear();
+      if (watch) {
+        query::LabelSelector ls;
+        query::FieldSelector fs;
+        try {
+          ls = query::LabelSelector::parse(label);
+          fs = query::FieldSelector::parse(field);
+        } catch (const query::QueryError& e) {
+          throw bad_request(e.what());
+        }
+        long timeout = 1800;
+        if (auto t = param(req, "timeoutSeconds"); !t.empty()) {
+          try {
+            timeout = std::stol(t);
+          } catch (...) {
+            throw bad_request("invalid timeoutSeconds: " + t);
+          }
+        }
+        std::string rv_text = param(req, "resourceVersion");
+        uint64_t rv = 0;
+        if (!rv_text.empty()) {
+          try {
+            rv = std::stoull(rv_text);
+          } catch (...) {
+            throw bad_request("invalid resourceVersion: " + rv_text);
+          }
+        }
+        auto stream = std::make_shared<WatchStream>(*kind, ns, std::move(ls), std::move(fs), table,
+                                                    flag(req, "allowWatchBookmarks"), res,
+                                                    std::chrono::steady_clock::now() + std::chrono::seconds(timeout));
+        std::vector<store::ObjectPtr> initial;
+        if (rv == 0) initial = objects_.store().list(objects_.prefix(*kind, ns), &rv);
+        std::weak_ptr<WatchStream> weak = stream;
+        auto post = post_;
+        std::shared_ptr<store::Subscription> sub;
+        auto result = bus_.subscribe(objects_.prefix(*kind, ns), rv, [weak, post] {
+          auto run = [weak] {
+            if (auto s = weak.lock()) s->drain();
+          };
+          if (post) post(run);
+          else run();
+        }, sub);
+        if (result == store::EventBus::SubscribeResult::kExpired) {
+          res->begin_stream(200, {{"Content-Type", kJson}});
+          json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
+                         {"message", "too old resource version: " + rv_text + " (" + std::to_string(bus_.oldest_resumable()) + ")"},
+                         {"reason", "Expired"}, {"code", 410}};
+          res->write("{\"type\":\"ERROR\",\"object\":" + status.dump() + "}\n");
+          res->finish();
+          return;
+        }
+        res->begin_stream(200, {{"Content-Type", table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : kJson}});
+        stream->send_initial(initial);
+        stream->attach(sub, &bus_);
+        res->on_close([weak] {
+          if (auto s = weak.lock()) s->close();
+        });
+        {
+          std::lock_guard lock(watches_mutex_);
+          watches_.push_back(stream);
+        }
+        stream->drain();
+        return;
+      }
+      uint64_t revision = 0;
+      auto items = objects_.list(*kind, ns, label, field, &revision);
+      std::string next;
+      items = paginate(std::move(items), req, next);
+      if (table) {
+        json t = make_table(*kind, items, std::to_string(revision), next, true, include_object);
+        return reply_json(res, 200, t.dump(), {}, "application/json;as=Table;v=v1;g=meta.k8s.io");
+      }
+      // Items are spliced in as already-encoded JSON text.
+      std::string body = "{\"kind\":\"" + kind->kind + "List\",\"apiVersion\":\"" + kind->api_version() +
+                         "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(revision) + "\"";
+      if (!next.empty()) body += ",\"continue\":\"" + next + "\"";
+      body += "},\"items\":[";
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) body += ',';
+        body += items[i]->json;
+      }
+      body += "]}";
+      return reply_json(res, 200, body);
+    }
+    if (method == "POST") {
+      auto body = decode_body(req);
+      return objects_.create(*kind, ns, std::move(body), write_options(req), finish_write(201));
+    }
+    if (method == "DELETE") {
+      // deletecollection: delete every match, answer with the list of what was deleted.
+      auto items = objects_.list(*kind, ns, param(req, "labelSelector"), param(req, "fieldSelector"), nullptr);
+      auto opts = write_options(req);
+      for (const auto& o : items) objects_.remove(*kind, o->namespace_, o->name, {}, opts, [](WriteOutcome) {});
+      std::string body = "{\"kind\":\"" + kind->kind + "List\",\"apiVersion\":\"" + kind->api_version() +
+                         "\",\"metadata\":{},\"items\":[";
+      for (size_t i = 0; i < items.size(); ++i) body += (i ? "," : "") + items[i]->json;
+      body += "]}";
+      return reply_json(res, 200, body);
+    }
+    throw method_not_allowed("the server does not allow this method on the requested resource");
+  }
+
+  // A single object (or its subresource).
+  if (method == "GET") {
+    auto obj = objects_.get(*kind, ns, name);
+    if (sub.empty() || sub == kind->status_field) {
+      if (table) {
+        json t = make_table(*kind, {obj}, std::to_string(obj->revision), "", true, include_object);
+        return reply_json(res, 200, t.dump(), {}, "application/json;as=Table;v=v1;g=meta.k8s.io");
+      }
+      return reply_json(res, 200, obj->json);
+    }
+    throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  }
+  if (method == "PUT") {
+    auto body = decode_body(req);
+    return objects_.update(*kind, ns, name, std::move(body), sub, write_options(req), finish_write(200));
+  }
+  if (method == "PATCH") {
+    std::string ct = content_type(req);
+    PatchType type;
+    if (ct == "application/merge-patch+json") type = PatchType::kMerge;
+    else if (ct == "application/json-patch+json") type = PatchType::kJson;
+    else if (ct == "application/strategic-merge-patch+json") type = PatchType::kStrategic;
+    else if (ct == "application/apply-patch+yaml" || ct == "application/apply-patch+cbor") type = PatchType::kApply;
+    else
+      throw ApiError(415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format - accepted media types include: "
+                     "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+                     "application/strategic-merge-patch+json");
+    json doc;
+    try {
+      doc = type == PatchType::kApply ? query::decode_yaml(req.body) : query::decode_json(req.body);
+    } catch (const query::QueryError& e) {
+      throw bad_request(e.what());
+    }
+    auto opts = write_options(req);
+    return objects_.patch(*kind, ns, name, type, doc, sub, opts, finish_write(200));
+  }
+  if (method == "DELETE") {
+    DeleteOptions del;
+    json body = req.body.empty() ? json::object() : decode_body(req);
+    if (!body.is_object()) throw bad_request("DeleteOptions must be an object");
+    del.propagation_policy = body.value("propagationPolicy", param(req, "propagationPolicy"));
+    if (auto g = body.find("gracePeriodSeconds"); g != body.end() && g->is_number_integer()) del.grace_period_seconds = g->get<int64_t>();
+    else if (auto gp = param(req, "gracePeriodSeconds"); !gp.empty()) {
+      try {
+        del.grace_period_seconds = std::stoll(gp);
+      } catch (...) {
+        throw bad_request("invalid gracePeriodSeconds: " + gp);
+      }
+    }
+    if (auto p = body.find("preconditions"); p != body.end() && p->is_object()) {
+      del.precondition_uid = p->value("uid", "");
+      del.precondition_resource_version = p->value("resourceVersion", "");
+    }
+    if (!del.propagation_policy.empty() && del.propagation_policy != "Background" && del.propagation_policy != "Foreground" &&
+        del.propagation_policy != "Orphan")
+      throw invalid("DeleteOptions", "", "", {{"propagationPolicy", "FieldValueNotSupported",
+                                              "Unsupported value: \"" + del.propagation_policy +
+                                                  "\": supported values: \"Foreground\", \"Background\", \"Orphan\""}});
+    WriteOptions opts = write_options(req);
+    if (auto dr = body.find("dryRun"); dr != body.end() && dr->is_array() && !dr->empty()) opts.dry_run = true;
+    return objects_.remove(*kind, ns, name, del, opts, finish_write(200));
+  }
+  throw method_not_allowed("the server does not allow this method on the requested resource");
+}
+
+}  // namespace capstan::api

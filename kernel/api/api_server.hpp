@@ -1,0 +1,60 @@
+#pragma once
+// The Kubernetes REST surface over the object service: version/health, discovery, OpenAPI,
+// CRUD, list/watch, patch and Status errors. Kind-agnostic: every path is resolved through the
+// kind registry.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/request.hpp"
+
+namespace capstan::store { class EventBus; }
+namespace capstan::http { class Server; }
+
+namespace capstan::api {
+
+class ObjectService;
+class WatchStream;
+
+struct ApiServerOptions {
+  std::string server_address;  // host:port advertised in /api
+  // Once the kernel decodes protobuf request bodies this can advertise the newest minor.
+  std::string version_minor = "31";
+};
+
+class ApiServer {
+ public:
+  ApiServer(ObjectService& objects, store::EventBus& bus, ApiServerOptions options);
+  ~ApiServer();
+
+  // The HTTP handler to install in http::Server.
+  void handle(http::Request&& req, std::shared_ptr<http::Responder> res);
+  // Watch streams are drained on the HTTP I/O pool.
+  void set_executor(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
+  void set_ready(bool ready) { ready_ = ready; }
+  void stop();
+
+ private:
+  void handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
+                       const std::vector<std::string>& parts, size_t first);
+  void reaper_loop();
+
+  ObjectService& objects_;
+  store::EventBus& bus_;
+  ApiServerOptions options_;
+  std::function<void(std::function<void()>)> post_;
+  std::atomic<bool> ready_{false};
+
+  std::mutex watches_mutex_;
+  std::vector<std::weak_ptr<WatchStream>> watches_;
+  std::condition_variable reaper_cv_;
+  bool stopping_ = false;
+  std::thread reaper_;
+};
+
+}  // namespace capstan::api

@@ -1,0 +1,13 @@
+#pragma once
+// Kubernetes name rules (RFC 1123 subdomain and label). Empty result = valid; otherwise the
+// message Kubernetes prints.
+
+#include <string>
+#include <string_view>
+
+namespace capstan::api {
+
+std::string validate_object_name(std::string_view name);   // DNS-1123 subdomain (most kinds)
+std::string validate_dns_label(std::string_view name);     // DNS-1123 label (namespaces, services)
+
+}  // namespace capstan::api

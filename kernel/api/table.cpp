@@ -1,0 +1,139 @@
+#include "api/table.hpp"
+
+#include <ctime>
+
+namespace capstan::api {
+
+using nlohmann::json;
+
+namespace {
+
+bool has_age_column(const schema::Kind& kind) {
+  for (const auto& c : kind.columns)
+    if (c.name == "Age") return true;
+  return false;
+}
+
+// Evaluates the simple JSON paths printer columns use: ".a.b", ".a[0].b", ".a[*].b" (joined by ",").
+std::vector<const json*> eval_path(const json& root, const std::string& path) {
+  std::vector<const json*> cur{&root};
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      size_t j = i;
+      while (j < path.size() && path[j] != '.' && path[j] != '[') ++j;
+      std::string name = path.substr(i, j - i);
+      std::vector<const json*> next;
+      for (auto* v : cur)
+        if (v->is_object()) {
+          auto it = v->find(name);
+          if (it != v->end()) next.push_back(&*it);
+        }
+      cur.swap(next);
+      i = j;
+    } else if (path[i] == '[') {
+      size_t j = path.find(']', i);
+      if (j == std::string::npos) return {};
+      std::string idx = path.substr(i + 1, j - i - 1);
+      std::vector<const json*> next;
+      for (auto* v : cur) {
+        if (!v->is_array()) continue;
+        if (idx == "*") {
+          for (const auto& e : *v) next.push_back(&e);
+        } else {
+          size_t n = std::strtoul(idx.c_str(), nullptr, 10);
+          if (n < v->size()) next.push_back(&(*v)[n]);
+        }
+      }
+      cur.swap(next);
+      i = j + 1;
+    } else {
+      ++i;
+    }
+  }
+  return cur;
+}
+
+json cell(const schema::PrinterColumn& c, const json& object) {
+  auto values = eval_path(object, c.json_path);
+  if (values.empty()) return c.type == "integer" || c.type == "number" ? json(0) : json("<none>");
+  if (c.type == "date" && values.front()->is_string()) return human_age(values.front()->get<std::string>());
+  if (values.size() == 1) {
+    const json& v = *values.front();
+    // A map or list column prints its size (ConfigMap DATA, Secret DATA).
+    if (v.is_object() || v.is_array()) return static_cast<int64_t>(v.size());
+    if (c.type == "integer" && v.is_number()) return v;
+    if (v.is_string()) return v;
+    return v.dump();
+  }
+  std::string joined;
+  for (auto* v : values) {
+    if (!joined.empty()) joined += ",";
+    joined += v->is_string() ? v->get<std::string>() : v->dump();
+  }
+  return joined;
+}
+
+}  // namespace
+
+std::string human_age(const std::string& ts) {
+  std::tm tm{};
+  if (strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return "<unknown>";
+  long long secs = static_cast<long long>(std::time(nullptr) - timegm(&tm));
+  if (secs < 0) secs = 0;
+  if (secs < 120) return std::to_string(secs) + "s";
+  long long mins = secs / 60;
+  if (mins < 10) return std::to_string(mins) + "m" + (secs % 60 ? std::to_string(secs % 60) + "s" : "");
+  if (mins < 180) return std::to_string(mins) + "m";
+  long long hours = mins / 60;
+  if (hours < 48) return std::to_string(hours) + "h";
+  long long days = hours / 24;
+  if (days < 365 * 2) return std::to_string(days) + "d";
+  return std::to_string(days / 365) + "y";
+}
+
+bool accepts_table(const std::string* accept) {
+  return accept && accept->find("as=Table") != std::string::npos;
+}
+
+json table_column_definitions(const schema::Kind& kind) {
+  json cols = json::array();
+  cols.push_back({{"name", "Name"}, {"type", "string"}, {"format", "name"},
+                  {"description", "Name must be unique within a namespace."}, {"priority", 0}});
+  for (const auto& c : kind.columns)
+    cols.push_back({{"name", c.name}, {"type", c.type}, {"format", c.format}, {"description", c.description}, {"priority", c.priority}});
+  if (!has_age_column(kind))
+    cols.push_back({{"name", "Age"}, {"type", "string"}, {"format", ""},
+                    {"description", "CreationTimestamp is the time the object was created."}, {"priority", 0}});
+  return cols;
+}
+
+json table_row(const schema::Kind& kind, const json& object, bool include_object) {
+  json cells = json::array();
+  const json& meta = object.contains("metadata") ? object["metadata"] : json::object();
+  cells.push_back(meta.value("name", ""));
+  for (const auto& c : kind.columns) {
+    if (c.name == "Age" && c.json_path.empty()) cells.push_back(human_age(meta.value("creationTimestamp", "")));
+    else cells.push_back(cell(c, object));
+  }
+  if (!has_age_column(kind)) cells.push_back(human_age(meta.value("creationTimestamp", "")));
+  json row = {{"cells", std::move(cells)}};
+  if (include_object) row["object"] = object;
+  else row["object"] = {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", meta}};
+  return row;
+}
+
+json make_table(const schema::Kind& kind, const std::vector<store::ObjectPtr>& objects,
+                const std::string& resource_version, const std::string& continue_token, bool with_columns,
+                bool include_object) {
+  json t = {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", {{"resourceVersion", resource_version}}}};
+  if (!continue_token.empty()) t["metadata"]["continue"] = continue_token;
+  if (with_columns) t["columnDefinitions"] = table_column_definitions(kind);
+  json rows = json::array();
+  for (const auto& o : objects) rows.push_back(table_row(kind, json::parse(o->json), include_object));
+  t["rows"] = std::move(rows);
+  return t;
+}
+
+}  // namespace capstan::api

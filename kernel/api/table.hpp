@@ -1,0 +1,25 @@
+#pragma once
+// Server-side printing: meta.k8s.io/v1 Table responses for `kubectl get`, from each kind's
+// printer columns (NAME first, AGE last unless the kind places it).
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "schema/kind_registry.hpp"
+#include "store/object.hpp"
+
+namespace capstan::api {
+
+nlohmann::json table_column_definitions(const schema::Kind& kind);
+nlohmann::json table_row(const schema::Kind& kind, const nlohmann::json& object, bool include_object);
+// A whole Table (column definitions optional: watch events after the first omit them).
+nlohmann::json make_table(const schema::Kind& kind, const std::vector<store::ObjectPtr>& objects,
+                          const std::string& resource_version, const std::string& continue_token,
+                          bool with_columns, bool include_object);
+// "5m", "3h", "2d" as kubectl prints ages.
+std::string human_age(const std::string& rfc3339);
+bool accepts_table(const std::string* accept);
+
+}  // namespace capstan::api

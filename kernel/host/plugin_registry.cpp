@@ -1,0 +1,241 @@
+#include "host/plugin_registry.hpp"
+
+#include <boost/dll/shared_library.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "api/object_service.hpp"
+#include "host/host_api.hpp"
+#include "schema/kind_registry.hpp"
+
+namespace capstan::host {
+
+const char* to_string(PluginState s) {
+  switch (s) {
+    case PluginState::kFound: return "found";
+    case PluginState::kRefused: return "refused";
+    case PluginState::kSkipped: return "skipped";
+    case PluginState::kFailed: return "failed";
+    case PluginState::kInitialised: return "initialised";
+    case PluginState::kRunning: return "running";
+    case PluginState::kStopped: return "stopped";
+  }
+  return "?";
+}
+
+struct PluginRegistry::Loaded {
+  boost::dll::shared_library library;
+  const capstan_plugin_descriptor* descriptor = nullptr;
+  void* state = nullptr;
+};
+
+PluginRegistry::PluginRegistry() = default;
+
+PluginRegistry::~PluginRegistry() { stop(); }
+
+void PluginRegistry::discover(const std::string& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".so") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    PluginRecord rec;
+    rec.path = path.string();
+    rec.id = path.stem().string();
+    auto loaded = std::make_unique<Loaded>();
+    try {
+      loaded->library.load(path.string(), boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+      if (!loaded->library.has(CAPSTAN_PLUGIN_ENTRY_SYMBOL)) {
+        rec.state = PluginState::kRefused;
+        rec.error = "not a Capstan plugin: no " CAPSTAN_PLUGIN_ENTRY_SYMBOL " symbol";
+      } else {
+        auto& entry = loaded->library.get_alias<const capstan_plugin_descriptor*()>(CAPSTAN_PLUGIN_ENTRY_SYMBOL);
+        const capstan_plugin_descriptor* d = entry();
+        // The ABI version is read before anything else in the descriptor.
+        rec.abi_major = d->abi_major;
+        rec.abi_minor = d->abi_minor;
+        if (d->abi_major != CAPSTAN_ABI_MAJOR || d->abi_minor > CAPSTAN_ABI_MINOR) {
+          rec.state = PluginState::kRefused;
+          rec.error = "is not binary compatible: built for plugin ABI " + std::to_string(d->abi_major) + "." +
+                      std::to_string(d->abi_minor) + ", this kernel speaks " + std::to_string(CAPSTAN_ABI_MAJOR) + "." +
+                      std::to_string(CAPSTAN_ABI_MINOR);
+        } else if (d->struct_size < offsetof(capstan_plugin_descriptor, reserved)) {
+          rec.state = PluginState::kRefused;
+          rec.error = "descriptor is too small (" + std::to_string(d->struct_size) + " bytes)";
+        } else {
+          loaded->descriptor = d;
+          rec.type = d->type ? d->type : "";
+          rec.id = d->id ? d->id : rec.id;
+          rec.roles = d->roles;
+          for (auto r = d->dependencies; r && *r; ++r) rec.dependencies.emplace_back(*r);
+        }
+      }
+    } catch (const std::exception& e) {
+      rec.state = PluginState::kRefused;
+      rec.error = std::string("cannot load: ") + e.what();
+    }
+    records_.push_back(std::move(rec));
+    loaded_.push_back(std::move(loaded));
+  }
+}
+
+void PluginRegistry::resolve(uint32_t role) {
+  // Duplicates: the first wins, later ones fail.
+  std::map<std::string, size_t> by_uri;
+  for (size_t i = 0; i < records_.size(); ++i) {
+    auto& r = records_[i];
+    if (r.state != PluginState::kFound) continue;
+    if (!(r.roles & role)) {
+      r.state = PluginState::kSkipped;
+      r.error = "not for this role";
+      continue;
+    }
+    auto [it, inserted] = by_uri.emplace(r.uri(), i);
+    if (!inserted) {
+      r.state = PluginState::kFailed;
+      r.error = "duplicate plugin " + r.uri() + " (also in " + records_[it->second].path + ")";
+    }
+  }
+  auto providers = [&](const std::string& dep) {
+    std::vector<size_t> out;
+    if (dep.size() > 2 && dep.compare(dep.size() - 2, 2, ".*") == 0) {
+      std::string type = dep.substr(0, dep.size() - 2);
+      for (auto& [uri, i] : by_uri)
+        if (records_[i].type == type) out.push_back(i);
+    } else if (auto it = by_uri.find(dep); it != by_uri.end()) {
+      out.push_back(it->second);
+    }
+    return out;
+  };
+  // Depth-first topological order; a cycle or missing requirement fails the plugins involved.
+  std::vector<int> mark(records_.size(), 0);  // 0 new, 1 visiting, 2 done
+  std::function<bool(size_t, std::vector<std::string>&)> visit = [&](size_t i, std::vector<std::string>& stack) {
+    auto& r = records_[i];
+    if (mark[i] == 2) return r.state == PluginState::kFound;
+    if (mark[i] == 1) {
+      std::string cycle;
+      for (const auto& s : stack) cycle += s + " -> ";
+      r.state = PluginState::kFailed;
+      r.error = "dependency cycle: " + cycle + r.uri();
+      return false;
+    }
+    mark[i] = 1;
+    stack.push_back(r.uri());
+    for (const auto& dep : r.dependencies) {
+      auto ps = providers(dep);
+      if (ps.empty()) {
+        r.state = PluginState::kFailed;
+        r.error = "requires " + dep + ", which is not available";
+        break;
+      }
+      for (size_t p : ps) {
+        if (!visit(p, stack) && r.state == PluginState::kFound) {
+          r.state = PluginState::kFailed;
+          r.error = records_[p].error.rfind("dependency cycle", 0) == 0 ? records_[p].error
+                                                                         : "requires " + dep + ", which failed";
+        }
+      }
+    }
+    stack.pop_back();
+    mark[i] = 2;
+    if (r.state == PluginState::kFound) order_.push_back(i);
+    return r.state == PluginState::kFound;
+  };
+  for (auto& [uri, i] : by_uri) {
+    std::vector<std::string> stack;
+    visit(i, stack);
+  }
+}
+
+bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
+                                const std::vector<std::string>& required, std::string& error) {
+  host_api_ = std::make_unique<HostApi>(objects, bus);
+  std::vector<size_t> ok;
+  for (size_t i : order_) {
+    auto& r = records_[i];
+    auto& l = *loaded_[i];
+    try {
+      const auto& m = l.descriptor->manifest;
+      if (m.size) kinds.register_manifest(r.uri(), m.data, m.size);
+    } catch (const std::exception& e) {
+      r.state = PluginState::kFailed;
+      r.error = e.what();
+      continue;
+    }
+    capstan_owned_bytes err{nullptr, 0, nullptr};
+    capstan_borrowed_bytes config{nullptr, 0};
+    auto status = l.descriptor->on_init(host_api_->table_for(r.uri()), config, &l.state, &err);
+    std::string message;
+    if (err.data) {
+      message.assign(reinterpret_cast<const char*>(err.data), err.size);
+      if (err.release) err.release(err.data, err.size);
+    }
+    if (status == CAPSTAN_OK) {
+      r.state = PluginState::kInitialised;
+      host_api_->set_admitter(r.uri(), l.descriptor, l.state);
+      ok.push_back(i);
+    } else if (status == CAPSTAN_SKIP) {
+      r.state = PluginState::kSkipped;
+      r.error = message;
+    } else {
+      r.state = PluginState::kFailed;
+      r.error = message.empty() ? "on_init failed" : message;
+    }
+  }
+  order_ = ok;
+  for (const auto& req : required) {
+    auto it = std::find_if(records_.begin(), records_.end(), [&](auto& r) { return r.uri() == req || r.id == req; });
+    if (it == records_.end() || it->state != PluginState::kInitialised) {
+      error = "required plugin " + req + " is not available" + (it == records_.end() ? "" : ": " + it->error);
+      return false;
+    }
+  }
+  return true;
+}
+
+api::Admission* PluginRegistry::admission() { return host_api_.get(); }
+
+void PluginRegistry::start() {
+  for (size_t i : order_) {
+    auto& r = records_[i];
+    auto& l = *loaded_[i];
+    capstan_owned_bytes err{nullptr, 0, nullptr};
+    auto status = l.descriptor->on_start(l.state, &err);
+    std::string message;
+    if (err.data) {
+      message.assign(reinterpret_cast<const char*>(err.data), err.size);
+      if (err.release) err.release(err.data, err.size);
+    }
+    if (status == CAPSTAN_OK) r.state = PluginState::kRunning;
+    else {
+      r.state = status == CAPSTAN_SKIP ? PluginState::kSkipped : PluginState::kFailed;
+      r.error = message;
+      spdlog::warn("plugin {} did not start: {}", r.uri(), message);
+    }
+  }
+}
+
+void PluginRegistry::stop() {
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    auto& r = records_[*it];
+    auto& l = *loaded_[*it];
+    if (r.state == PluginState::kRunning) l.descriptor->on_stop(l.state);
+  }
+  if (host_api_) host_api_->stop_all_watches();
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    auto& r = records_[*it];
+    auto& l = *loaded_[*it];
+    if (r.state == PluginState::kRunning || r.state == PluginState::kInitialised) {
+      l.descriptor->on_destroy(l.state);
+      r.state = PluginState::kStopped;
+    }
+  }
+  order_.clear();
+}
+
+}  // namespace capstan::host

@@ -1,0 +1,6 @@
+// WebSocket sessions over plain TCP.
+#include "http/ws_session_impl.hpp"
+
+namespace capstan::http::detail {
+CAPSTAN_HTTP_INSTANTIATE_WS(TcpStream)
+}  // namespace capstan::http::detail

@@ -1,0 +1,9 @@
+// WebSocket sessions over TLS.
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include "http/ws_session_impl.hpp"
+
+namespace capstan::http::detail {
+CAPSTAN_HTTP_INSTANTIATE_WS(TlsStream)
+}  // namespace capstan::http::detail

@@ -1,0 +1,78 @@
+#pragma once
+// Every kind the running kernel serves, as plugins declared them in their manifests. The kernel
+// learns each kind's schema here at run time (capnp::SchemaLoader over the nodes the plugin
+// exported); it has no compiled-in knowledge of any kind.
+
+#include <capnp/schema-loader.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "schema/json_codec.hpp"
+#include "schema/schema_model.hpp"
+
+namespace capstan::schema {
+
+struct PrinterColumn {
+  std::string name, type, format, description, json_path;
+  int priority = 0;
+};
+
+struct SubresourceInfo {
+  std::string name, kind, group, version;
+  std::vector<std::string> verbs;
+};
+
+struct AdmissionOutcome;
+
+struct Kind {
+  std::string group, version, kind, plural, singular;
+  std::vector<std::string> short_names, categories, selectable_fields;
+  bool namespaced = false;
+  std::vector<PrinterColumn> columns;
+  std::vector<SubresourceInfo> subresources;
+  std::string status_field;
+  capnp::StructSchema schema;
+  std::string plugin;  // "type.id" of the plugin that registered it
+  bool admission = false;  // the owning plugin admits (defaults/validates) writes of this kind
+
+  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
+  // "configmaps" or "deployments.apps", as Status details and messages name resources.
+  std::string group_resource() const { return group.empty() ? plural : plural + "." + group; }
+  bool has_subresource(std::string_view name) const;
+};
+
+class KindRegistry {
+ public:
+  KindRegistry();
+
+  // Loads a plugin manifest (serialized capstan.plugin.PluginManifest). Throws std::runtime_error
+  // with a clear message on a bad schema or a kind that is already served.
+  std::vector<Kind*> register_manifest(const std::string& plugin, const void* data, size_t size);
+
+  const Kind* by_resource(std::string_view group, std::string_view version, std::string_view plural) const;
+  const Kind* by_kind(std::string_view group, std::string_view version, std::string_view kind) const;
+  std::vector<const Kind*> all() const;
+  // Groups in registration order, each with its versions (first = preferred).
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups() const;
+
+  const SchemaModel& model() const { return model_; }
+  const JsonCodec& codec() const { return codec_; }
+  // A hash of everything registered, for OpenAPI/discovery ETags.
+  std::string fingerprint() const;
+
+ private:
+  capnp::SchemaLoader loader_;
+  SchemaModel model_;
+  JsonCodec codec_{model_};
+  mutable std::shared_mutex mutex_;
+  std::vector<std::unique_ptr<Kind>> kinds_;
+  uint64_t fingerprint_ = 1469598103934665603ull;
+};
+
+}  // namespace capstan::schema

@@ -1,0 +1,42 @@
+#pragma once
+// The durable layer of the embedded store: one SQLite database in WAL mode with
+// synchronous=FULL, so a committed transaction survives power loss and kill -9. The store batches
+// many API writes into one transaction (group commit) so one fsync serves them all.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace capstan::store {
+
+struct Mutation {
+  std::string key;
+  uint64_t revision;
+  const std::string* bytes;  // nullptr = delete
+};
+
+class SqliteLog {
+ public:
+  explicit SqliteLog(const std::string& path);
+  ~SqliteLog();
+  SqliteLog(const SqliteLog&) = delete;
+  SqliteLog& operator=(const SqliteLog&) = delete;
+
+  // Calls fn(key, revision, bytes) for every stored object; returns the store revision.
+  uint64_t load(const std::function<void(const std::string&, uint64_t, std::string&&)>& fn);
+  // Applies the batch atomically and durably, recording `revision` as the store revision.
+  void commit(const std::vector<Mutation>& batch, uint64_t revision);
+
+ private:
+  void exec(const char* sql);
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* erase_ = nullptr;
+  sqlite3_stmt* set_revision_ = nullptr;
+};
+
+}  // namespace capstan::store

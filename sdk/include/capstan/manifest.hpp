@@ -1,0 +1,62 @@
+#pragma once
+// Builds a plugin's manifest: the kinds it registers and the schema nodes the kernel loads to
+// understand them (each kind's root struct and everything it reaches).
+
+#include <capnp/schema.h>
+
+#include <string>
+#include <vector>
+
+namespace capstan::sdk {
+
+struct PrinterColumn {
+  std::string name;
+  std::string type = "string";  // string | integer | number | boolean | date
+  std::string json_path;        // ".data", ".status.phase"; a map/list field prints its size
+  std::string description;
+  int priority = 0;             // > 0: only with -o wide
+  std::string format;
+};
+
+struct Subresource {
+  std::string name;             // status | scale | ...
+  std::string kind, group, version;
+  std::vector<std::string> verbs = {"get", "patch", "update"};
+};
+
+struct KindSpec {
+  std::string group;            // "" = core
+  std::string version = "v1";
+  std::string kind;
+  std::string plural;
+  std::string singular;
+  std::vector<std::string> short_names;
+  std::vector<std::string> categories;
+  bool namespaced = true;
+  capnp::StructSchema schema;   // capnp::Schema::from<MyKind>()
+  std::vector<Subresource> subresources;
+  std::vector<PrinterColumn> printer_columns;
+  std::vector<std::string> selectable_fields;
+  bool admission = false;       // route writes through Plugin::admit
+  std::string status_field;     // "status" when the kind has a status subresource
+};
+
+class ManifestBuilder {
+ public:
+  ManifestBuilder& description(std::string d) {
+    description_ = std::move(d);
+    return *this;
+  }
+  ManifestBuilder& kind(KindSpec k) {
+    kinds_.push_back(std::move(k));
+    return *this;
+  }
+  // Serialized capstan.plugin.PluginManifest, word-aligned.
+  std::string build() const;
+
+ private:
+  std::string description_;
+  std::vector<KindSpec> kinds_;
+};
+
+}  // namespace capstan::sdk

@@ -1,0 +1,175 @@
+// The C shims behind CAPSTAN_PLUGIN: they turn the ABI's function pointers into calls on the
+// author's Plugin object, and make sure no exception ever unwinds into the kernel.
+#include "capstan/plugin.hpp"
+
+#include <capnp/serialize.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "capstan/host.capnp.h"
+
+namespace capstan::sdk::detail {
+
+namespace {
+
+struct Holder {
+  PluginInfo info;
+  std::string manifest;  // word-aligned storage below
+  kj::Array<capnp::word> manifest_words;
+  std::vector<const char*> dependencies;
+  capstan_plugin_descriptor descriptor{};
+};
+
+// One per plugin .so (the SDK is linked statically, with hidden visibility, into each plugin).
+Holder* g_holder = nullptr;
+
+struct Instance {
+  Host host;
+  std::unique_ptr<Plugin> plugin;
+};
+
+void release_bytes(uint8_t* data, size_t) { free(data); }
+
+void give(capstan_owned_bytes* out, const std::string& bytes) {
+  if (!out) return;
+  out->data = static_cast<uint8_t*>(malloc(bytes.size() ? bytes.size() : 1));
+  memcpy(out->data, bytes.data(), bytes.size());
+  out->size = bytes.size();
+  out->release = &release_bytes;
+}
+
+capstan_status on_init(const capstan_host_api* host, capstan_borrowed_bytes config, void** state,
+                       capstan_owned_bytes* error) {
+  try {
+    auto instance = std::make_unique<Instance>(Instance{Host(host), nullptr});
+    std::string cfg(reinterpret_cast<const char*>(config.data), config.size);
+    instance->plugin = g_holder->info.create(instance->host, cfg);
+    *state = instance.release();
+    return CAPSTAN_OK;
+  } catch (const SkipPlugin& e) {
+    give(error, e.what());
+    return CAPSTAN_SKIP;
+  } catch (const std::exception& e) {
+    give(error, e.what());
+    return CAPSTAN_ERROR;
+  } catch (...) {
+    give(error, "unknown exception");
+    return CAPSTAN_ERROR;
+  }
+}
+
+capstan_status on_start(void* state, capstan_owned_bytes* error) {
+  try {
+    static_cast<Instance*>(state)->plugin->start();
+    return CAPSTAN_OK;
+  } catch (const SkipPlugin& e) {
+    give(error, e.what());
+    return CAPSTAN_SKIP;
+  } catch (const std::exception& e) {
+    give(error, e.what());
+    return CAPSTAN_ERROR;
+  } catch (...) {
+    give(error, "unknown exception");
+    return CAPSTAN_ERROR;
+  }
+}
+
+void on_stop(void* state) {
+  try {
+    static_cast<Instance*>(state)->plugin->stop();
+  } catch (...) {
+  }
+}
+
+void on_destroy(void* state) {
+  try {
+    delete static_cast<Instance*>(state);
+  } catch (...) {
+  }
+}
+
+capstan_status on_admit(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
+  try {
+    auto words = kj::heapArray<capnp::word>((request.size + 7) / 8);
+    memset(words.begin(), 0, words.size() * 8);
+    memcpy(words.begin(), request.data, request.size);
+    capnp::FlatArrayMessageReader reader(words);
+    auto req = reader.getRoot<capstan::host::AdmissionRequest>();
+    AdmissionRequest ar;
+    switch (req.getOperation()) {
+      case capstan::host::AdmissionRequest::Operation::CREATE: ar.operation = AdmissionRequest::Operation::kCreate; break;
+      case capstan::host::AdmissionRequest::Operation::UPDATE: ar.operation = AdmissionRequest::Operation::kUpdate; break;
+      case capstan::host::AdmissionRequest::Operation::DELETE: ar.operation = AdmissionRequest::Operation::kDelete; break;
+    }
+    ar.resource = Resource{req.getResource().getGroup(), req.getResource().getVersion(), req.getResource().getResource()};
+    ar.kind = req.getKind();
+    ar.subresource = req.getSubresource();
+    ar.dry_run = req.getDryRun();
+    if (req.hasObject() && req.getObject().size() > 0)
+      ar.object = Object::from_bytes(req.getObject().begin(), req.getObject().size());
+    if (req.hasOldObject() && req.getOldObject().size() > 0)
+      ar.old_object = Object::from_bytes(req.getOldObject().begin(), req.getOldObject().size());
+
+    AdmissionResult result = static_cast<Instance*>(state)->plugin->admit(ar);
+
+    capnp::MallocMessageBuilder m;
+    auto resp = m.initRoot<capstan::host::AdmissionResponse>();
+    resp.setAllowed(result.allowed);
+    resp.setRetain(result.retain);
+    if (!result.allowed) {
+      auto st = resp.initStatus();
+      st.setCode(result.code);
+      st.setReason(result.reason);
+      st.setMessage(result.message);
+      auto causes = st.initCauses(static_cast<unsigned>(result.causes.size()));
+      for (unsigned i = 0; i < result.causes.size(); ++i) {
+        causes[i].setField(result.causes[i].field);
+        causes[i].setReason(result.causes[i].reason);
+        causes[i].setMessage(result.causes[i].message);
+      }
+    }
+    if (!result.mutated.empty())
+      resp.setObject(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(result.mutated.data()), result.mutated.size()));
+    auto warnings = resp.initWarnings(static_cast<unsigned>(result.warnings.size()));
+    for (unsigned i = 0; i < result.warnings.size(); ++i) warnings.set(i, result.warnings[i]);
+    give(response, serialize(m));
+    return CAPSTAN_OK;
+  } catch (const std::exception& e) {
+    give(response, e.what());
+    return CAPSTAN_ERROR;
+  } catch (...) {
+    give(response, "unknown exception");
+    return CAPSTAN_ERROR;
+  }
+}
+
+}  // namespace
+
+const capstan_plugin_descriptor* describe(PluginInfo (*make_info)()) {
+  static Holder* holder = [&] {
+    auto* h = new Holder{make_info(), {}, {}, {}, {}};
+    h->manifest = h->info.manifest.build();
+    for (const auto& r : h->info.dependencies) h->dependencies.push_back(r.c_str());
+    h->dependencies.push_back(nullptr);
+    auto& d = h->descriptor;
+    d.abi_major = CAPSTAN_ABI_MAJOR;
+    d.abi_minor = CAPSTAN_ABI_MINOR;
+    d.struct_size = sizeof(capstan_plugin_descriptor);
+    d.type = h->info.type.c_str();
+    d.id = h->info.id.c_str();
+    d.roles = h->info.roles;
+    d.dependencies = h->dependencies.data();
+    d.manifest = capstan_borrowed_bytes{reinterpret_cast<const uint8_t*>(h->manifest.data()), h->manifest.size()};
+    d.on_init = &on_init;
+    d.on_start = &on_start;
+    d.on_stop = &on_stop;
+    d.on_admit = &on_admit;
+    d.on_destroy = &on_destroy;
+    g_holder = h;
+    return h;
+  }();
+  return &holder->descriptor;
+}
+
+}  // namespace capstan::sdk::detail
