@@ -35,7 +35,6 @@ for tc in root.iter("testcase"):
     if st == "run" and tc.find("failure") is None and tc.find("error") is None: p += 1
     elif st in ("skipped", "disabled") or (tc.find("skipped") is not None and tc.find("failure") is None): s += 1
     else: f += 1
-        
 print(p, f, s)
 PY
 )

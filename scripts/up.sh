@@ -9,9 +9,11 @@ BUILD=${CAPSTAN_BUILD_DIR:-$ROOT/build}
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-# The binary and the plugins; the tests are not needed to run.
-targets=(capstan)
-while read -r t; do targets+=("$t"); done < <(ninja -C "$BUILD" -t targets all 2>/dev/null \
+# The binary first (this also re-runs cmake if the build files are stale), then the plugins;
+# the tests are not needed to run.
+nice ninja -C "$BUILD" capstan
+plugins=()
+while read -r t; do plugins+=("$t"); done < <(ninja -C "$BUILD" -t targets all 2>/dev/null \
   | sed -n 's#^\(plugins-out/[^:]*\.so\): .*#\1#p')
-nice ninja -C "$BUILD" "${targets[@]}"
+[ ${#plugins[@]} -eq 0 ] || nice ninja -C "$BUILD" "${plugins[@]}"
 exec "$BUILD/bin/capstan" up --data-dir "${CAPSTAN_DATA_DIR:-/var/lib/capstan}" "$@"

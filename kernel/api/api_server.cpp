@@ -151,8 +151,7 @@ void ApiServer::stop() {
   reaper_cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();
   std::lock_guard lock(watches_mutex_);
-  for (auto& w : watches_)
-    if (auto s = w.lock()) s->close();
+  for (auto& w : watches_) w->close();
   watches_.clear();
 }
 
@@ -161,11 +160,9 @@ void ApiServer::reaper_loop() {
   while (!stopping_) {
     reaper_cv_.wait_for(lock, std::chrono::milliseconds(250));
     auto now = std::chrono::steady_clock::now();
-    std::vector<std::shared_ptr<WatchStream>> live;
-    for (auto& w : watches_)
-      if (auto s = w.lock()) live.push_back(std::move(s));
+    std::vector<std::shared_ptr<WatchStream>> live = watches_;
     lock.unlock();
-    std::vector<std::weak_ptr<WatchStream>> keep;
+    std::vector<std::shared_ptr<WatchStream>> keep;
     for (auto& s : live)
       if (s->tick(now)) keep.push_back(s);
     lock.lock();

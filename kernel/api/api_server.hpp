@@ -51,7 +51,8 @@ class ApiServer {
   std::atomic<bool> ready_{false};
 
   std::mutex watches_mutex_;
-  std::vector<std::weak_ptr<WatchStream>> watches_;
+  // Open watches are owned here until they end (the reaper drops them).
+  std::vector<std::shared_ptr<WatchStream>> watches_;
   std::condition_variable reaper_cv_;
   bool stopping_ = false;
   std::thread reaper_;

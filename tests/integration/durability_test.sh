@@ -135,7 +135,7 @@ else
 fi
 
 # Let writes flow (at least 40 acknowledged, or 8 s), then SIGKILL the server mid-stream.
-want=40; [ $writer = kubectl ] && want=15
+want=150; [ $writer = kubectl ] && want=15
 for ((i = 0; i < 80; i++)); do
   [ "$(wc -l <"$ACKED")" -ge $want ] && break
   kill -0 "$WRITER_PID" 2>/dev/null || break
