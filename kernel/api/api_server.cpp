@@ -100,6 +100,8 @@ json decode_body(const http::Request& req) {
                    "application/yaml (protobuf request bodies are not decoded yet)");
   try {
     return query::decode_body(ct, req.body);
+  } catch (const query::UnsupportedMediaType& e) {
+    throw ApiError(415, "UnsupportedMediaType", e.what());
   } catch (const query::QueryError& e) {
     throw bad_request(e.what());
   }
@@ -281,6 +283,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
         } catch (const query::QueryError& e) {
           throw bad_request(e.what());
         }
+        objects_.check_field_selector(*kind, fs);
         long timeout = 1800;
         if (auto t = param(req, "timeoutSeconds"); !t.empty()) {
           try {
@@ -395,7 +398,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
     if (ct == "application/merge-patch+json") type = PatchType::kMerge;
     else if (ct == "application/json-patch+json") type = PatchType::kJson;
     else if (ct == "application/strategic-merge-patch+json") type = PatchType::kStrategic;
-    else if (ct == "application/apply-patch+yaml" || ct == "application/apply-patch+cbor") type = PatchType::kApply;
+    else if (ct == "application/apply-patch+yaml") type = PatchType::kApply;
     else
       throw ApiError(415, "UnsupportedMediaType",
                      "the body of the request was in an unknown format - accepted media types include: "

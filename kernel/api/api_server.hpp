@@ -37,6 +37,8 @@ class ApiServer {
   // Watch streams are drained on the HTTP I/O pool.
   void set_executor(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
   void set_ready(bool ready) { ready_ = ready; }
+  // Set once the listener is bound (its port may have been chosen by the kernel).
+  void set_server_address(std::string address) { options_.server_address = std::move(address); }
   void stop();
 
  private:

@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <algorithm>
 #include <ctime>
 #include <random>
 
@@ -241,6 +242,22 @@ store::ObjectPtr ObjectService::rehydrate(const std::string& key, uint64_t revis
   return out;
 }
 
+void ObjectService::check_namespace_open(const schema::Kind& kind, const std::string& ns) const {
+  if (!kind.namespaced) return;
+  const schema::Kind* scope = kinds_.namespace_kind();
+  if (scope == nullptr) return;  // no plugin manages namespaces: any name is accepted
+  auto obj = store_.get_latest(key(*scope, "", ns));
+  if (!obj) throw not_found(scope->group_resource(), ns);
+  if (obj->json.find("\"deletionTimestamp\"") != std::string::npos) {
+    auto meta = json::parse(obj->json)["metadata"];
+    if (meta.contains("deletionTimestamp"))
+      throw ApiError(403, "Forbidden",
+                     kind.group_resource() + " is forbidden: unable to create new content in namespace " + ns +
+                         " because it is being terminated")
+          .with_details("", kind.group, kind.plural);
+  }
+}
+
 void ObjectService::create(const schema::Kind& kind, const std::string& ns, json body, const WriteOptions& opts,
                            WriteDone done) {
   WriteOutcome outcome;
@@ -258,10 +275,12 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, json
     }
     if (auto problem = validate_object_name(name); !problem.empty())
       throw invalid(kind.kind, kind.group, name, {{"metadata.name", "FieldValueInvalid", "Invalid value: \"" + name + "\": " + problem}});
+    check_namespace_open(kind, ns);
     meta["uid"] = new_uid();
     meta["creationTimestamp"] = now_rfc3339();
     meta["generation"] = 1;
-    for (const char* f : {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields"}) meta.erase(f);
+    for (const char* f : {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"}) meta.erase(f);
+    if (!opts.keep_managed_fields) meta.erase("managedFields");
     if (!kind.status_field.empty() && kind.has_subresource("status")) body.erase(kind.status_field);
 
     json object = canonicalize(kind, body, opts.validation, outcome.warnings);
@@ -376,6 +395,7 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
       if (meta.value("name", "").empty()) meta["name"] = name;
       WriteOptions create_opts = opts;
       create_opts.field_manager.clear();  // managedFields already carry the Apply entry
+      create_opts.keep_managed_fields = true;
       return create(kind, ns, std::move(body), create_opts, std::move(done));
     }
     auto updated = apply(json::parse(current->json));
@@ -500,7 +520,7 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& ns
 }
 
 void ObjectService::remove(const schema::Kind& kind, const std::string& ns, const std::string& name,
-                           const DeleteOptions& del, const WriteOptions& opts, WriteDone done) {
+                           const DeleteOptions& del, const WriteOptions& opts, WriteDone done, int attempt) {
   WriteOutcome outcome;
   try {
     const std::string k = key(kind, ns, name);
@@ -545,7 +565,10 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
         done(std::move(o));
       });
       if (immediate) {
-        if (immediate->code == store::WriteCode::kConflict) return remove(kind, ns, name, del, opts, std::move(done));
+        if (immediate->code == store::WriteCode::kConflict && attempt < 8)
+          return remove(kind, ns, name, del, opts, std::move(done), attempt + 1);
+        if (immediate->code == store::WriteCode::kConflict)
+          throw conflict(kind.group_resource(), name, "the object has been modified; please try again");
         if (immediate->code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
         throw ApiError(500, "InternalError", immediate->message);
       }
@@ -568,13 +591,25 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
       done(std::move(o));
     });
     if (immediate) {
-      if (immediate->code == store::WriteCode::kConflict) return remove(kind, ns, name, del, opts, std::move(done));
+      if (immediate->code == store::WriteCode::kConflict && attempt < 8)
+          return remove(kind, ns, name, del, opts, std::move(done), attempt + 1);
+        if (immediate->code == store::WriteCode::kConflict)
+          throw conflict(kind.group_resource(), name, "the object has been modified; please try again");
       if (immediate->code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
       throw ApiError(500, "InternalError", immediate->message);
     }
   } catch (const ApiError& e) {
     outcome.error = e;
     done(std::move(outcome));
+  }
+}
+
+void ObjectService::check_field_selector(const schema::Kind& kind, const query::FieldSelector& selector) const {
+  for (const auto& r : selector.requirements()) {
+    if (r.field == "metadata.name" || r.field == "metadata.namespace") continue;
+    if (std::find(kind.selectable_fields.begin(), kind.selectable_fields.end(), r.field) != kind.selectable_fields.end())
+      continue;
+    throw bad_request("field label not supported: " + r.field);
   }
 }
 
@@ -595,6 +630,7 @@ std::vector<store::ObjectPtr> ObjectService::list(const schema::Kind& kind, cons
   } catch (const query::QueryError& e) {
     throw bad_request(e.what());
   }
+  check_field_selector(kind, fields);
   auto all = store_.list(prefix(kind, ns), revision);
   if (labels.empty() && fields.empty()) return all;
   std::vector<store::ObjectPtr> out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/admission.hpp"
+#include "query/field_selector.hpp"
 #include "api/api_error.hpp"
 #include "schema/json_codec.hpp"
 #include "schema/kind_registry.hpp"
@@ -25,6 +26,7 @@ struct WriteOptions {
   schema::UnknownFieldPolicy validation = schema::UnknownFieldPolicy::kWarn;
   std::string field_manager;
   bool force = false;  // server-side apply
+  bool keep_managed_fields = false;  // create from server-side apply: managedFields already computed
 };
 
 struct DeleteOptions {
@@ -58,8 +60,10 @@ class ObjectService {
   void patch(const schema::Kind& kind, const std::string& ns, const std::string& name, PatchType type,
              const nlohmann::json& patch, const std::string& subresource, const WriteOptions& opts, WriteDone done);
   void remove(const schema::Kind& kind, const std::string& ns, const std::string& name, const DeleteOptions& del,
-              const WriteOptions& opts, WriteDone done);
+              const WriteOptions& opts, WriteDone done, int attempt = 0);
 
+  // Throws ApiError(400) naming a field the kind cannot be selected by.
+  void check_field_selector(const schema::Kind& kind, const query::FieldSelector& selector) const;
   store::ObjectPtr get(const schema::Kind& kind, const std::string& ns, const std::string& name) const;
   // Throws ApiError(400) for a bad selector.
   std::vector<store::ObjectPtr> list(const schema::Kind& kind, const std::string& ns, const std::string& label_selector,
@@ -82,7 +86,8 @@ class ObjectService {
   store::Store& store() { return store_; }
 
  private:
-  struct Prepared;
+  // Namespaced objects live only in namespaces that exist and are not being deleted.
+  void check_namespace_open(const schema::Kind& kind, const std::string& ns) const;
   // Everything between a computed new object and the store: admission, canonical form, write.
   void write_update(const schema::Kind& kind, const std::string& ns, const std::string& name,
                     const store::ObjectPtr& current, nlohmann::json updated, const std::string& subresource,

@@ -95,12 +95,16 @@ int list_plugins(const Options& o) {
   capstan::host::PluginRegistry registry;
   registry.discover(o.plugin_dir);
   registry.resolve(CAPSTAN_ROLE_SERVER | CAPSTAN_ROLE_AGENT);
-  std::printf("%-24s %-28s %-5s %-8s %s\n", "TYPE", "ID", "ABI", "STATUS", "ERROR");
+  std::printf("%-24s %-28s %-5s %-13s %-8s %s\n", "TYPE", "ID", "ABI", "ROLE", "STATUS", "ERROR");
   for (const auto& r : registry.records()) {
     std::string abi = std::to_string(r.abi_major) + "." + std::to_string(r.abi_minor);
     std::string status = r.state == capstan::host::PluginState::kFound ? "ok" : capstan::host::to_string(r.state);
-    std::printf("%-24s %-28s %-5s %-8s %s\n", r.type.empty() ? "-" : r.type.c_str(), r.id.c_str(), abi.c_str(),
-                status.c_str(), r.error.empty() ? "" : (fs::path(r.path).filename().string() + ": " + r.error).c_str());
+    std::string role = (r.roles & CAPSTAN_ROLE_SERVER) && (r.roles & CAPSTAN_ROLE_AGENT) ? "server,agent"
+                       : (r.roles & CAPSTAN_ROLE_SERVER)                               ? "server"
+                       : (r.roles & CAPSTAN_ROLE_AGENT)                                ? "agent"
+                                                                                       : "-";
+    std::printf("%-24s %-28s %-5s %-13s %-8s %s\n", r.type.empty() ? "-" : r.type.c_str(), r.id.c_str(), abi.c_str(),
+                role.c_str(), status.c_str(), r.error.empty() ? "" : (fs::path(r.path).filename().string() + ": " + r.error).c_str());
   }
   return 0;
 }
@@ -148,6 +152,7 @@ int run_server(const Options& o, uint32_t role) {
                                     {bundle.server_cert, bundle.server_key, bundle.ca_cert});
   std::string host = o.bind_address == "0.0.0.0" ? "127.0.0.1" : o.bind_address;
   std::string url = "https://" + host + ":" + std::to_string(port);
+  api.set_server_address(host + ":" + std::to_string(port));
   uint16_t http_port = 0;
   if (o.http_port >= 0) http_port = http.listen_http("127.0.0.1", static_cast<uint16_t>(o.http_port));
   http.start();

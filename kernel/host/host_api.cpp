@@ -333,6 +333,8 @@ uint64_t HostApi::start_watch(const std::string& request_bytes, capstan_watch_ca
     auto w = capnp::messageToFlatArray(m);
     auto b = w.asBytes();
     cb(user, capstan_borrowed_bytes{b.begin(), b.size()});
+    std::lock_guard lock(mutex_);
+    return next_watch_++;  // nothing to deliver: unwatch of this id is a no-op
   }
   std::lock_guard lock(mutex_);
   uint64_t id = next_watch_++;

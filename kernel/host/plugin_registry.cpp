@@ -156,15 +156,24 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService&
                                 const std::vector<std::string>& required, std::string& error) {
   host_api_ = std::make_unique<HostApi>(objects, bus);
   std::vector<size_t> ok;
+  auto dependency_ready = [&](const std::string& dep) {
+    bool any_type = dep.size() > 2 && dep.compare(dep.size() - 2, 2, ".*") == 0;
+    for (const auto& r : records_) {
+      bool match = any_type ? r.type == dep.substr(0, dep.size() - 2) : r.uri() == dep;
+      if (match && r.state == PluginState::kInitialised) return true;
+    }
+    return false;
+  };
   for (size_t i : order_) {
     auto& r = records_[i];
     auto& l = *loaded_[i];
-    try {
-      const auto& m = l.descriptor->manifest;
-      if (m.size) kinds.register_manifest(r.uri(), m.data, m.size);
-    } catch (const std::exception& e) {
+    // A plugin whose requirement did not come up does not come up either.
+    std::string missing;
+    for (const auto& dep : r.dependencies)
+      if (!dependency_ready(dep)) missing = dep;
+    if (!missing.empty()) {
       r.state = PluginState::kFailed;
-      r.error = e.what();
+      r.error = "requires " + missing + ", which did not initialise";
       continue;
     }
     capstan_owned_bytes err{nullptr, 0, nullptr};
@@ -175,17 +184,31 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService&
       message.assign(reinterpret_cast<const char*>(err.data), err.size);
       if (err.release) err.release(err.data, err.size);
     }
-    if (status == CAPSTAN_OK) {
-      r.state = PluginState::kInitialised;
-      host_api_->set_admitter(r.uri(), l.descriptor, l.state);
-      ok.push_back(i);
-    } else if (status == CAPSTAN_SKIP) {
+    if (status == CAPSTAN_SKIP) {
       r.state = PluginState::kSkipped;
       r.error = message;
-    } else {
+      continue;
+    }
+    if (status != CAPSTAN_OK) {
       r.state = PluginState::kFailed;
       r.error = message.empty() ? "on_init failed" : message;
+      continue;
     }
+    // Kinds are served only once their plugin is up, so no kind is ever served without the
+    // admission of the plugin that owns it.
+    try {
+      const auto& m = l.descriptor->manifest;
+      if (m.size) kinds.register_manifest(r.uri(), m.data, m.size);
+    } catch (const std::exception& e) {
+      l.descriptor->on_destroy(l.state);
+      l.state = nullptr;
+      r.state = PluginState::kFailed;
+      r.error = e.what();
+      continue;
+    }
+    r.state = PluginState::kInitialised;
+    host_api_->set_admitter(r.uri(), l.descriptor, l.state);
+    ok.push_back(i);
   }
   order_ = ok;
   for (const auto& req : required) {

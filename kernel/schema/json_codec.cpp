@@ -37,13 +37,15 @@ void append_path(std::string& path, std::string_view name) {
 
 // Integers as Go's json decodes them: integral numbers only (1.0 is accepted, as YAML may give it).
 bool json_to_int(const json& v, int64_t& out) {
-  if (v.is_number_integer()) { out = v.get<int64_t>(); return true; }
+  // Unsigned first: nlohmann's is_number_integer() is also true for unsigned values, so testing it
+  // first let 18446744073709551615 wrap to -1 instead of being refused as out of range.
   if (v.is_number_unsigned()) {
     auto u = v.get<uint64_t>();
     if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
     out = static_cast<int64_t>(u);
     return true;
   }
+  if (v.is_number_integer()) { out = v.get<int64_t>(); return true; }
   if (v.is_number_float()) {
     double d = v.get<double>();
     if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) { out = static_cast<int64_t>(d); return true; }
@@ -237,7 +239,8 @@ void JsonCodec::decode_list(const FieldInfo& f, const json& value, capnp::Dynami
       auto child = list[i].as<capnp::DynamicStruct>();
       int64_t n;
       if (item.is_string()) child.set("str", capnp::Text::Reader(item.get_ref<const std::string&>().c_str()));
-      else if (json_to_int(item, n)) child.set("int", static_cast<int32_t>(n));
+      // Range-checked as in decode_field: an out-of-range number used to be truncated to int32.
+      else if (json_to_int(item, n) && n >= INT32_MIN && n <= INT32_MAX) child.set("int", static_cast<int32_t>(n));
       else type_error(report, path, item, "IntOrString");
     } else {
       Scalar s;

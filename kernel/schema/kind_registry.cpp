@@ -56,6 +56,7 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->namespaced = k.getNamespaced();
     kind->status_field = str(k.getStatusField());
     kind->admission = k.getAdmission();
+    kind->namespace_scope = k.getNamespaceScope();
     kind->plugin = plugin;
     for (auto c : k.getPrinterColumns())
       kind->columns.push_back({str(c.getName()), str(c.getType()), str(c.getFormat()), str(c.getDescription()),
@@ -101,6 +102,13 @@ const Kind* KindRegistry::by_kind(std::string_view group, std::string_view versi
   std::shared_lock lock(mutex_);
   for (const auto& k : kinds_)
     if (k->group == group && k->version == version && k->kind == kind) return k.get();
+  return nullptr;
+}
+
+const Kind* KindRegistry::namespace_kind() const {
+  std::shared_lock lock(mutex_);
+  for (const auto& k : kinds_)
+    if (k->namespace_scope) return k.get();
   return nullptr;
 }
 

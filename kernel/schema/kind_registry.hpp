@@ -39,6 +39,7 @@ struct Kind {
   std::string status_field;
   capnp::StructSchema schema;
   std::string plugin;  // "type.id" of the plugin that registered it
+  bool namespace_scope = false;  // its objects are the namespaces (see plugin.capnp)
   bool admission = false;  // the owning plugin admits (defaults/validates) writes of this kind
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }
@@ -58,6 +59,8 @@ class KindRegistry {
   const Kind* by_resource(std::string_view group, std::string_view version, std::string_view plural) const;
   const Kind* by_kind(std::string_view group, std::string_view version, std::string_view kind) const;
   std::vector<const Kind*> all() const;
+  // The kind whose objects are namespaces, if a plugin registered one.
+  const Kind* namespace_kind() const;
   // Groups in registration order, each with its versions (first = preferred).
   std::vector<std::pair<std::string, std::vector<std::string>>> groups() const;
 

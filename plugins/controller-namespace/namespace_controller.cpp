@@ -76,8 +76,17 @@ sdk::ReconcileResult NamespaceController::finalize(const std::string& name) {
     }
   }
   if (remaining > 0) return sdk::ReconcileResult::after(std::chrono::milliseconds(200));
-  // Empty: release the namespace.
-  auto r = client_.patch(kNamespaces, "", name, "merge", R"({"metadata":{"finalizers":null},"spec":{"finalizers":null}})");
+  // Empty: release the namespace by removing our finalizer (and only ours).
+  std::string others;
+  if (auto obj = namespaces_.get("", name)) {
+    for (auto f : obj->as<core::v1::Namespace>().getMetadata().getFinalizers()) {
+      if (f == "kubernetes") continue;
+      others += (others.empty() ? "\"" : ",\"") + std::string(f.cStr()) + "\"";
+    }
+  }
+  std::string finalizers = others.empty() ? "null" : "[" + others + "]";
+  auto r = client_.patch(kNamespaces, "", name, "merge",
+                         R"({"metadata":{"finalizers":)" + finalizers + R"(},"spec":{"finalizers":null}})");
   if (!r.status.ok() && !r.status.not_found()) return sdk::ReconcileResult::fail(r.status.message);
   return sdk::ReconcileResult::ok();
 }

@@ -31,11 +31,12 @@ sdk::PluginInfo make_info() {
   ns.short_names = {"ns"};
   ns.namespaced = false;
   ns.schema = capnp::Schema::from<core::v1::Namespace>();
-  ns.subresources = {{"status"}, {"finalize", "", "", "", {"update"}}};
+  ns.subresources = {{"status"}};
   ns.status_field = "status";
   ns.printer_columns = {{"Status", "string", ".status.phase", "The phase of the namespace"}};
   ns.selectable_fields = {"status.phase"};
   ns.admission = true;
+  ns.namespace_scope = true;
   info.manifest.kind(ns);
 
   sdk::KindSpec cm;

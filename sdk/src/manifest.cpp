@@ -71,6 +71,7 @@ std::string ManifestBuilder::build() const {
     for (unsigned j = 0; j < k.selectable_fields.size(); ++j) sel.set(j, k.selectable_fields[j]);
     b.setAdmission(k.admission);
     b.setStatusField(k.status_field);
+    b.setNamespaceScope(k.namespace_scope);
     collect(k.schema, seen, nodes);
   }
   auto list = manifest.initSchemaNodes(static_cast<unsigned>(nodes.size()));

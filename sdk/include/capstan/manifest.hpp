@@ -39,6 +39,9 @@ struct KindSpec {
   std::vector<std::string> selectable_fields;
   bool admission = false;       // route writes through Plugin::admit
   std::string status_field;     // "status" when the kind has a status subresource
+  // Objects of this kind are the namespaces other objects live in: the kernel refuses to create
+  // namespaced objects in one that does not exist or is being deleted.
+  bool namespace_scope = false;
 };
 
 class ManifestBuilder {

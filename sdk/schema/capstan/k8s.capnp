@@ -26,8 +26,9 @@ annotation optional @0xf038ec6ebbc0e90f (group) :Void;
 annotation intOrString @0x8983158aaf64b6d7 (struct) :Void;
 # On a struct holding `union { int @0 :Int32; str @1 :Text; }`: JSON is a number or a string.
 
-annotation doc @0xc7d77c3f403ababd (field, struct) :Text;
-# Description shown by `kubectl explain` and written into the OpenAPI documents.
+annotation doc @0xc7d77c3f403ababd (field, struct, group) :Text;
+# Description shown by `kubectl explain` and written into the OpenAPI documents. Also allowed on
+# an `$optional` group, whose own doc describes the scalar it holds.
 
 annotation required @0xde57f786b22f3779 (field) :Void;
 # The field must be present (validation answers `Required value`).

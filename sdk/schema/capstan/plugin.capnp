@@ -38,6 +38,7 @@ struct KindInfo {
   admission @12 :Bool;          # route writes of this kind through the plugin's on_admit
   statusField @13 :Text;        # the field the status subresource owns ("status"), empty = none
   generationIgnores @14 :List(Text);   # top-level fields whose change does not bump generation (default: metadata, status)
+  namespaceScope @15 :Bool;     # objects of this kind are the namespaces namespaced objects live in
 }
 
 struct PluginManifest {
