@@ -8,6 +8,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BUILD=${CAPSTAN_BUILD_DIR:-$ROOT/build}
 JOBS=${CAPSTAN_JOBS:-$(nproc)}
+# ccache hits across clones: paths under the checkout are hashed relative to it.
+export CCACHE_BASEDIR=$ROOT CCACHE_NOHASHDIR=1
 
 bash scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
 

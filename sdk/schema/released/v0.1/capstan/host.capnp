@@ -1,0 +1,107 @@
+@0xe4871c1950d55fb3;
+# Messages of capstan_host_api.call/watch and capstan_plugin_descriptor.on_admit.
+# Objects travel as `Data` holding a serialized message of the kind's root struct.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("capstan::host");
+using Plugin = import "plugin.capnp";
+
+struct ResourceRef {
+  group @0 :Text;
+  version @1 :Text;
+  resource @2 :Text;      # plural, e.g. configmaps
+}
+
+struct StatusCause {
+  field @0 :Text;
+  reason @1 :Text;
+  message @2 :Text;
+}
+
+struct Status {
+  code @0 :Int32;         # HTTP code; 0 or 2xx = success
+  reason @1 :Text;        # NotFound, Conflict, Invalid, ...
+  message @2 :Text;
+  causes @3 :List(StatusCause);
+}
+
+struct HostRequest {
+  resource @0 :ResourceRef;
+  namespace @1 :Text;
+  name @2 :Text;
+  union {
+    get @3 :Void;
+    list :group {
+      labelSelector @4 :Text;
+      fieldSelector @5 :Text;
+    }
+    create @6 :Data;             # the object
+    update :group {              # replace; metadata.resourceVersion, when set, is a precondition
+      object @7 :Data;
+      subresource @8 :Text;      # "" or "status"
+    }
+    delete :group {
+      propagationPolicy @9 :Text;   # Background (default) | Foreground | Orphan
+      preconditionUid @10 :Text;
+    }
+    patch :group {
+      patchType @11 :Text;       # merge | json | strategic
+      body @12 :Text;            # the patch as JSON
+      subresource @13 :Text;
+    }
+    listKinds @14 :Void;          # every registered kind (namespace lifecycle, garbage collection)
+  }
+  fieldManager @15 :Text;
+}
+
+struct HostResponse {
+  status @0 :Status;
+  object @1 :Data;
+  items @2 :List(Data);
+  resourceVersion @3 :UInt64;
+  kinds @4 :List(Plugin.KindInfo);
+}
+
+struct WatchRequest {
+  resource @0 :ResourceRef;
+  namespace @1 :Text;             # empty = all namespaces
+  resourceVersion @2 :UInt64;     # deliver events after this revision; 0 = from now
+  labelSelector @3 :Text;
+  fieldSelector @4 :Text;
+}
+
+struct WatchEvent {
+  type @0 :Type;
+  enum Type {
+    added @0;
+    modified @1;
+    deleted @2;
+    bookmark @3;
+    resync @4;     # the watch fell behind or its revision was compacted: list again
+  }
+  object @1 :Data;
+  resourceVersion @2 :UInt64;
+}
+
+struct AdmissionRequest {
+  operation @0 :Operation;
+  enum Operation {
+    create @0;
+    update @1;
+    delete @2;
+  }
+  resource @1 :ResourceRef;
+  kind @2 :Text;
+  subresource @3 :Text;
+  object @4 :Data;       # the new object (create/update), empty on delete
+  oldObject @5 :Data;    # the stored object (update/delete)
+  dryRun @6 :Bool;
+}
+
+struct AdmissionResponse {
+  allowed @0 :Bool;
+  status @1 :Status;     # when not allowed: the error (Invalid with causes, Forbidden, ...)
+  object @2 :Data;       # mutated object; empty = unchanged
+  retain @3 :Bool;       # on delete: keep the object (marked with deletionTimestamp) instead of removing it
+  warnings @4 :List(Text);
+}

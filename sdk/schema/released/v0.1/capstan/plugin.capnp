@@ -1,0 +1,48 @@
+@0xa5df656240617bc6;
+# What a plugin declares about itself (capstan_plugin_descriptor.manifest).
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("capstan::plugin");
+using Schema = import "/capnp/schema.capnp";
+
+struct PrinterColumn {
+  name @0 :Text;          # column header as kubectl prints it, e.g. "Data"
+  type @1 :Text;          # string | integer | number | boolean | date
+  format @2 :Text;        # "name" for the name column
+  description @3 :Text;
+  priority @4 :Int32;     # > 0: only with -o wide
+  jsonPath @5 :Text;      # simple JSON path into the object (".data", ".status.phase"); see docs/api-compatibility.md
+}
+
+struct Subresource {
+  name @0 :Text;          # status | scale | log | exec | ...
+  kind @1 :Text;          # response kind (Scale); empty = the kind itself
+  group @2 :Text;
+  version @3 :Text;
+  verbs @4 :List(Text);
+}
+
+struct KindInfo {
+  group @0 :Text;               # "" for core
+  version @1 :Text;             # v1
+  kind @2 :Text;                # ConfigMap
+  plural @3 :Text;              # configmaps
+  singular @4 :Text;            # configmap
+  shortNames @5 :List(Text);    # [cm]
+  categories @6 :List(Text);    # [all]
+  namespaced @7 :Bool;
+  rootStructId @8 :UInt64;      # id of the Cap'n Proto struct of the whole object
+  subresources @9 :List(Subresource);
+  printerColumns @10 :List(PrinterColumn);   # the NAME column is implicit, AGE is appended last
+  selectableFields @11 :List(Text);          # JSON paths usable in fieldSelector, e.g. "spec.nodeName"
+  admission @12 :Bool;          # route writes of this kind through the plugin's on_admit
+  statusField @13 :Text;        # the field the status subresource owns ("status"), empty = none
+  generationIgnores @14 :List(Text);   # top-level fields whose change does not bump generation (default: metadata, status)
+  namespaceScope @15 :Bool;     # objects of this kind are the namespaces namespaced objects live in
+}
+
+struct PluginManifest {
+  description @0 :Text;
+  kinds @1 :List(KindInfo);
+  schemaNodes @2 :List(Schema.Node);   # every node the kinds need, dependencies included
+}
