@@ -5,6 +5,15 @@ namespace capstan::api {
 namespace {
 bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
+// One dot-separated part: [a-z0-9]([-a-z0-9]*[a-z0-9])? (no length limit of its own in a subdomain).
+bool is_part(std::string_view s) {
+  if (s.empty()) return false;
+  if (!alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '-') return false;
+  return true;
+}
+
 bool is_label(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   if (!alnum(s.front()) || !alnum(s.back())) return false;
@@ -21,7 +30,7 @@ std::string validate_object_name(std::string_view name) {
   while (ok && start <= name.size()) {
     size_t dot = name.find('.', start);
     auto part = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    ok = is_label(part);
+    ok = is_part(part);
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/manifest.hpp"
@@ -109,7 +111,10 @@ class ObjectServiceTest : public ::testing::Test {
     return s;
   }
 
-  schema::KindRegistry kinds;
+  // Held by pointer: KindRegistry's destructor (capnp::SchemaLoader) is noexcept(false), which a
+  // gtest fixture's virtual destructor cannot be.
+  std::unique_ptr<schema::KindRegistry> kinds_owner = std::make_unique<schema::KindRegistry>();
+  schema::KindRegistry& kinds = *kinds_owner;
   store::EventBus bus;
   store::Store store{"", bus};
   ObjectService service{kinds, store, nullptr};
@@ -170,6 +175,15 @@ TEST_F(ObjectServiceTest, CreateClusterScopedDropsNamespace) {
   EXPECT_FALSE(json::parse(o.object->json)["metadata"].contains("namespace"));
 }
 
+TEST_F(ObjectServiceTest, NamespacedCreateNeedsNamespace) {
+  auto o = create(*configmap, "", cm_body("nons"));
+  ASSERT_TRUE(o.error);
+  EXPECT_EQ(o.error->code, 422);
+  ASSERT_FALSE(o.error->causes.empty());
+  EXPECT_EQ(o.error->causes[0].field, "metadata.namespace");
+  EXPECT_EQ(store.count("/"), 0u);
+}
+
 TEST_F(ObjectServiceTest, GenerateName) {
   json body = {{"metadata", {{"generateName", "web-"}}}};
   auto o = create(*configmap, "default", body);
@@ -205,6 +219,47 @@ TEST_F(ObjectServiceTest, MismatchedTypeMetaAndNamespace) {
   body["metadata"]["namespace"] = "elsewhere";
   EXPECT_EQ(create(*configmap, "default", body).error->code, 400);
   EXPECT_EQ(create(*configmap, "default", json::array()).error->code, 400);
+}
+
+// Ill-typed metadata must come back as an API error through `done`, never as an exception
+// escaping the service (the HTTP layer would drop the request).
+TEST_F(ObjectServiceTest, IllTypedNameIsAnApiError) {
+  for (json name : {json(5), json::array({"a"}), json(true), json::object()}) {
+    json body = cm_body("x");
+    body["metadata"]["name"] = name;
+    WriteOutcome o;
+    ASSERT_NO_THROW(o = create(*configmap, "default", body)) << name.dump();
+    ASSERT_TRUE(o.error) << name.dump();
+    EXPECT_EQ(o.error->code, 400) << name.dump();
+  }
+  json gen = {{"metadata", {{"generateName", 7}}}};
+  WriteOutcome g;
+  ASSERT_NO_THROW(g = create(*configmap, "default", gen));
+  ASSERT_TRUE(g.error);
+  EXPECT_EQ(g.error->code, 400);
+
+  // null is "absent", as everywhere else in a body.
+  json null_name = {{"metadata", {{"name", nullptr}, {"generateName", "gen-"}}}};
+  WriteOutcome n;
+  ASSERT_NO_THROW(n = create(*configmap, "default", null_name));
+  ASSERT_FALSE(n.error) << describe(n);
+  EXPECT_EQ(n.object->name.rfind("gen-", 0), 0u);
+
+  ASSERT_FALSE(create(*configmap, "default", cm_body("typed")).error);
+  json upd = cm_body("typed");
+  upd["metadata"]["name"] = 12;
+  WriteOutcome u;
+  ASSERT_NO_THROW(u = update(*configmap, "default", "typed", upd));
+  ASSERT_TRUE(u.error);
+  EXPECT_EQ(u.error->code, 400);
+  upd["metadata"]["name"] = nullptr;
+  ASSERT_NO_THROW(u = update(*configmap, "default", "typed", upd));
+  EXPECT_FALSE(u.error) << describe(u);
+  upd["metadata"].erase("name");
+  upd["metadata"]["resourceVersion"] = "abc";
+  ASSERT_NO_THROW(u = update(*configmap, "default", "typed", upd));
+  ASSERT_TRUE(u.error);
+  EXPECT_EQ(u.error->code, 400);
 }
 
 TEST_F(ObjectServiceTest, InvalidNameIs422) {
@@ -603,6 +658,32 @@ TEST_F(ObjectServiceTest, StatusSubresource) {
   auto m = update(*namespaces, "", "prod", got);
   ASSERT_FALSE(m.error) << describe(m);
   EXPECT_EQ(json::parse(m.object->json)["status"]["phase"], "Terminating");
+}
+
+// Unconditional writes racing on one object are retried against the latest state, so no
+// concurrent patch is lost.
+TEST_F(ObjectServiceTest, ConcurrentPatchesAreNotLost) {
+  ASSERT_FALSE(create(*configmap, "default", cm_body("race")).error);
+  constexpr int kThreads = 4;
+  constexpr int kPatches = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPatches; ++i) {
+        json doc = {{"data", {{"t" + std::to_string(t) + "-" + std::to_string(i), "v"}}}};
+        auto o = patch(*configmap, "default", "race", PatchType::kMerge, doc);
+        if (o.error) {
+          ++errors;
+          ADD_FAILURE() << describe(o);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(get_json(*configmap, "default", "race")["data"].size(), static_cast<size_t>(kThreads * kPatches));
+  EXPECT_EQ(get_json(*configmap, "default", "race")["metadata"]["generation"], 1 + kThreads * kPatches);
 }
 
 TEST_F(ObjectServiceTest, RehydrateRebuildsJson) {

@@ -73,7 +73,7 @@ sdk::PluginInfo make_info() {
                            {"Message", "string", ".message", "What happened"}};
   event.selectable_fields = {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
                              "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
-                             "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"};
+                             "involvedObject.fieldPath", "reason", "reportingComponent", "type"};
   info.manifest.kind(event);
 
   sdk::KindSpec sa;
