@@ -559,6 +559,14 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
     json object = old;
     if (admission_) admission_->admit(kind, Operation::kDelete, "", object, &old, opts.dry_run, outcome.warnings);
     auto& meta = object["metadata"];
+    // Orphan and Foreground keep the object with a finalizer that the garbage collector plugin
+    // removes once it has released or deleted the dependents (as kube-apiserver does).
+    if ((del.propagation_policy == "Orphan" || del.propagation_policy == "Foreground") && !meta.contains("deletionTimestamp")) {
+      const std::string finalizer = del.propagation_policy == "Orphan" ? "orphan" : "foregroundDeletion";
+      auto& list = meta["finalizers"];
+      if (!list.is_array()) list = json::array();
+      if (std::find(list.begin(), list.end(), finalizer) == list.end()) list.push_back(finalizer);
+    }
     const bool has_finalizers = meta.contains("finalizers") && meta["finalizers"].is_array() && !meta["finalizers"].empty();
     if (has_finalizers) {
       // Deletion waits for the finalizers: mark the object and keep it.

@@ -111,11 +111,7 @@ std::optional<std::string> controller_owner_key(const ObjectPtr& obj, std::strin
                                                 std::string_view owner_api_version) {
   if (!obj) return std::nullopt;
   try {
-    // Every kind's root struct starts apiVersion @0, kind @1, metadata @2: metadata is pointer 2.
-    auto root = obj->as<capnp::AnyStruct>();
-    auto pointers = root.getPointerSection();
-    if (pointers.size() < 3) return std::nullopt;
-    auto meta = pointers[2].getAs<capstan::meta::ObjectMeta>();
+    auto meta = obj->metadata();
     for (auto ref : meta.getOwnerReferences()) {
       if (!ref.getController().isValue() || !ref.getController().getValue()) continue;
       if (std::string_view(ref.getKind().cStr()) != owner_kind) return std::nullopt;

@@ -33,6 +33,12 @@ std::shared_ptr<const Object> Object::from_bytes(const void* data, size_t size, 
   return obj;
 }
 
+capstan::meta::ObjectMeta::Reader Object::metadata() const {
+  auto pointers = reader_->getRoot<capnp::AnyStruct>().getPointerSection();
+  if (pointers.size() < 3) return capstan::meta::ObjectMeta::Reader();
+  return pointers[2].getAs<capstan::meta::ObjectMeta>();
+}
+
 std::string serialize(capnp::MessageBuilder& message) {
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "capstan/meta.capnp.h"
+
 namespace capstan::sdk {
 
 class Object {
@@ -25,6 +27,8 @@ class Object {
   }
   // The bytes again, e.g. to send back to the kernel.
   kj::ArrayPtr<const capnp::byte> bytes() const { return words_.asBytes(); }
+  // The object's metadata, whatever its kind (every root struct has it as its third field).
+  capstan::meta::ObjectMeta::Reader metadata() const;
   uint64_t revision() const { return revision_; }
   const std::string& ns() const { return namespace_; }
   const std::string& name() const { return name_; }
