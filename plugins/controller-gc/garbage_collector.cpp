@@ -101,22 +101,26 @@ bool GarbageCollector::owner_exists(const sdk::ObjectPtr& dependent, capstan::me
   return true;  // an owner of a kind nobody serves: never collect on a guess
 }
 
+std::pair<size_t, sdk::ObjectPtr> GarbageCollector::cached(const std::string& key) const {
+  size_t kind;
+  std::string ns, name;
+  if (!parse_object_key(key, kind, ns, name) || kind >= informers_.size()) return {0, nullptr};
+  return {kind, informers_[kind]->get(ns, name)};
+}
+
 sdk::ReconcileResult GarbageCollector::finalize_owner(size_t kind, const sdk::ObjectPtr& obj) {
   auto meta = obj->metadata();
   const std::string uid = obj->uid();
   auto dependents = graph_.dependents(uid);
   if (has_finalizer(meta, kOrphan)) {
     for (const auto& dkey : dependents) {
-      size_t dkind;
-      std::string dns, dname;
-      if (!parse_object_key(dkey, dkind, dns, dname) || dkind >= informers_.size()) continue;
-      auto dep = informers_[dkind]->get(dns, dname);
+      auto [dkind, dep] = cached(dkey);
       if (!dep) continue;
       json refs = json::array();
       for (auto ref : dep->metadata().getOwnerReferences())
         if (ref.getUid() != uid.c_str()) refs.push_back(owner_reference_json(ref));
       json patch = {{"metadata", {{"ownerReferences", refs.empty() ? json(nullptr) : refs}}}};
-      auto r = client_.patch(resource(dkind), dns, dname, "merge", patch.dump());
+      auto r = client_.patch(resource(dkind), dep->ns(), dep->name(), "merge", patch.dump());
       if (!r.status.ok() && !r.status.not_found()) return sdk::ReconcileResult::fail(r.status.message);
     }
     auto s = remove_finalizer(kind, obj, kOrphan);
@@ -126,14 +130,11 @@ sdk::ReconcileResult GarbageCollector::finalize_owner(size_t kind, const sdk::Ob
   // Foreground: dependents first, then the owner.
   size_t remaining = 0;
   for (const auto& dkey : dependents) {
-    size_t dkind;
-    std::string dns, dname;
-    if (!parse_object_key(dkey, dkind, dns, dname) || dkind >= informers_.size()) continue;
-    auto dep = informers_[dkind]->get(dns, dname);
+    auto [dkind, dep] = cached(dkey);
     if (!dep) continue;
     ++remaining;
     if (!dep->metadata().hasDeletionTimestamp()) {
-      auto s = client_.remove(resource(dkind), dns, dname, "Foreground");
+      auto s = client_.remove(resource(dkind), dep->ns(), dep->name(), "Foreground");
       if (!s.ok() && !s.not_found()) return sdk::ReconcileResult::fail(s.message);
     }
   }

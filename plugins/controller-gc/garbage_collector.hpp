@@ -26,6 +26,8 @@ class GarbageCollector final : public sdk::Plugin {
   bool owner_exists(const sdk::ObjectPtr& dependent, capstan::meta::OwnerReference::Reader ref);
   sdk::Status remove_finalizer(size_t kind, const sdk::ObjectPtr& obj, const std::string& finalizer);
   sdk::Resource resource(size_t kind) const;
+  // The cached object behind a work-queue key, with its kind index (nullptr when gone).
+  std::pair<size_t, sdk::ObjectPtr> cached(const std::string& key) const;
 
   const sdk::Host& host_;
   sdk::Client client_;

@@ -8,28 +8,7 @@
 # Prints PASS/FAIL per check and ends with "N passed, N failed". Exits 77 (skip) without kubectl.
 set -uo pipefail
 
-pass=0; fail=0; failed=()
-ok()  { pass=$((pass+1)); echo "PASS $1"; }
-bad() { fail=$((fail+1)); failed+=("$1"); echo "FAIL $1${2:+: $2}"; }
-check() { # NAME CMD... : passes when CMD exits 0
-  local name=$1; shift; local out
-  if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
-}
-check_eq() { # NAME EXPECTED CMD...
-  local name=$1 want=$2; shift 2; local got
-  got=$("$@" 2>&1)
-  if [ "$got" = "$want" ]; then ok "$name"; else bad "$name" "want '$want' got '$(echo "$got" | tail -3 | tr '\n' ' ')'"; fi
-}
-check_fails() { # NAME PATTERN CMD... : CMD must fail and its output match PATTERN (grep -E)
-  local name=$1 pat=$2; shift 2; local out
-  if out=$("$@" 2>&1); then bad "$name" "succeeded but should have failed: $(echo "$out" | tail -2 | tr '\n' ' ')"
-  elif echo "$out" | grep -Eq "$pat"; then ok "$name"
-  else bad "$name" "error did not match /$pat/: $(echo "$out" | tail -2 | tr '\n' ' ')"; fi
-}
-summary() {
-  [ $fail -eq 0 ] || { echo "failed:"; printf '  %s\n' "${failed[@]}"; }
-  echo "$pass passed, $fail failed"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 finish() { summary; [ $fail -eq 0 ]; exit $?; }
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -47,16 +26,6 @@ if ! command -v kubectl >/dev/null 2>&1; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/capstan-example-test.XXXXXX")
-SERVER_PID=
-stop_server() { # stops the server this script started, by PID
-  local i
-  [ -n "$SERVER_PID" ] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null
-  for ((i = 0; i < 50; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null
-  wait "$SERVER_PID" 2>/dev/null
-  SERVER_PID=
-}
 cleanup() {
   stop_server
   rm -rf "$WORK"
