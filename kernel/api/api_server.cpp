@@ -6,8 +6,12 @@
 #include "api/discovery.hpp"
 #include "api/object_service.hpp"
 #include "api/openapi.hpp"
+#include "api/scale_subresource.hpp"
 #include "api/table.hpp"
 #include "api/watch_stream.hpp"
+#include "patch/json_patch.hpp"
+#include "patch/merge_patch.hpp"
+#include "patch/patch_error.hpp"
 #include "query/go_bool.hpp"
 #include "query/yaml_json.hpp"
 #include "store/event_bus.hpp"
@@ -377,6 +381,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
   }
 
   // A single object (or its subresource).
+  if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
   if (method == "GET") {
     auto obj = objects_.get(*kind, ns, name);
     if (sub.empty() || sub == kind->status_field) {
@@ -440,6 +445,60 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
     return objects_.remove(*kind, ns, name, del, opts, finish_write(200));
   }
   throw method_not_allowed("the server does not allow this method on the requested resource");
+}
+
+void ApiServer::handle_scale(http::Request& req, const std::shared_ptr<http::Responder>& res, const schema::Kind& kind,
+                             const std::string& ns, const std::string& name) {
+  auto reply_scale = [res, &kind](WriteOutcome o) {
+    if (o.error) return reply_error(res, *o.error);
+    reply_json(res, 200, scale_of(kind, json::parse(o.object->json)).dump(), o.warnings);
+  };
+  if (req.method == "GET") {
+    auto obj = objects_.get(kind, ns, name);
+    return reply_json(res, 200, scale_of(kind, json::parse(obj->json)).dump());
+  }
+  if (req.method == "PUT") {
+    json body = decode_body(req);
+    if (!body.is_object()) throw bad_request("the request body must be a Scale object");
+    uint64_t expected = 0;
+    if (body.contains("metadata") && body["metadata"].is_object()) {
+      std::string rv = body["metadata"].value("resourceVersion", "");
+      if (!rv.empty()) {
+        try {
+          expected = std::stoull(rv);
+        } catch (...) {
+          throw bad_request("invalid resourceVersion: " + rv);
+        }
+      }
+    }
+    return update_scale(objects_, kind, ns, name, [body](const json&) { return body; }, expected, write_options(req),
+                        reply_scale);
+  }
+  if (req.method == "PATCH") {
+    std::string ct = content_type(req);
+    json doc;
+    try {
+      doc = query::decode_json(req.body);
+    } catch (const query::QueryError& e) {
+      throw bad_request(e.what());
+    }
+    std::function<json(const json&)> change;
+    if (ct == "application/json-patch+json") change = [doc](const json& s) { return patch::apply_json_patch(s, doc); };
+    else if (ct == "application/merge-patch+json" || ct == "application/strategic-merge-patch+json")
+      // A Scale has no lists, so a strategic merge patch is a merge patch.
+      change = [doc](const json& s) { return patch::apply_merge_patch(s, doc); };
+    else
+      throw ApiError(415, "UnsupportedMediaType", "the scale subresource accepts json, merge and strategic merge patches");
+    auto guarded = [change](const json& s) {
+      try {
+        return change(s);
+      } catch (const patch::PatchError& e) {
+        throw ApiError(e.code, e.reason, e.what());
+      }
+    };
+    return update_scale(objects_, kind, ns, name, guarded, 0, write_options(req), reply_scale);
+  }
+  throw method_not_allowed("the scale subresource supports get, update and patch");
 }
 
 }  // namespace capstan::api

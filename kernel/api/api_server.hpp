@@ -15,6 +15,7 @@
 
 namespace capstan::store { class EventBus; }
 namespace capstan::http { class Server; }
+namespace capstan::schema { struct Kind; }
 
 namespace capstan::api {
 
@@ -44,6 +45,8 @@ class ApiServer {
  private:
   void handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
                        const std::vector<std::string>& parts, size_t first);
+  void handle_scale(http::Request& req, const std::shared_ptr<http::Responder>& res, const schema::Kind& kind,
+                    const std::string& ns, const std::string& name);
   void reaper_loop();
 
   ObjectService& objects_;

@@ -444,6 +444,25 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
   }
 }
 
+void ObjectService::update_with(const schema::Kind& kind, const std::string& ns, const std::string& name,
+                                Compute compute, uint64_t expected_revision, const WriteOptions& opts, WriteDone done) {
+  try {
+    auto current = store_.get_latest(key(kind, ns, name));
+    if (!current) throw not_found(kind.group_resource(), name);
+    if (expected_revision != 0 && expected_revision != current->revision)
+      throw conflict(kind.group_resource(), name,
+                     "the object has been modified; please apply your changes to the latest version and try again");
+    auto updated = compute(json::parse(current->json));
+    if (!updated) throw bad_request("the update did not produce an object");
+    write_update(kind, ns, name, current, std::move(*updated), "", opts, {}, std::move(done), 0,
+                 expected_revision == 0 ? compute : Compute());
+  } catch (const ApiError& e) {
+    WriteOutcome o;
+    o.error = e;
+    done(std::move(o));
+  }
+}
+
 void ObjectService::write_update(const schema::Kind& kind, const std::string& ns, const std::string& name,
                                  const store::ObjectPtr& current, json updated, const std::string& subresource,
                                  const WriteOptions& opts, std::vector<std::string> warnings, WriteDone done,

@@ -59,6 +59,11 @@ class ObjectService {
               const std::string& subresource, const WriteOptions& opts, WriteDone done);
   void patch(const schema::Kind& kind, const std::string& ns, const std::string& name, PatchType type,
              const nlohmann::json& patch, const std::string& subresource, const WriteOptions& opts, WriteDone done);
+  // Read-modify-write of the main resource (Kubernetes' GuaranteedUpdate): `compute` maps the live
+  // object to the new one and is re-run on a conflict; expected_revision != 0 is a precondition.
+  using Compute = std::function<std::optional<nlohmann::json>(const nlohmann::json& live)>;
+  void update_with(const schema::Kind& kind, const std::string& ns, const std::string& name, Compute compute,
+                   uint64_t expected_revision, const WriteOptions& opts, WriteDone done);
   void remove(const schema::Kind& kind, const std::string& ns, const std::string& name, const DeleteOptions& del,
               const WriteOptions& opts, WriteDone done, int attempt = 0);
 

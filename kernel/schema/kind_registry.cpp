@@ -57,6 +57,12 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->status_field = str(k.getStatusField());
     kind->admission = k.getAdmission();
     kind->namespace_scope = k.getNamespaceScope();
+    if (k.hasScale()) {
+      auto s = k.getScale();
+      kind->scale = ScalePaths{str(s.getSpecReplicasPath()), str(s.getStatusReplicasPath()), str(s.getLabelSelectorPath())};
+      if (!kind->has_subresource("scale"))
+        kind->subresources.push_back({"scale", "Scale", "autoscaling", "v1", {"get", "patch", "update"}});
+    }
     kind->plugin = plugin;
     for (auto c : k.getPrinterColumns())
       kind->columns.push_back({str(c.getName()), str(c.getType()), str(c.getFormat()), str(c.getDescription()),

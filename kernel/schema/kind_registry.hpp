@@ -28,7 +28,10 @@ struct SubresourceInfo {
   std::vector<std::string> verbs;
 };
 
-struct AdmissionOutcome;
+// Where a kind keeps what its Scale subresource shows (JSON paths such as ".spec.replicas").
+struct ScalePaths {
+  std::string spec_replicas, status_replicas, label_selector;
+};
 
 struct Kind {
   std::string group, version, kind, plural, singular;
@@ -40,6 +43,7 @@ struct Kind {
   capnp::StructSchema schema;
   std::string plugin;  // "type.id" of the plugin that registered it
   bool namespace_scope = false;  // its objects are the namespaces (see plugin.capnp)
+  std::optional<ScalePaths> scale;  // set: the kernel serves <plural>/scale
   bool admission = false;  // the owning plugin admits (defaults/validates) writes of this kind
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }

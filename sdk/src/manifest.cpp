@@ -72,6 +72,12 @@ std::string ManifestBuilder::build() const {
     b.setAdmission(k.admission);
     b.setStatusField(k.status_field);
     b.setNamespaceScope(k.namespace_scope);
+    if (k.scale) {
+      auto s = b.initScale();
+      s.setSpecReplicasPath(k.scale->spec_replicas_path);
+      s.setStatusReplicasPath(k.scale->status_replicas_path);
+      s.setLabelSelectorPath(k.scale->label_selector_path);
+    }
     collect(k.schema, seen, nodes);
   }
   auto list = manifest.initSchemaNodes(static_cast<unsigned>(nodes.size()));

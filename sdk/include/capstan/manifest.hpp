@@ -4,6 +4,7 @@
 
 #include <capnp/schema.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,13 @@ struct Subresource {
   std::vector<std::string> verbs = {"get", "patch", "update"};
 };
 
+// The `scale` subresource (autoscaling/v1 Scale), served by the kernel from these JSON paths.
+struct ScaleSpec {
+  std::string spec_replicas_path = ".spec.replicas";
+  std::string status_replicas_path = ".status.replicas";
+  std::string label_selector_path = ".spec.selector";  // a LabelSelector object or a selector string
+};
+
 struct KindSpec {
   std::string group;            // "" = core
   std::string version = "v1";
@@ -42,6 +50,8 @@ struct KindSpec {
   // Objects of this kind are the namespaces other objects live in: the kernel refuses to create
   // namespaced objects in one that does not exist or is being deleted.
   bool namespace_scope = false;
+  // Set to serve `<plural>/scale` (discovery shows it as autoscaling/v1 Scale).
+  std::optional<ScaleSpec> scale;
 };
 
 class ManifestBuilder {

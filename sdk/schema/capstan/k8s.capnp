@@ -64,3 +64,9 @@ struct IntOrString $intOrString {
     str @1 :Text;
   }
 }
+
+struct QuantityEntry {
+  # One entry of a map of resource.Quantity (resources.limits, node capacity...).
+  key @0 :Text;
+  value @1 :Text $quantity;
+}

@@ -57,3 +57,17 @@ struct ObjectReference {
 struct LocalObjectReference {
   name @0 :Text;
 }
+
+struct LabelSelectorRequirement {
+  key @0 :Text $K8s.required $K8s.doc("The label key that the selector applies to.");
+  operator @1 :Text $K8s.required $K8s.doc("The key's relationship to the values: In, NotIn, Exists or DoesNotExist.");
+  values @2 :List(Text) $K8s.listType("atomic")
+      $K8s.doc("Values for In and NotIn (non-empty); must be empty for Exists and DoesNotExist.");
+}
+
+struct LabelSelector $K8s.doc("A label query over a set of resources. The requirements are ANDed; an empty selector matches everything, a null one nothing.") {
+  matchLabels @0 :List(K8s.StringEntry) $K8s.map
+      $K8s.doc("Map of {key,value} pairs; each is equivalent to a matchExpressions element with operator In and that single value.");
+  matchExpressions @1 :List(LabelSelectorRequirement) $K8s.listType("atomic")
+      $K8s.doc("A list of label selector requirements. The requirements are ANDed.");
+}

@@ -22,6 +22,14 @@ struct Subresource {
   verbs @4 :List(Text);
 }
 
+struct ScaleInfo {
+  # Where a kind keeps what its autoscaling/v1 Scale subresource shows (as CustomResourceDefinition
+  # scale subresources do): simple JSON paths into the object.
+  specReplicasPath @0 :Text;      # ".spec.replicas"
+  statusReplicasPath @1 :Text;    # ".status.replicas"
+  labelSelectorPath @2 :Text;     # ".spec.selector" (a LabelSelector object) or a string field
+}
+
 struct KindInfo {
   group @0 :Text;               # "" for core
   version @1 :Text;             # v1
@@ -39,6 +47,7 @@ struct KindInfo {
   statusField @13 :Text;        # the field the status subresource owns ("status"), empty = none
   generationIgnores @14 :List(Text);   # top-level fields whose change does not bump generation (default: metadata, status)
   namespaceScope @15 :Bool;     # objects of this kind are the namespaces namespaced objects live in
+  scale @16 :ScaleInfo;         # set: the kernel serves the `scale` subresource from these paths
 }
 
 struct PluginManifest {

@@ -1,0 +1,14 @@
+#pragma once
+// Admission of each workload kind (one file per kind).
+
+#include "capstan/plugin.hpp"
+
+namespace capstan::workloads {
+
+sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req);
+sdk::AdmissionResult admit_node(const sdk::AdmissionRequest& req);
+sdk::AdmissionResult admit_pod_template(const sdk::AdmissionRequest& req);
+sdk::AdmissionResult admit_replica_set(const sdk::AdmissionRequest& req);
+sdk::AdmissionResult admit_deployment(const sdk::AdmissionRequest& req);
+
+}  // namespace capstan::workloads

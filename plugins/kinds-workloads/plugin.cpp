@@ -1,0 +1,158 @@
+// capstan.kind.v1/workloads: Pod, Node, PodTemplate (core/v1), ReplicaSet and Deployment (apps/v1),
+// Lease (coordination.k8s.io/v1).
+#include "capstan/apps_v1.capnp.h"
+#include "capstan/coordination_v1.capnp.h"
+#include "capstan/core_v1.capnp.h"
+#include "capstan/plugin.hpp"
+#include "kinds.hpp"
+
+namespace {
+
+using namespace capstan;
+
+class WorkloadKinds final : public sdk::Plugin {
+ public:
+  sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override {
+    if (req.kind == "Pod") return workloads::admit_pod(req);
+    if (req.kind == "Node") return workloads::admit_node(req);
+    if (req.kind == "PodTemplate") return workloads::admit_pod_template(req);
+    if (req.kind == "ReplicaSet") return workloads::admit_replica_set(req);
+    if (req.kind == "Deployment") return workloads::admit_deployment(req);
+    return sdk::AdmissionResult::allow();
+  }
+};
+
+sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
+  sdk::PrinterColumn c;
+  c.name = std::move(name);
+  c.type = std::move(type);
+  c.json_path = std::move(path);
+  c.description = std::move(description);
+  c.priority = priority;
+  return c;
+}
+
+sdk::PrinterColumn age() { return col("Age", "date", "", "Time since creation"); }
+
+// The wide columns of the workload controllers.
+void workload_wide_columns(sdk::KindSpec& k) {
+  k.printer_columns.push_back(col("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1));
+  k.printer_columns.push_back(col("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1));
+  k.printer_columns.push_back(col("Selector", "string", ".spec.selector.matchLabels", "The label selector", 1));
+}
+
+sdk::PluginInfo make_info() {
+  sdk::PluginInfo info;
+  info.type = "capstan.kind.v1";
+  info.id = "workloads";
+  info.dependencies = {"capstan.kind.v1.core"};
+  info.roles = CAPSTAN_ROLE_SERVER;
+  info.manifest.description("Workloads: Pod, Node, PodTemplate, ReplicaSet, Deployment, Lease");
+
+  sdk::KindSpec pod;
+  pod.kind = "Pod";
+  pod.plural = "pods";
+  pod.singular = "pod";
+  pod.short_names = {"po"};
+  pod.categories = {"all"};
+  pod.schema = capnp::Schema::from<core::v1::Pod>();
+  pod.subresources = {{"status"}, {"binding", "Binding", "", "v1", {"create"}}};
+  pod.status_field = "status";
+  // Upstream computes READY ("1/2"), STATUS (the reason) and RESTARTS; simple paths for now.
+  pod.printer_columns = {col("Ready", "string", ".status.containerStatuses[*].ready", "Whether each container is ready"),
+                         col("Status", "string", ".status.phase", "The phase of the pod"),
+                         col("Restarts", "integer", ".status.containerStatuses[0].restartCount", "Restarts of the first container"),
+                         age(),
+                         col("IP", "string", ".status.podIP", "IP address of the pod", 1),
+                         col("Node", "string", ".spec.nodeName", "Node the pod is bound to", 1)};
+  pod.selectable_fields = {"spec.nodeName",      "status.phase",       "spec.restartPolicy",
+                           "spec.schedulerName", "spec.serviceAccountName", "status.podIP"};
+  pod.admission = true;
+  info.manifest.kind(pod);
+
+  sdk::KindSpec node;
+  node.kind = "Node";
+  node.plural = "nodes";
+  node.singular = "node";
+  node.short_names = {"no"};
+  node.namespaced = false;
+  node.schema = capnp::Schema::from<core::v1::Node>();
+  node.subresources = {{"status"}};
+  node.status_field = "status";
+  node.printer_columns = {col("Status", "string", ".status.conditions[*].status", "Status of the node conditions"),
+                          age(),
+                          col("Version", "string", ".status.nodeInfo.kubeletVersion", "Kubelet version"),
+                          col("Internal-IP", "string", ".status.addresses[0].address", "First address of the node", 1),
+                          col("OS-Image", "string", ".status.nodeInfo.osImage", "OS image", 1),
+                          col("Kernel-Version", "string", ".status.nodeInfo.kernelVersion", "Kernel version", 1),
+                          col("Container-Runtime", "string", ".status.nodeInfo.containerRuntimeVersion", "Container runtime", 1)};
+  node.selectable_fields = {"spec.unschedulable", "metadata.name"};
+  node.admission = true;
+  info.manifest.kind(node);
+
+  sdk::KindSpec tmpl;
+  tmpl.kind = "PodTemplate";
+  tmpl.plural = "podtemplates";
+  tmpl.singular = "podtemplate";
+  tmpl.schema = capnp::Schema::from<core::v1::PodTemplate>();
+  tmpl.printer_columns = {col("Containers", "string", ".template.spec.containers[*].name", "Names of the containers"),
+                          col("Images", "string", ".template.spec.containers[*].image", "Images of the containers"),
+                          col("Pod-Labels", "string", ".template.metadata.labels", "Labels of the pods")};
+  tmpl.admission = true;
+  info.manifest.kind(tmpl);
+
+  sdk::KindSpec rs;
+  rs.group = "apps";
+  rs.kind = "ReplicaSet";
+  rs.plural = "replicasets";
+  rs.singular = "replicaset";
+  rs.short_names = {"rs"};
+  rs.categories = {"all"};
+  rs.schema = capnp::Schema::from<apps::v1::ReplicaSet>();
+  rs.subresources = {{"status"}};  // scale: from rs.scale below
+  rs.status_field = "status";
+  rs.scale = sdk::ScaleSpec{};
+  rs.printer_columns = {col("Desired", "integer", ".spec.replicas", "Number of desired pods"),
+                        col("Current", "integer", ".status.replicas", "Number of pods"),
+                        col("Ready", "integer", ".status.readyReplicas", "Number of ready pods"),
+                        age()};
+  workload_wide_columns(rs);
+  rs.admission = true;
+  info.manifest.kind(rs);
+
+  sdk::KindSpec deploy;
+  deploy.group = "apps";
+  deploy.kind = "Deployment";
+  deploy.plural = "deployments";
+  deploy.singular = "deployment";
+  deploy.short_names = {"deploy"};
+  deploy.categories = {"all"};
+  deploy.schema = capnp::Schema::from<apps::v1::Deployment>();
+  deploy.subresources = {{"status"}};  // scale: from deploy.scale below
+  deploy.status_field = "status";
+  deploy.scale = sdk::ScaleSpec{};
+  // Upstream READY is "ready/desired"; the ready count for now.
+  deploy.printer_columns = {col("Ready", "integer", ".status.readyReplicas", "Number of ready pods"),
+                            col("Up-to-date", "integer", ".status.updatedReplicas", "Number of pods with the current template"),
+                            col("Available", "integer", ".status.availableReplicas", "Number of available pods"),
+                            age()};
+  workload_wide_columns(deploy);
+  deploy.admission = true;
+  info.manifest.kind(deploy);
+
+  sdk::KindSpec lease;
+  lease.group = "coordination.k8s.io";
+  lease.kind = "Lease";
+  lease.plural = "leases";
+  lease.singular = "lease";
+  lease.schema = capnp::Schema::from<coordination::v1::Lease>();
+  lease.printer_columns = {col("Holder", "string", ".spec.holderIdentity", "The current holder"), age()};
+  info.manifest.kind(lease);
+
+  info.create = [](const sdk::Host&, const std::string&) { return std::make_unique<WorkloadKinds>(); };
+  return info;
+}
+
+}  // namespace
+
+CAPSTAN_PLUGIN(make_info)

@@ -1,0 +1,66 @@
+#include "kinds.hpp"
+#include "pod_spec.hpp"
+
+namespace capstan::workloads {
+
+using core::v1::Pod;
+using Op = sdk::AdmissionRequest::Operation;
+
+namespace {
+
+const char* const kPodUpdateForbidden =
+    "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+    "tolerations)";
+
+// Whether `next` differs from `old` only where a running pod may change.
+bool allowed_pod_update(PodSpec::Reader next, PodSpec::Reader old) {
+  capnp::MallocMessageBuilder scratch;
+  scratch.setRoot(next);
+  auto t = scratch.getRoot<PodSpec>();
+  auto copy_images = [](capnp::List<core::v1::Container>::Builder to, capnp::List<core::v1::Container>::Reader from) {
+    if (to.size() != from.size()) return;
+    for (unsigned i = 0; i < to.size(); ++i) to[i].setImage(from[i].getImage());
+  };
+  copy_images(t.getContainers(), old.getContainers());
+  copy_images(t.getInitContainers(), old.getInitContainers());
+  if (old.getActiveDeadlineSeconds().isValue()) t.getActiveDeadlineSeconds().setValue(old.getActiveDeadlineSeconds().getValue());
+  else t.getActiveDeadlineSeconds().setUnset();
+  // Tolerations may only be added: every old one must still be there.
+  auto now = next.getTolerations();
+  for (auto o : old.getTolerations()) {
+    bool found = false;
+    for (auto n : now) found |= same(o, n);
+    if (!found) return false;
+  }
+  if (old.hasTolerations()) t.setTolerations(old.getTolerations());
+  else t.disownTolerations();
+  return same(t.asReader(), old);
+}
+
+}  // namespace
+
+sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req) {
+  if (req.operation == Op::kDelete || !req.object) return sdk::AdmissionResult::allow();
+  if (req.subresource == "status") return sdk::AdmissionResult::allow();
+  Mutable<Pod> m(req.object->as<Pod>());
+  auto spec = m.root.getSpec();
+  default_pod_spec(spec);
+  Causes causes;
+  validate_pod_spec(spec.asReader(), "spec", causes);
+  if (req.operation == Op::kUpdate && req.old_object) {
+    auto old = req.old_object->as<Pod>().getSpec();
+    if (!allowed_pod_update(spec.asReader(), old)) causes.push_back({"spec", "FieldValueForbidden", kPodUpdateForbidden});
+  }
+  if (!causes.empty()) return sdk::AdmissionResult::invalid("", std::move(causes));
+  if (req.operation == Op::kCreate) {
+    auto status = m.root.getStatus();
+    if (status.getPhase().size() == 0) status.setPhase("Pending");
+    status.setQosClass(qos_class(spec.asReader()));
+  }
+  sdk::AdmissionResult r;
+  r.mutated = m.bytes();
+  return r;
+}
+
+}  // namespace capstan::workloads
