@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/core_kinds_manifest.hpp"
+
 #include <chrono>
 #include <atomic>
 #include <future>
@@ -20,30 +22,7 @@ using nlohmann::json;
 class ObjectServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    sdk::ManifestBuilder b;
-    sdk::KindSpec cm;
-    cm.kind = "ConfigMap";
-    cm.plural = "configmaps";
-    cm.singular = "configmap";
-    cm.schema = capnp::Schema::from<capstan::core::v1::ConfigMap>();
-    b.kind(cm);
-    sdk::KindSpec secret;
-    secret.kind = "Secret";
-    secret.plural = "secrets";
-    secret.singular = "secret";
-    secret.schema = capnp::Schema::from<capstan::core::v1::Secret>();
-    secret.selectable_fields = {"type"};
-    b.kind(secret);
-    sdk::KindSpec ns;
-    ns.kind = "Namespace";
-    ns.plural = "namespaces";
-    ns.singular = "namespace";
-    ns.namespaced = false;
-    ns.schema = capnp::Schema::from<capstan::core::v1::Namespace>();
-    ns.status_field = "status";
-    ns.subresources = {{"status", "", "", "", {"get", "patch", "update"}}};
-    b.kind(ns);
-    auto manifest = b.build();
+    auto manifest = capstan::testing::core_kinds_manifest();
     kinds.register_manifest("test.core", manifest.data(), manifest.size());
     store.open([this](const std::string& key, uint64_t rev, std::string&& bytes) {
       return service.rehydrate(key, rev, std::move(bytes));

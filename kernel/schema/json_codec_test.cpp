@@ -5,6 +5,8 @@
 #include <capnp/message.h>
 #include <gtest/gtest.h>
 
+#include "testing/core_kinds_manifest.hpp"
+
 #include <algorithm>
 
 #include "capstan/core_v1.capnp.h"
@@ -19,28 +21,7 @@ using nlohmann::json;
 KindRegistry& registry() {
   static KindRegistry* reg = [] {
     auto* r = new KindRegistry();
-    sdk::ManifestBuilder b;
-    b.description("core kinds for tests");
-    sdk::KindSpec cm;
-    cm.kind = "ConfigMap";
-    cm.plural = "configmaps";
-    cm.singular = "configmap";
-    cm.schema = capnp::Schema::from<capstan::core::v1::ConfigMap>();
-    b.kind(cm);
-    sdk::KindSpec secret;
-    secret.kind = "Secret";
-    secret.plural = "secrets";
-    secret.singular = "secret";
-    secret.schema = capnp::Schema::from<capstan::core::v1::Secret>();
-    b.kind(secret);
-    sdk::KindSpec ns;
-    ns.kind = "Namespace";
-    ns.plural = "namespaces";
-    ns.singular = "namespace";
-    ns.namespaced = false;
-    ns.schema = capnp::Schema::from<capstan::core::v1::Namespace>();
-    b.kind(ns);
-    auto manifest = b.build();
+    auto manifest = capstan::testing::core_kinds_manifest();
     r->register_manifest("test.core", manifest.data(), manifest.size());
     return r;
   }();
