@@ -287,7 +287,7 @@ TEST(ReplicaSet, MatchExpressions) {
     v.set(0, "api");
     v.set(1, "web");
     labelled_template(rs.getSpec().initTemplate(), "web");
-  }));
+  })));
   EXPECT_TRUE(r.allowed) << fields(r);
 }
 

@@ -25,7 +25,10 @@ bool allowed_pod_update(PodSpec::Reader next, PodSpec::Reader old) {
   copy_images(t.getContainers(), old.getContainers());
   copy_images(t.getInitContainers(), old.getInitContainers());
   if (old.getActiveDeadlineSeconds().isValue()) t.getActiveDeadlineSeconds().setValue(old.getActiveDeadlineSeconds().getValue());
-  else t.getActiveDeadlineSeconds().setUnset();
+  else {
+    t.getActiveDeadlineSeconds().setValue(0);  // clear the bits a union member leaves behind
+    t.getActiveDeadlineSeconds().setUnset();
+  }
   // Tolerations may only be added: every old one must still be there.
   auto now = next.getTolerations();
   for (auto o : old.getTolerations()) {
