@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.hpp"
+#include "api/binding_subresource.hpp"
 #include "api/discovery.hpp"
 #include "api/object_service.hpp"
 #include "api/openapi.hpp"
@@ -382,6 +383,14 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
 
   // A single object (or its subresource).
   if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
+  if (sub == "binding" && !kind->binding_path.empty()) {
+    if (method != "POST") throw method_not_allowed("the binding subresource only supports create");
+    std::string target = binding_target(decode_body(req), name);
+    return bind_object(objects_, *kind, ns, name, target, write_options(req), [res](WriteOutcome o) {
+      if (o.error) return reply_error(res, *o.error);
+      reply_json(res, 201, success_status().dump(), o.warnings);
+    });
+  }
   if (method == "GET") {
     auto obj = objects_.get(*kind, ns, name);
     if (sub.empty() || sub == kind->status_field) {

@@ -445,7 +445,8 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
 }
 
 void ObjectService::update_with(const schema::Kind& kind, const std::string& ns, const std::string& name,
-                                Compute compute, uint64_t expected_revision, const WriteOptions& opts, WriteDone done) {
+                                Compute compute, uint64_t expected_revision, const WriteOptions& opts, WriteDone done,
+                                const std::string& subresource) {
   try {
     auto current = store_.get_latest(key(kind, ns, name));
     if (!current) throw not_found(kind.group_resource(), name);
@@ -454,7 +455,7 @@ void ObjectService::update_with(const schema::Kind& kind, const std::string& ns,
                      "the object has been modified; please apply your changes to the latest version and try again");
     auto updated = compute(json::parse(current->json));
     if (!updated) throw bad_request("the update did not produce an object");
-    write_update(kind, ns, name, current, std::move(*updated), "", opts, {}, std::move(done), 0,
+    write_update(kind, ns, name, current, std::move(*updated), subresource, opts, {}, std::move(done), 0,
                  expected_revision == 0 ? compute : Compute());
   } catch (const ApiError& e) {
     WriteOutcome o;
@@ -477,9 +478,10 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& ns
       next = old;
       if (auto s = updated.find(kind.status_field); s != updated.end()) next[kind.status_field] = *s;
       else next.erase(kind.status_field);
-    } else if (!subresource.empty()) {
+    } else if (!subresource.empty() && subresource != "scale" && subresource != "binding") {
       throw ApiError(404, "NotFound", "the server could not find the requested resource (subresource " + subresource + ")");
     } else {
+      // The main resource, or a kernel-served view of it (scale, binding) that changes part of it.
       next = std::move(updated);
       check_type_meta(kind, next);
       if (has_status_subresource) {

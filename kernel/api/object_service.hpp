@@ -62,8 +62,10 @@ class ObjectService {
   // Read-modify-write of the main resource (Kubernetes' GuaranteedUpdate): `compute` maps the live
   // object to the new one and is re-run on a conflict; expected_revision != 0 is a precondition.
   using Compute = std::function<std::optional<nlohmann::json>(const nlohmann::json& live)>;
+  // `subresource` ("", "scale", "binding") is what admission is told.
   void update_with(const schema::Kind& kind, const std::string& ns, const std::string& name, Compute compute,
-                   uint64_t expected_revision, const WriteOptions& opts, WriteDone done);
+                   uint64_t expected_revision, const WriteOptions& opts, WriteDone done,
+                   const std::string& subresource = "");
   void remove(const schema::Kind& kind, const std::string& ns, const std::string& name, const DeleteOptions& del,
               const WriteOptions& opts, WriteDone done, int attempt = 0);
 

@@ -89,7 +89,7 @@ void update_scale(ObjectService& objects, const schema::Kind& kind, const std::s
     (*cur)[parts.back()] = *replicas;
     return updated;
   };
-  objects.update_with(kind, ns, name, compute, expected_revision, opts, std::move(done));
+  objects.update_with(kind, ns, name, compute, expected_revision, opts, std::move(done), "scale");
 }
 
 }  // namespace capstan::api

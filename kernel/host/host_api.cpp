@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/api_error.hpp"
+#include "api/binding_subresource.hpp"
 #include "api/object_service.hpp"
 #include "capstan/host.capnp.h"
 #include "query/label_selector.hpp"
@@ -282,6 +283,12 @@ std::string HostApi::serve(const std::string& request_bytes) {
           del.propagation_policy = to_string(d.getPropagationPolicy());
           del.precondition_uid = to_string(d.getPreconditionUid());
           objects_.remove(*kind, ns, name, del, opts, done);
+          break;
+        }
+        case capstan::host::HostRequest::BIND: {
+          if (kind->binding_path.empty())
+            throw api::ApiError(404, "NotFound", kind->group_resource() + " has no binding subresource");
+          api::bind_object(objects_, *kind, ns, name, to_string(req.getBind()), opts, done);
           break;
         }
         default:

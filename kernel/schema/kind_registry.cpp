@@ -57,6 +57,9 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->status_field = str(k.getStatusField());
     kind->admission = k.getAdmission();
     kind->namespace_scope = k.getNamespaceScope();
+    kind->binding_path = str(k.getBindingPath());
+    if (!kind->binding_path.empty() && !kind->has_subresource("binding"))
+      kind->subresources.push_back({"binding", "Binding", "", "v1", {"create"}});
     if (k.hasScale()) {
       auto s = k.getScale();
       kind->scale = ScalePaths{str(s.getSpecReplicasPath()), str(s.getStatusReplicasPath()), str(s.getLabelSelectorPath())};

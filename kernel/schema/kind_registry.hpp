@@ -44,6 +44,7 @@ struct Kind {
   std::string plugin;  // "type.id" of the plugin that registered it
   bool namespace_scope = false;  // its objects are the namespaces (see plugin.capnp)
   std::optional<ScalePaths> scale;  // set: the kernel serves <plural>/scale
+  std::string binding_path;         // set: the kernel serves <plural>/binding (see plugin.capnp)
   bool admission = false;  // the owning plugin admits (defaults/validates) writes of this kind
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }

@@ -56,7 +56,8 @@ sdk::PluginInfo make_info() {
   pod.short_names = {"po"};
   pod.categories = {"all"};
   pod.schema = capnp::Schema::from<core::v1::Pod>();
-  pod.subresources = {{"status"}, {"binding", "Binding", "", "v1", {"create"}}};
+  pod.subresources = {{"status"}};
+  pod.binding_path = ".spec.nodeName";  // the kernel serves pods/<name>/binding
   pod.status_field = "status";
   // Upstream computes READY ("1/2"), STATUS (the reason) and RESTARTS; simple paths for now.
   pod.printer_columns = {col("Ready", "string", ".status.containerStatuses[*].ready", "Whether each container is ready"),

@@ -14,10 +14,15 @@ const char* const kPodUpdateForbidden =
     "tolerations)";
 
 // Whether `next` differs from `old` only where a running pod may change.
-bool allowed_pod_update(PodSpec::Reader next, PodSpec::Reader old) {
+// binding: the write comes through the binding subresource, which alone may set spec.nodeName.
+bool allowed_pod_update(PodSpec::Reader next, PodSpec::Reader old, bool binding) {
   capnp::MallocMessageBuilder scratch;
   scratch.setRoot(next);
   auto t = scratch.getRoot<PodSpec>();
+  if (binding && old.getNodeName().size() == 0) {
+    if (old.hasNodeName()) t.setNodeName(old.getNodeName());
+    else t.disownNodeName();
+  }
   auto copy_images = [](capnp::List<core::v1::Container>::Builder to, capnp::List<core::v1::Container>::Reader from) {
     if (to.size() != from.size()) return;
     for (unsigned i = 0; i < to.size(); ++i) to[i].setImage(from[i].getImage());
@@ -53,7 +58,7 @@ sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req) {
   validate_pod_spec(spec.asReader(), "spec", causes);
   if (req.operation == Op::kUpdate && req.old_object) {
     auto old = req.old_object->as<Pod>().getSpec();
-    if (!allowed_pod_update(spec.asReader(), old)) causes.push_back({"spec", "FieldValueForbidden", kPodUpdateForbidden});
+    if (!allowed_pod_update(spec.asReader(), old, req.subresource == "binding")) causes.push_back({"spec", "FieldValueForbidden", kPodUpdateForbidden});
   }
   if (!causes.empty()) return sdk::AdmissionResult::invalid("", std::move(causes));
   if (req.operation == Op::kCreate) {

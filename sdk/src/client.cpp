@@ -137,6 +137,17 @@ Status Client::remove(const Resource& r, const std::string& ns, const std::strin
   return object_call(m).status;
 }
 
+Status Client::bind(const Resource& r, const std::string& ns, const std::string& name, const std::string& target) const {
+  capnp::MallocMessageBuilder m;
+  auto req = m.initRoot<capstan::host::HostRequest>();
+  set_resource(req.initResource(), r);
+  req.setNamespace(ns);
+  req.setName(name);
+  req.setBind(target);
+  req.setFieldManager(field_manager_);
+  return object_call(m).status;
+}
+
 std::vector<KindSummary> Client::kinds() const {
   capnp::MallocMessageBuilder m;
   auto req = m.initRoot<capstan::host::HostRequest>();

@@ -72,6 +72,7 @@ std::string ManifestBuilder::build() const {
     b.setAdmission(k.admission);
     b.setStatusField(k.status_field);
     b.setNamespaceScope(k.namespace_scope);
+    b.setBindingPath(k.binding_path);
     if (k.scale) {
       auto s = b.initScale();
       s.setSpecReplicasPath(k.scale->spec_replicas_path);

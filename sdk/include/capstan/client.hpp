@@ -62,6 +62,8 @@ class Client {
   Status remove(const Resource& r, const std::string& ns, const std::string& name,
                 const std::string& propagation_policy = "Background", const std::string& uid_precondition = "") const;
   std::vector<KindSummary> kinds() const;
+  // The binding subresource: assigns the object (a pod) to `target` (a node name), once.
+  Status bind(const Resource& r, const std::string& ns, const std::string& name, const std::string& target) const;
 
   const Host& host() const { return host_; }
 

@@ -52,6 +52,9 @@ struct KindSpec {
   bool namespace_scope = false;
   // Set to serve `<plural>/scale` (discovery shows it as autoscaling/v1 Scale).
   std::optional<ScaleSpec> scale;
+  // Set (e.g. ".spec.nodeName") to serve `<plural>/binding`: a POSTed Binding writes its target's
+  // name there, once (a second, different binding is a Conflict), as pods are bound to nodes.
+  std::string binding_path;
 };
 
 class ManifestBuilder {

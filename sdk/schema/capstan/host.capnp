@@ -50,6 +50,7 @@ struct HostRequest {
       subresource @13 :Text;
     }
     listKinds @14 :Void;          # every registered kind (namespace lifecycle, garbage collection)
+    bind @16 :Text;               # the binding subresource: assign the object to this target (a node name)
   }
   fieldManager @15 :Text;
 }

@@ -48,6 +48,7 @@ struct KindInfo {
   generationIgnores @14 :List(Text);   # top-level fields whose change does not bump generation (default: metadata, status)
   namespaceScope @15 :Bool;     # objects of this kind are the namespaces namespaced objects live in
   scale @16 :ScaleInfo;         # set: the kernel serves the `scale` subresource from these paths
+  bindingPath @17 :Text;        # set: the kernel serves the `binding` subresource, writing the target's name here once
 }
 
 struct PluginManifest {
