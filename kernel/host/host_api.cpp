@@ -167,6 +167,21 @@ const capstan_host_api* HostApi::table_for(const std::string& plugin) {
       }
     };
     t.unwatch = [](void* c, uint64_t id) { static_cast<Context*>(c)->self->stop_watch(id); };
+    t.invoke = [](void* c, const char* target, capstan_borrowed_bytes req, capstan_owned_bytes* resp) -> capstan_status {
+      auto* ctx = static_cast<Context*>(c);
+      std::string response;
+      capstan_status status = CAPSTAN_NOT_FOUND;
+      try {
+        if (ctx->self->invoker_)
+          status = ctx->self->invoker_(target ? target : "", std::string(reinterpret_cast<const char*>(req.data), req.size),
+                                       response);
+      } catch (const std::exception& e) {
+        response = e.what();
+        status = CAPSTAN_ERROR;
+      }
+      give(resp, response);
+      return status;
+    };
     t.log = [](void* c, int level, const char* message) {
       auto* ctx = static_cast<Context*>(c);
       spdlog::log(static_cast<spdlog::level::level_enum>(std::clamp(level, 0, 5)), "[{}] {}", ctx->plugin,

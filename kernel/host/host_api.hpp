@@ -3,6 +3,7 @@
 // served by the object service, watches by the event bus with a delivery thread per watch, and
 // admission requests are sent to the plugins that own a kind.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,10 @@ class HostApi final : public api::Admission {
   void stop_watch(uint64_t id);
   void stop_all_watches();
 
+  // Serves capstan_host_api.invoke: set by the plugin registry, which knows the running plugins.
+  using Invoker = std::function<capstan_status(const std::string& target, const std::string& request, std::string& response)>;
+  void set_invoker(Invoker invoker) { invoker_ = std::move(invoker); }
+
   // Admission hooks of plugins, keyed by the kind's plugin uri.
   void set_admitter(const std::string& plugin, const capstan_plugin_descriptor* d, void* state);
 
@@ -59,6 +64,7 @@ class HostApi final : public api::Admission {
   std::map<std::string, Admitter> admitters_;
   std::map<uint64_t, std::shared_ptr<PluginWatch>> watches_;
   uint64_t next_watch_ = 1;
+  Invoker invoker_;
 };
 
 }  // namespace capstan::host

@@ -155,6 +155,9 @@ void PluginRegistry::resolve(uint32_t role) {
 bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
                                 const std::vector<std::string>& required, std::string& error) {
   host_api_ = std::make_unique<HostApi>(objects, bus);
+  host_api_->set_invoker([this](const std::string& target, const std::string& request, std::string& response) {
+    return invoke(target, request, response);
+  });
   std::vector<size_t> ok;
   auto dependency_ready = [&](const std::string& dep) {
     bool any_type = dep.size() > 2 && dep.compare(dep.size() - 2, 2, ".*") == 0;
@@ -222,6 +225,27 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService&
 }
 
 api::Admission* PluginRegistry::admission() { return host_api_.get(); }
+
+capstan_status PluginRegistry::invoke(const std::string& target, const std::string& request, std::string& response) {
+  for (size_t i : order_) {
+    const auto& r = records_[i];
+    const auto& l = *loaded_[i];
+    if (r.type != target && r.uri() != target) continue;
+    if (r.state != PluginState::kRunning && r.state != PluginState::kInitialised) continue;
+    // on_invoke exists in descriptors of ABI 1.1 and later only.
+    if (r.abi_minor < 1 || l.descriptor->on_invoke == nullptr) continue;
+    capstan_owned_bytes out{nullptr, 0, nullptr};
+    auto status = l.descriptor->on_invoke(l.state, capstan_borrowed_bytes{reinterpret_cast<const uint8_t*>(request.data()),
+                                                                          request.size()}, &out);
+    if (out.data) {
+      response.assign(reinterpret_cast<const char*>(out.data), out.size);
+      if (out.release) out.release(out.data, out.size);
+    }
+    return status;
+  }
+  response = "no running plugin serves " + target;
+  return CAPSTAN_NOT_FOUND;
+}
 
 void PluginRegistry::start() {
   for (size_t i : order_) {

@@ -51,6 +51,8 @@ class PluginRegistry {
   const std::vector<PluginRecord>& records() const { return records_; }
   // The admission hook backed by the plugins (valid after initialise()).
   api::Admission* admission();
+  // Routes an extension-point call (capstan_host_api.invoke) to the running plugin serving target.
+  capstan_status invoke(const std::string& target, const std::string& request, std::string& response);
 
  private:
   struct Loaded;

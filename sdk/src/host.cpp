@@ -55,6 +55,20 @@ void Host::unwatch(uint64_t id) const {
   g_watch_callbacks.erase(id);
 }
 
+std::string Host::invoke(const std::string& target, const std::string& request) const {
+  capstan_owned_bytes response{nullptr, 0, nullptr};
+  capstan_borrowed_bytes req{reinterpret_cast<const uint8_t*>(request.data()), request.size()};
+  auto status = api_->invoke(api_->host_context, target.c_str(), req, &response);
+  std::string out;
+  if (response.data) {
+    out.assign(reinterpret_cast<const char*>(response.data), response.size);
+    if (response.release) response.release(response.data, response.size);
+  }
+  if (status == CAPSTAN_NOT_FOUND) throw std::runtime_error("no running plugin serves " + target);
+  if (status != CAPSTAN_OK) throw std::runtime_error(target + " failed: " + out);
+  return out;
+}
+
 void Host::log(int level, const std::string& message) const {
   if (api_ && api_->log) api_->log(api_->host_context, level, message.c_str());
 }

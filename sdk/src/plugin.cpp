@@ -144,6 +144,20 @@ capstan_status on_admit(void* state, capstan_borrowed_bytes request, capstan_own
   }
 }
 
+capstan_status on_invoke(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
+  try {
+    std::string req(reinterpret_cast<const char*>(request.data), request.size);
+    give(response, static_cast<Instance*>(state)->plugin->invoke(req));
+    return CAPSTAN_OK;
+  } catch (const std::exception& e) {
+    give(response, e.what());
+    return CAPSTAN_ERROR;
+  } catch (...) {
+    give(response, "unknown exception");
+    return CAPSTAN_ERROR;
+  }
+}
+
 }  // namespace
 
 const capstan_plugin_descriptor* describe(PluginInfo (*make_info)()) {
@@ -166,6 +180,7 @@ const capstan_plugin_descriptor* describe(PluginInfo (*make_info)()) {
     d.on_stop = &on_stop;
     d.on_admit = &on_admit;
     d.on_destroy = &on_destroy;
+    d.on_invoke = &on_invoke;
     g_holder = h;
     return h;
   }();

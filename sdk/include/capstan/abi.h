@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_ABI_MAJOR 1
-#define CAPSTAN_ABI_MINOR 0
+#define CAPSTAN_ABI_MINOR 1  /* 1.1: invoke / on_invoke (extension points between plugins) */
 
 /* The symbol every plugin exports (through Boost.DLL's alias, see capstan/plugin.hpp). */
 #define CAPSTAN_PLUGIN_ENTRY_SYMBOL "capstan_plugin_entry"
@@ -79,7 +79,14 @@ typedef struct capstan_host_api {
   /* Logging through the kernel's logger. level: 0 trace .. 5 critical. */
   void (*log)(void* host_context, int level, const char* message);
 
-  void* reserved[12];
+  /* ABI 1.1: calls another plugin's on_invoke — how plugins use an extension point such as
+   * capstan.runtime.v1. target: a plugin type (the first running plugin of that type answers) or
+   * "type.id". request/response are the extension point's own Cap'n Proto messages; the response
+   * is released by the caller. CAPSTAN_NOT_FOUND when no running plugin serves the target. */
+  capstan_status (*invoke)(void* host_context, const char* target, capstan_borrowed_bytes request,
+                           capstan_owned_bytes* response);
+
+  void* reserved[11];
 } capstan_host_api;
 
 /* The constant descriptor a plugin returns from its entry point. The first three fields are fixed
@@ -112,7 +119,12 @@ typedef struct capstan_plugin_descriptor {
   /* Free the state. */
   void (*on_destroy)(void* plugin_state);
 
-  void* reserved[12];
+  /* ABI 1.1: serves a call another plugin made through capstan_host_api.invoke (the plugin is an
+   * extension point implementation, e.g. a container runtime). NULL = none. Read by the kernel
+   * only from plugins built for ABI 1.1 or later. */
+  capstan_status (*on_invoke)(void* plugin_state, capstan_borrowed_bytes request, capstan_owned_bytes* response);
+
+  void* reserved[11];
 } capstan_plugin_descriptor;
 
 typedef const capstan_plugin_descriptor* (*capstan_plugin_entry_fn)(void);

@@ -23,6 +23,11 @@ class Host {
   uint64_t watch(const std::string& request, std::function<void(const void* data, size_t size)> on_event) const;
   void unwatch(uint64_t id) const;
 
+  // Calls the plugin serving `target` (a plugin type such as "capstan.runtime.v1", or "type.id")
+  // with an extension-point request; returns its response. Throws std::runtime_error when no
+  // running plugin serves the target or it fails.
+  std::string invoke(const std::string& target, const std::string& request) const;
+
   void log(int level, const std::string& message) const;
   void info(const std::string& m) const { log(2, m); }
   void warn(const std::string& m) const { log(3, m); }

@@ -63,6 +63,11 @@ class Plugin {
   virtual void start() {}
   virtual void stop() {}
   virtual AdmissionResult admit(const AdmissionRequest&) { return AdmissionResult::allow(); }
+  // Serves an extension-point call from another plugin (Host::invoke); throw to fail it.
+  virtual std::string invoke(const std::string& request) {
+    (void)request;
+    throw std::runtime_error("this plugin serves no extension point");
+  }
 };
 
 struct PluginInfo {
