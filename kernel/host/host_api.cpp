@@ -13,6 +13,7 @@
 #include "api/binding_subresource.hpp"
 #include "api/object_service.hpp"
 #include "capstan/host.capnp.h"
+#include "query/field_selector.hpp"
 #include "query/label_selector.hpp"
 #include "store/event_bus.hpp"
 
@@ -50,8 +51,9 @@ capnp::Data::Reader data_of(const std::string& s) {
 
 class PluginWatch {
  public:
-  PluginWatch(std::string ns, query::LabelSelector labels, capstan_watch_callback cb, void* user)
-      : ns_(std::move(ns)), labels_(std::move(labels)), cb_(cb), user_(user) {}
+  PluginWatch(std::string ns, query::LabelSelector labels, query::FieldSelector fields, capstan_watch_callback cb,
+              void* user)
+      : ns_(std::move(ns)), labels_(std::move(labels)), fields_(std::move(fields)), cb_(cb), user_(user) {}
 
   void run() {
     std::vector<store::Event> events;
@@ -71,6 +73,14 @@ class PluginWatch {
                 for (const auto& [lk, lv] : e.object->labels)
                   if (lk == k) return &lv;
                 return nullptr;
+              }))
+            continue;
+          if (!fields_.empty() && !fields_.matches([&](std::string_view f) -> std::optional<std::string> {
+                if (f == "metadata.name") return e.object->name;
+                if (f == "metadata.namespace") return e.object->namespace_;
+                for (const auto& [k, v] : e.object->fields)
+                  if (k == f) return v;
+                return std::nullopt;
               }))
             continue;
           deliver(e.type == store::EventType::kAdded      ? capstan::host::WatchEvent::Type::ADDED
@@ -120,6 +130,7 @@ class PluginWatch {
 
   std::string ns_;
   query::LabelSelector labels_;
+  query::FieldSelector fields_;
   capstan_watch_callback cb_;
   void* user_;
   std::mutex mutex_;
@@ -339,7 +350,10 @@ uint64_t HostApi::start_watch(const std::string& request_bytes, capstan_watch_ca
       objects_.kinds().by_resource(to_string(r.getGroup()), to_string(r.getVersion()), to_string(r.getResource()));
   if (!kind) throw std::runtime_error("no such resource: " + to_string(r.getResource()));
   std::string ns = kind->namespaced ? to_string(req.getNamespace()) : "";
-  auto watch = std::make_shared<PluginWatch>(ns, query::LabelSelector::parse(to_string(req.getLabelSelector())), cb, user);
+  auto fields = query::FieldSelector::parse(to_string(req.getFieldSelector()));
+  objects_.check_field_selector(*kind, fields);  // throws for a field the kind cannot be selected by
+  auto watch = std::make_shared<PluginWatch>(ns, query::LabelSelector::parse(to_string(req.getLabelSelector())),
+                                             std::move(fields), cb, user);
   uint64_t after = req.getResourceVersion();
   if (after == 0) after = objects_.store().revision();
   std::weak_ptr<PluginWatch> weak = watch;
