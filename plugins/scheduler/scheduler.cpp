@@ -1,0 +1,290 @@
+#include "scheduler.hpp"
+
+#include <capnp/message.h>
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "capstan/core_v1.capnp.h"
+#include "conversion.hpp"
+
+namespace capstan::scheduler {
+namespace {
+
+using core::v1::Pod;
+const sdk::Resource kPods{"", "v1", "pods"};
+const sdk::Resource kNodes{"", "v1", "nodes"};
+const sdk::Resource kEvents{"", "v1", "events"};
+constexpr int kBinders = 8;
+constexpr auto kUnschedulableRetry = std::chrono::seconds(30);
+
+std::string now_rfc3339() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool responsible_for(Pod::Reader pod) {
+  auto name = pod.getSpec().getSchedulerName();
+  return name.size() == 0 || name == kSchedulerName;
+}
+
+int64_t generation_of(Pod::Reader pod) {
+  auto g = pod.getMetadata().getGeneration();
+  return g.isValue() ? g.getValue() : 0;
+}
+
+bool terminated(Pod::Reader pod) {
+  auto phase = pod.getStatus().getPhase();
+  return phase == "Succeeded" || phase == "Failed";
+}
+
+}  // namespace
+
+Scheduler::Scheduler(const sdk::Host& host, const std::string& config)
+    : host_(host),
+      client_(host, kSchedulerName),
+      config_(SchedulerConfig::parse(config)),
+      framework_(default_registry(), Profile::default_profile(), config_),
+      parallelizer_(std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1)),
+      algorithm_(framework_, &parallelizer_),
+      pods_(client_, kPods),
+      nodes_(client_, kNodes) {
+  pods_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) { on_pod(obj, kind); });
+  nodes_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) { on_node(obj, kind); });
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  stopping_ = false;
+  nodes_.start();
+  pods_.start();
+  for (int i = 0; i < kBinders; ++i) binders_.emplace_back([this] { binder(); });
+  loop_ = std::thread([this] { run(); });
+}
+
+void Scheduler::stop() {
+  stopping_ = true;
+  queue_.shut_down();
+  if (loop_.joinable()) loop_.join();
+  {
+    std::lock_guard l(tasks_mu_);
+    tasks_stop_ = true;
+  }
+  tasks_cv_.notify_all();
+  for (auto& t : binders_) t.join();
+  binders_.clear();
+  pods_.stop();
+  nodes_.stop();
+}
+
+void Scheduler::on_pod(const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+  const std::string key = obj->key();
+  if (kind == sdk::EventKind::kDeleted) {
+    const bool had = cache_.has_pod(key);
+    cache_.remove_pod(key);
+    queue_.remove(key);
+    if (had) queue_.move_all_to_active();  // its resources are free again
+    return;
+  }
+  auto pod = obj->as<Pod>();
+  auto node = pod.getSpec().getNodeName();
+  if (node.size() != 0) {
+    queue_.remove(key);
+    if (terminated(pod)) {
+      const bool had = cache_.has_pod(key);
+      cache_.remove_pod(key);
+      if (had) queue_.move_all_to_active();
+    } else {
+      cache_.add_pod(key, node, pod_requests(pod.getSpec()));
+    }
+    return;
+  }
+  if (!responsible_for(pod) || pod.getMetadata().getDeletionTimestamp().size() != 0) return;
+  if (kind == sdk::EventKind::kAdded) queue_.add(key);
+  else queue_.update(key, generation_of(pod));
+}
+
+void Scheduler::on_node(const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+  if (kind == sdk::EventKind::kDeleted) {
+    cache_.remove_node(obj->name());
+    return;
+  }
+  if (cache_.set_node(node_info_from(obj->as<core::v1::Node>()))) queue_.move_all_to_active();
+}
+
+void Scheduler::run() {
+  while (!stopping_) {
+    if (pods_.wait_for_sync(std::chrono::milliseconds(100)) && nodes_.wait_for_sync(std::chrono::milliseconds(100))) break;
+  }
+  host_.info("default-scheduler: caches synced, " + std::to_string(cache_.node_count()) + " nodes");
+  auto last_flush = std::chrono::steady_clock::now();
+  auto last_report = last_flush;
+  uint64_t reported_attempts = 0, reported_bound = 0;
+  std::string key;
+  while (!stopping_) {
+    if (queue_.pop(key, std::chrono::milliseconds(1000))) {
+      try {
+        schedule_one(key);
+      } catch (const std::exception& e) {
+        host_.error("default-scheduler: scheduling " + key + ": " + e.what());
+        queue_.add_unschedulable(key, -1);
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_flush >= std::chrono::seconds(1)) {
+      queue_.flush_unschedulable(kUnschedulableRetry);
+      last_flush = now;
+    }
+    if (now - last_report >= std::chrono::seconds(2) && attempts_ != reported_attempts) {
+      size_t backlog;
+      {
+        std::lock_guard l(tasks_mu_);
+        backlog = tasks_.size() + reports_.size();
+      }
+      const double secs = std::chrono::duration<double>(now - last_report).count();
+      host_.info("default-scheduler: " + std::to_string(attempts_ - reported_attempts) + " attempts, " +
+                 std::to_string(static_cast<uint64_t>((bound_ - reported_bound) / secs)) + " bindings/s; active " +
+                 std::to_string(queue_.active_size()) + ", unschedulable " + std::to_string(queue_.unschedulable_size()) +
+                 ", writes waiting " + std::to_string(backlog));
+      reported_attempts = attempts_;
+      reported_bound = bound_;
+      last_report = now;
+    }
+  }
+}
+
+void Scheduler::schedule_one(const std::string& key) {
+  auto [ns, name] = sdk::split_key(key);
+  sdk::ObjectPtr obj = pods_.get(ns, name);
+  if (!obj) return;  // deleted meanwhile
+  auto pod = obj->as<Pod>();
+  if (pod.getSpec().getNodeName().size() != 0 || pod.getMetadata().getDeletionTimestamp().size() != 0 ||
+      !responsible_for(pod))
+    return;
+  if (cache_.has_pod(key)) return;  // assumed: its binding is in flight
+
+  ++attempts_;
+  const PodInfo info = pod_info_from(pod);
+  ScheduleResult result;
+  {
+    auto lock = cache_.lock();
+    result = algorithm_.schedule(info, cache_.nodes(lock));
+    if (result.ok()) cache_.assume(lock, key, result.node, info.requests());
+  }
+  if (result.ok()) {
+    submit([this, obj, node = result.node] { bind(obj, node); }, true);
+    return;
+  }
+  queue_.add_unschedulable(key, generation_of(pod));
+  const std::string message = result.error.empty() ? result.failure_message() : result.error;
+  submit([this, obj, message] { record_failure(obj, message); }, false);
+}
+
+void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node) {
+  const std::string key = obj->key();
+  sdk::Status s = client_.bind(kPods, obj->ns(), obj->name(), node);
+  if (!s.ok()) {
+    cache_.forget(key);
+    if (s.not_found()) return;
+    host_.warn("default-scheduler: binding " + key + " to " + node + ": " + s.message);
+    queue_.add_unschedulable(key, generation_of(obj->as<Pod>()));
+    if (!s.conflict()) record_failure(obj, "Binding rejected: " + s.message);
+    return;
+  }
+  ++bound_;
+  submit(
+      [this, obj, key, node] {
+        set_condition(obj, true, "", "");
+        emit_event(obj, "Normal", "Scheduled", "Successfully assigned " + key + " to " + node);
+      },
+      false);
+}
+
+void Scheduler::record_failure(const sdk::ObjectPtr& obj, const std::string& message) {
+  // A retry failing for the same reason already has its condition and its event: writing another
+  // event per retry would flood the store (Kubernetes' event correlator folds them too).
+  if (set_condition(obj, false, "Unschedulable", message)) emit_event(obj, "Warning", "FailedScheduling", message);
+}
+
+bool Scheduler::set_condition(const sdk::ObjectPtr& obj, bool scheduled, const std::string& reason,
+                              const std::string& message) {
+  // Skip the write when the condition already says so (the retries of a pending pod).
+  for (auto c : obj->as<Pod>().getStatus().getConditions()) {
+    if (c.getType() == "PodScheduled" && c.getStatus() == (scheduled ? "True" : "False") && c.getReason() == reason &&
+        c.getMessage() == message)
+      return false;
+  }
+  nlohmann::json cond = {{"type", "PodScheduled"},
+                         {"status", scheduled ? "True" : "False"},
+                         {"lastTransitionTime", now_rfc3339()}};
+  if (!reason.empty()) cond["reason"] = reason;
+  if (!message.empty()) cond["message"] = message;
+  nlohmann::json body = {{"status", {{"conditions", nlohmann::json::array({cond})}}}};
+  auto r = client_.patch(kPods, obj->ns(), obj->name(), "strategic", body.dump(), "status");
+  if (!r.status.ok() && !r.status.not_found())
+    host_.warn("default-scheduler: PodScheduled condition of " + obj->key() + ": " + r.status.message);
+  return true;
+}
+
+void Scheduler::emit_event(const sdk::ObjectPtr& obj, const char* type, const char* reason, const std::string& message) {
+  const std::string now = now_rfc3339();
+  capnp::MallocMessageBuilder m;
+  auto ev = m.initRoot<core::v1::Event>();
+  ev.setApiVersion("v1");
+  ev.setKind("Event");
+  auto meta = ev.initMetadata();
+  meta.setGenerateName(obj->name() + ".");
+  meta.setNamespace(obj->ns());
+  auto ref = ev.initInvolvedObject();
+  ref.setKind("Pod");
+  ref.setNamespace(obj->ns());
+  ref.setName(obj->name());
+  ref.setUid(obj->uid());
+  ref.setApiVersion("v1");
+  ev.setReason(reason);
+  ev.setMessage(message);
+  ev.initSource().setComponent(kSchedulerName);
+  ev.setFirstTimestamp(now);
+  ev.setLastTimestamp(now);
+  ev.setCount(1);
+  ev.setType(type);
+  ev.setReportingComponent(kSchedulerName);
+  auto r = client_.create(kEvents, obj->ns(), m);
+  if (!r.status.ok() && !r.status.not_found())
+    host_.warn("default-scheduler: event for " + obj->key() + ": " + r.status.message);
+}
+
+void Scheduler::submit(std::function<void()> task, bool binding) {
+  {
+    std::lock_guard l(tasks_mu_);
+    (binding ? tasks_ : reports_).push_back(std::move(task));
+  }
+  tasks_cv_.notify_one();
+}
+
+void Scheduler::binder() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock l(tasks_mu_);
+      tasks_cv_.wait(l, [&] { return tasks_stop_ || !tasks_.empty() || !reports_.empty(); });
+      auto& from = !tasks_.empty() ? tasks_ : reports_;
+      if (from.empty()) return;  // stopping, and everything handed over was written
+      task = std::move(from.front());
+      from.pop_front();
+    }
+    try {
+      task();
+    } catch (const std::exception& e) {
+      host_.error(std::string("default-scheduler: ") + e.what());
+    }
+  }
+}
+
+}  // namespace capstan::scheduler
