@@ -346,8 +346,10 @@ json JsonCodec::encode_struct(capnp::DynamicStruct::Reader in) const {
         break;
       default:
         // Plain scalars are omitted when zero (Go's omitempty); fields where zero differs from
-        // absent are declared `optional` in the schema.
-        if (in.has(f.field, capnp::HasMode::NON_DEFAULT)) out[f.json_name] = encode_value(f.shape, in.get(f.field));
+        // absent are declared `optional` in the schema. Required scalars have no omitempty in Go
+        // (containerStatuses[].restartCount: 0, ready: false): always written.
+        if (f.required || in.has(f.field, capnp::HasMode::NON_DEFAULT))
+          out[f.json_name] = encode_value(f.shape, in.get(f.field));
         break;
     }
   }

@@ -188,7 +188,7 @@ bool Informer::relist() {
   }
   ListResult result;
   try {
-    result = client_.list(resource_, ns_);
+    result = client_.list(resource_, ns_, label_selector_, field_selector_);
   } catch (const std::exception& e) {
     client_.host().warn("informer " + resource_name(resource_) + ": list failed: " + e.what());
     return false;
@@ -232,6 +232,8 @@ bool Informer::start_watch() {
   res.setVersion(resource_.version);
   res.setResource(resource_.resource);
   req.setNamespace(ns_);
+  req.setLabelSelector(label_selector_);
+  req.setFieldSelector(field_selector_);
   uint64_t generation;
   {
     std::lock_guard lock(mu_);

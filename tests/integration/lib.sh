@@ -43,7 +43,8 @@ capstan_args() { # [CAPSTAN_BINARY [PLUGIN_DIR]]; defaults to the repo's build/
 SERVER_PID=
 start_server() { # DATA_DIR LOG : starts capstan server, waits (20 s) for the kubeconfig line
   local data=$1 log=$2 i
-  "$CAPSTAN" server --data-dir "$data" --plugin-dir "$PLUGIN_DIR" --port 0 --http-port 0 \
+  # CAPSTAN_COMMAND=up also runs the agent-role plugins (node agent, runtime) in the process.
+  "$CAPSTAN" "${CAPSTAN_COMMAND:-server}" --data-dir "$data" --plugin-dir "$PLUGIN_DIR" --port 0 --http-port 0 \
     --bind-address 127.0.0.1 >"$log" 2>&1 </dev/null &
   SERVER_PID=$!
   for ((i = 0; i < 200; i++)); do

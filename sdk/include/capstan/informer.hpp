@@ -72,6 +72,13 @@ class Informer {
   // How many times the informer listed (the initial list included): for diagnostics and tests.
   uint64_t list_count() const;
 
+  // Restricts the informer to objects matching these selectors (as kubectl's -l and
+  // --field-selector; e.g. "spec.nodeName=node-1" for a node agent). Call before start().
+  void set_selectors(std::string label_selector, std::string field_selector) {
+    label_selector_ = std::move(label_selector);
+    field_selector_ = std::move(field_selector);
+  }
+
   // Re-list back-off: initial delay, doubled after each failure up to the maximum.
   void set_relist_backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max);
 
@@ -87,6 +94,7 @@ class Informer {
   const Client& client_;
   const Resource resource_;
   const std::string ns_;
+  std::string label_selector_, field_selector_;
 
   // Serializes handler runs and cache writes so handlers see events in order. Recursive so that
   // a handler may call add_handler() or remove_handler().

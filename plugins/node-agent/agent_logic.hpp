@@ -1,0 +1,41 @@
+#pragma once
+// The node agent's pure decisions, kept apart from the API and the runtime so they can be tested:
+// the restart back-off schedule, whether an exited container restarts, and the pod phase.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace capstan::agent {
+
+// Delay before the next restart of a container that already restarted `restarts` times:
+// 10 s, 20 s, 40 s, ... capped at 5 minutes (kubelet's crash-loop back-off).
+std::chrono::seconds restart_backoff(int restarts);
+
+// Whether a container that exited with `exit_code` runs again under restartPolicy
+// ("Always" or empty, "OnFailure", "Never").
+bool should_restart(const std::string& restart_policy, int exit_code);
+
+struct ContainerView {
+  enum class State { kWaiting, kRunning, kTerminated, kBackOff } state = State::kWaiting;
+  int exit_code = 0;  // for kTerminated
+};
+
+// The pod phase from its containers (as kubelet's getPhase):
+//  - an init container failed for good (restartPolicy Never) -> Failed;
+//  - init containers not all succeeded, or an app container not yet started -> Pending;
+//  - some app container running or restarting -> Running;
+//  - all terminated: Never -> Failed if any failed else Succeeded; OnFailure -> Succeeded if all
+//    succeeded (else they restart: Running); Always -> Running.
+std::string pod_phase(const std::string& restart_policy, const std::vector<ContainerView>& init,
+                      const std::vector<ContainerView>& app);
+
+// RFC 3339 (seconds, or microseconds when `micro`) of a time in nanoseconds since the epoch.
+std::string format_time(int64_t ns, bool micro = false);
+// Nanoseconds since the epoch of an RFC 3339 time ("2026-01-02T03:04:05Z", fractions allowed);
+// -1 when it does not parse.
+int64_t parse_time(const std::string& text);
+int64_t now_ns();
+
+}  // namespace capstan::agent

@@ -1,0 +1,383 @@
+#include "sim_runtime.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "capstan/runtime.capnp.h"
+
+namespace capstan::runtime_sim {
+
+namespace rt = capstan::runtime::v1;
+
+namespace {
+
+std::string to_string(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+std::string serialize(capnp::MessageBuilder& m) {
+  auto words = capnp::messageToFlatArray(m);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+// Parses `sleep N` out of command + args; -1 when the container does not sleep.
+int64_t sleep_seconds(const std::vector<std::string>& argv) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "sleep" || (a.size() > 6 && a.compare(a.size() - 6, 6, "/sleep") == 0)) {
+      const std::string& n = argv[i + 1];
+      if (n == "infinity") return -1;
+      char* end = nullptr;
+      double v = std::strtod(n.c_str(), &end);
+      if (end != n.c_str() && v >= 0) return static_cast<int64_t>(v * 1e9);
+    }
+  }
+  // `sh -c "sleep 5"`: look inside a single shell string too.
+  for (const auto& a : argv) {
+    auto pos = a.find("sleep ");
+    if (pos != std::string::npos && a.size() > 6) {
+      char* end = nullptr;
+      const char* start = a.c_str() + pos + 6;
+      double v = std::strtod(start, &end);
+      if (end != start && v >= 0) return static_cast<int64_t>(v * 1e9);
+    }
+  }
+  return -1;
+}
+
+template <typename List>
+void read_kvs(List list, std::vector<std::string>* out_keys, std::vector<std::string>* out_values) {
+  for (auto kv : list) {
+    out_keys->push_back(to_string(kv.getKey()));
+    out_values->push_back(to_string(kv.getValue()));
+  }
+}
+
+}  // namespace
+
+SimRuntime::SimRuntime(Clock clock) : clock_(std::move(clock)) {
+  if (!clock_)
+    clock_ = [] {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  std::random_device rd;
+  next_id_ = (static_cast<uint64_t>(rd()) << 20) | 1;
+}
+
+size_t SimRuntime::sandbox_count() const {
+  std::lock_guard lock(mu_);
+  return sandboxes_.size();
+}
+
+size_t SimRuntime::container_count() const {
+  std::lock_guard lock(mu_);
+  return containers_.size();
+}
+
+std::string SimRuntime::new_id() {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(next_id_++ * 0x9e3779b97f4a7c15ULL));
+  return buf;
+}
+
+std::string SimRuntime::allocate_ip(uint32_t& index) {
+  if (!free_ips_.empty()) {
+    index = free_ips_.back();
+    free_ips_.pop_back();
+  } else {
+    index = next_ip_++;
+  }
+  // 10.244.0.2 .. 10.244.255.254: 254*256 addresses, never used on a network.
+  const uint32_t third = (index / 253) % 256, fourth = index % 253 + 2;
+  return "10.244." + std::to_string(third) + "." + std::to_string(fourth);
+}
+
+void SimRuntime::advance(Container& c, int64_t now) {
+  if (c.state != static_cast<int>(rt::ContainerState::CONTAINER_RUNNING) || c.run_for_ns < 0) return;
+  if (now - c.started < c.run_for_ns) return;
+  c.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+  c.finished = c.started + c.run_for_ns;
+  c.exit_code = c.natural_exit;
+  c.reason = c.exit_code == 0 ? "Completed" : "Error";
+}
+
+std::string SimRuntime::handle(const std::string& request) {
+  capnp::MallocMessageBuilder out;
+  auto resp = out.initRoot<rt::RuntimeResponse>();
+  auto fail = [&](const std::string& message, bool not_found = false) {
+    resp.setError(message);
+    resp.setNotFound(not_found);
+    return serialize(out);
+  };
+  if (request.size() % sizeof(capnp::word) != 0 || request.empty()) return fail("malformed runtime request");
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(request.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), request.data(), request.size());
+  try {
+    capnp::FlatArrayMessageReader reader(words);
+    auto req = reader.getRoot<rt::RuntimeRequest>();
+    const int64_t now = clock_();
+    std::lock_guard lock(mu_);
+
+    auto fill_sandbox_meta = [](rt::PodSandboxMetadata::Builder m, const Sandbox& s) {
+      m.setName(s.name);
+      m.setUid(s.uid);
+      m.setNamespace(s.ns);
+      m.setAttempt(s.attempt);
+    };
+    auto fill_kvs = [](auto list_builder, const std::vector<KV>& kvs) {
+      for (size_t i = 0; i < kvs.size(); ++i) {
+        list_builder[i].setKey(kvs[i].key);
+        list_builder[i].setValue(kvs[i].value);
+      }
+    };
+    auto copy_kvs = [](auto list) {
+      std::vector<KV> kvs;
+      for (auto kv : list) kvs.push_back({to_string(kv.getKey()), to_string(kv.getValue())});
+      return kvs;
+    };
+
+    switch (req.which()) {
+      case rt::RuntimeRequest::VERSION: {
+        auto v = resp.getResult().initVersion();
+        v.setVersion("0.1.0");
+        v.setRuntimeName("capstan-sim");
+        v.setRuntimeVersion("1.0.0");
+        v.setRuntimeApiVersion("v1");
+        break;
+      }
+      case rt::RuntimeRequest::RUN_POD_SANDBOX: {
+        auto cfg = req.getRunPodSandbox().getConfig();
+        auto md = cfg.getMetadata();
+        // Idempotent for the same pod uid and attempt: return the existing ready sandbox.
+        for (const auto& [id, s] : sandboxes_)
+          if (s.uid == to_string(md.getUid()) && !s.uid.empty() && s.attempt == md.getAttempt() && s.ready) {
+            resp.getResult().setPodSandboxId(id);
+            return serialize(out);
+          }
+        Sandbox s;
+        s.id = new_id();
+        s.name = to_string(md.getName());
+        s.uid = to_string(md.getUid());
+        s.ns = to_string(md.getNamespace());
+        s.attempt = md.getAttempt();
+        s.created = now;
+        s.ip = allocate_ip(s.ip_index);
+        s.labels = copy_kvs(cfg.getLabels());
+        s.annotations = copy_kvs(cfg.getAnnotations());
+        resp.getResult().setPodSandboxId(s.id);
+        sandboxes_.emplace(s.id, std::move(s));
+        break;
+      }
+      case rt::RuntimeRequest::STOP_POD_SANDBOX: {
+        auto it = sandboxes_.find(to_string(req.getStopPodSandbox().getPodSandboxId()));
+        if (it == sandboxes_.end()) break;  // CRI: stopping a missing sandbox succeeds
+        it->second.ready = false;
+        for (auto& [id, c] : containers_)
+          if (c.sandbox == it->first) {
+            advance(c, now);
+            if (c.state == static_cast<int>(rt::ContainerState::CONTAINER_RUNNING) ||
+                c.state == static_cast<int>(rt::ContainerState::CONTAINER_CREATED)) {
+              c.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+              c.finished = now;
+              c.exit_code = c.started ? 137 : 0;
+              c.reason = "Killed";
+            }
+          }
+        break;
+      }
+      case rt::RuntimeRequest::REMOVE_POD_SANDBOX: {
+        auto it = sandboxes_.find(to_string(req.getRemovePodSandbox().getPodSandboxId()));
+        if (it == sandboxes_.end()) break;  // idempotent
+        for (auto c = containers_.begin(); c != containers_.end();)
+          c = c->second.sandbox == it->first ? containers_.erase(c) : std::next(c);
+        free_ips_.push_back(it->second.ip_index);
+        sandboxes_.erase(it);
+        break;
+      }
+      case rt::RuntimeRequest::POD_SANDBOX_STATUS: {
+        auto it = sandboxes_.find(to_string(req.getPodSandboxStatus().getPodSandboxId()));
+        if (it == sandboxes_.end()) return fail("pod sandbox not found", true);
+        const Sandbox& s = it->second;
+        auto st = resp.getResult().initPodSandboxStatus();
+        st.setId(s.id);
+        fill_sandbox_meta(st.initMetadata(), s);
+        st.setState(s.ready ? rt::PodSandboxState::SANDBOX_READY : rt::PodSandboxState::SANDBOX_NOTREADY);
+        st.setCreatedAt(s.created);
+        st.getNetwork().setIp(s.ip);
+        fill_kvs(st.initLabels(s.labels.size()), s.labels);
+        fill_kvs(st.initAnnotations(s.annotations.size()), s.annotations);
+        break;
+      }
+      case rt::RuntimeRequest::LIST_POD_SANDBOX: {
+        const std::string want = to_string(req.getListPodSandbox().getFilter().getId());
+        std::vector<const Sandbox*> found;
+        for (const auto& [id, s] : sandboxes_)
+          if (want.empty() || want == id) found.push_back(&s);
+        auto items = resp.getResult().initItems(found.size());
+        for (size_t i = 0; i < found.size(); ++i) {
+          items[i].setId(found[i]->id);
+          fill_sandbox_meta(items[i].initMetadata(), *found[i]);
+          items[i].setState(found[i]->ready ? rt::PodSandboxState::SANDBOX_READY : rt::PodSandboxState::SANDBOX_NOTREADY);
+          items[i].setCreatedAt(found[i]->created);
+          fill_kvs(items[i].initLabels(found[i]->labels.size()), found[i]->labels);
+          fill_kvs(items[i].initAnnotations(found[i]->annotations.size()), found[i]->annotations);
+        }
+        break;
+      }
+      case rt::RuntimeRequest::CREATE_CONTAINER: {
+        auto cc = req.getCreateContainer();
+        auto sit = sandboxes_.find(to_string(cc.getPodSandboxId()));
+        if (sit == sandboxes_.end()) return fail("pod sandbox not found", true);
+        if (!sit->second.ready) return fail("pod sandbox " + sit->first + " is not ready");
+        auto cfg = cc.getConfig();
+        Container c;
+        c.id = new_id();
+        c.sandbox = sit->first;
+        c.name = to_string(cfg.getMetadata().getName());
+        c.attempt = cfg.getMetadata().getAttempt();
+        c.image = to_string(cfg.getImage().getImage());
+        if (c.image.empty()) return fail("image is required");
+        c.log_path = to_string(cfg.getLogPath());
+        c.state = static_cast<int>(rt::ContainerState::CONTAINER_CREATED);
+        c.created = now;
+        c.labels = copy_kvs(cfg.getLabels());
+        c.annotations = copy_kvs(cfg.getAnnotations());
+        std::vector<std::string> argv;
+        for (auto a : cfg.getCommand()) argv.push_back(to_string(a));
+        for (auto a : cfg.getArgs()) argv.push_back(to_string(a));
+        if (c.image.find("crash") != std::string::npos) {
+          c.run_for_ns = kCrashDelayNs;
+          c.natural_exit = 1;
+        } else if (int64_t s = sleep_seconds(argv); s >= 0) {
+          c.run_for_ns = s;
+          c.natural_exit = 0;
+        }
+        resp.getResult().setContainerId(c.id);
+        containers_.emplace(c.id, std::move(c));
+        break;
+      }
+      case rt::RuntimeRequest::START_CONTAINER: {
+        auto it = containers_.find(to_string(req.getStartContainer().getContainerId()));
+        if (it == containers_.end()) return fail("container not found", true);
+        if (it->second.state != static_cast<int>(rt::ContainerState::CONTAINER_CREATED))
+          return fail("container " + it->first + " is not in created state");
+        it->second.state = static_cast<int>(rt::ContainerState::CONTAINER_RUNNING);
+        it->second.started = now;
+        break;
+      }
+      case rt::RuntimeRequest::STOP_CONTAINER: {
+        auto it = containers_.find(to_string(req.getStopContainer().getContainerId()));
+        if (it == containers_.end()) return fail("container not found", true);
+        Container& c = it->second;
+        advance(c, now);
+        // A simulated process honours SIGTERM at once, so the timeout is never waited for.
+        if (c.state == static_cast<int>(rt::ContainerState::CONTAINER_RUNNING)) {
+          c.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+          c.finished = now;
+          c.exit_code = 143;
+          c.reason = "Error";
+        } else if (c.state == static_cast<int>(rt::ContainerState::CONTAINER_CREATED)) {
+          c.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+          c.finished = now;
+        }
+        break;
+      }
+      case rt::RuntimeRequest::REMOVE_CONTAINER: {
+        containers_.erase(to_string(req.getRemoveContainer().getContainerId()));  // idempotent
+        break;
+      }
+      case rt::RuntimeRequest::LIST_CONTAINERS: {
+        auto f = req.getListContainers().getFilter();
+        const std::string want_id = to_string(f.getId()), want_sandbox = to_string(f.getPodSandboxId());
+        std::vector<Container*> found;
+        for (auto& [id, c] : containers_)
+          if ((want_id.empty() || want_id == id) && (want_sandbox.empty() || want_sandbox == c.sandbox)) {
+            advance(c, now);
+            found.push_back(&c);
+          }
+        auto list = resp.getResult().initContainers(found.size());
+        for (size_t i = 0; i < found.size(); ++i) {
+          const Container& c = *found[i];
+          list[i].setId(c.id);
+          list[i].setPodSandboxId(c.sandbox);
+          auto md = list[i].initMetadata();
+          md.setName(c.name);
+          md.setAttempt(c.attempt);
+          list[i].initImage().setImage(c.image);
+          list[i].setImageRef("sim://" + c.image);
+          list[i].setState(static_cast<rt::ContainerState>(c.state));
+          list[i].setCreatedAt(c.created);
+          fill_kvs(list[i].initLabels(c.labels.size()), c.labels);
+          fill_kvs(list[i].initAnnotations(c.annotations.size()), c.annotations);
+        }
+        break;
+      }
+      case rt::RuntimeRequest::CONTAINER_STATUS: {
+        auto it = containers_.find(to_string(req.getContainerStatus().getContainerId()));
+        if (it == containers_.end()) return fail("container not found", true);
+        Container& c = it->second;
+        advance(c, now);
+        auto st = resp.getResult().initContainerStatus();
+        st.setId(c.id);
+        auto md = st.initMetadata();
+        md.setName(c.name);
+        md.setAttempt(c.attempt);
+        st.setState(static_cast<rt::ContainerState>(c.state));
+        st.setCreatedAt(c.created);
+        st.setStartedAt(c.started);
+        st.setFinishedAt(c.finished);
+        st.setExitCode(c.exit_code);
+        st.initImage().setImage(c.image);
+        st.setImageRef("sim://" + c.image);
+        st.setReason(c.reason);
+        st.setMessage(c.message);
+        st.setLogPath(c.log_path);
+        fill_kvs(st.initLabels(c.labels.size()), c.labels);
+        fill_kvs(st.initAnnotations(c.annotations.size()), c.annotations);
+        break;
+      }
+      case rt::RuntimeRequest::EXEC_SYNC: {
+        auto ex = req.getExecSync();
+        auto it = containers_.find(to_string(ex.getContainerId()));
+        if (it == containers_.end()) return fail("container not found", true);
+        advance(it->second, now);
+        if (it->second.state != static_cast<int>(rt::ContainerState::CONTAINER_RUNNING))
+          return fail("container " + it->first + " is not running");
+        // A tiny shell: echo prints its arguments, true/false exit 0/1, anything else 0 silently.
+        std::vector<std::string> cmd;
+        for (auto a : ex.getCmd()) cmd.push_back(to_string(a));
+        auto r = resp.getResult().initExecSync();
+        std::string stdout_text;
+        int32_t code = 0;
+        if (!cmd.empty() && cmd[0] == "echo") {
+          for (size_t i = 1; i < cmd.size(); ++i) stdout_text += (i > 1 ? " " : "") + cmd[i];
+          stdout_text += "\n";
+        } else if (!cmd.empty() && cmd[0] == "false") {
+          code = 1;
+        } else if (!cmd.empty() && cmd[0] == "hostname") {
+          stdout_text = sandboxes_.count(it->second.sandbox) ? sandboxes_[it->second.sandbox].name + "\n" : "\n";
+        }
+        r.setStdout(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(stdout_text.data()), stdout_text.size()));
+        r.setStderr(kj::ArrayPtr<const capnp::byte>());
+        r.setExitCode(code);
+        break;
+      }
+      default:
+        return fail("unsupported runtime request");
+    }
+  } catch (const kj::Exception& e) {
+    capnp::MallocMessageBuilder again;
+    auto r = again.initRoot<rt::RuntimeResponse>();
+    r.setError(std::string("malformed runtime request: ") + e.getDescription().cStr());
+    return serialize(again);
+  }
+  return serialize(out);
+}
+
+}  // namespace capstan::runtime_sim

@@ -1,0 +1,69 @@
+#pragma once
+// The simulated container runtime behind capstan.runtime.v1/sim: pod sandboxes and containers
+// held in memory. A container "runs" from StartContainer until StopContainer, except:
+//   - an image whose name contains "crash" exits with code 1 one second after it started;
+//   - a command/args of the form `sleep N` exits with code 0 after N seconds.
+// Exits are computed lazily from the clock when a status or list is asked for: no threads,
+// no timers, a few hundred bytes per container, so one process holds thousands of pods.
+// Thread-safe: every request takes one mutex.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace capstan::runtime_sim {
+
+class SimRuntime {
+ public:
+  using Clock = std::function<int64_t()>;  // nanoseconds since the epoch
+  explicit SimRuntime(Clock clock = {});
+
+  // Serves one serialized capstan.runtime.v1.RuntimeRequest; returns a serialized RuntimeResponse.
+  // Malformed requests answer with an error, never throw.
+  std::string handle(const std::string& request);
+
+  size_t sandbox_count() const;
+  size_t container_count() const;
+
+  static constexpr int64_t kCrashDelayNs = 1'000'000'000;
+
+ private:
+  struct KV { std::string key, value; };
+  struct Sandbox {
+    std::string id, name, uid, ns;
+    uint32_t attempt = 0;
+    bool ready = true;
+    int64_t created = 0;
+    std::string ip;
+    uint32_t ip_index = 0;
+    std::vector<KV> labels, annotations;
+  };
+  struct Container {
+    std::string id, sandbox, name, image, log_path;
+    uint32_t attempt = 0;
+    int state = 0;  // runtime::v1::ContainerState
+    int64_t created = 0, started = 0, finished = 0;
+    int32_t exit_code = 0;
+    std::string reason, message;
+    int64_t run_for_ns = -1;  // exits by itself after this long (-1: runs until stopped)
+    int32_t natural_exit = 0;
+    std::vector<KV> labels, annotations;
+  };
+
+  void advance(Container& c, int64_t now);  // applies a due natural exit
+  std::string new_id();
+  std::string allocate_ip(uint32_t& index);
+
+  Clock clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, Sandbox> sandboxes_;
+  std::map<std::string, Container> containers_;
+  uint64_t next_id_ = 1;
+  uint32_t next_ip_ = 0;
+  std::vector<uint32_t> free_ips_;
+};
+
+}  // namespace capstan::runtime_sim
