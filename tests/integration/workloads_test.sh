@@ -18,7 +18,9 @@ CAPSTAN_COMMAND=up start_server "$WORK/data" "$WORK/server.log" || { echo "0 pas
 eventually() { local i; for ((i = 0; i < 150; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
 ready() { [ "$(kubectl get deploy "$1" -o jsonpath='{.status.readyReplicas}')" = "$2" ]; }
 
-check "the node registers and is Ready" eventually bash -c "kubectl get nodes --no-headers | grep -qw Ready"
+# (The STATUS column prints the Ready condition's status until the Node printer computes "Ready".)
+check "the node registers and is Ready" eventually bash -c \
+  "kubectl get nodes -o jsonpath='{.items[0].status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
 check "create deployment" kubectl create deployment web --image=localhost/web:v1 --replicas=3
 check "rollout status" kubectl rollout status deploy/web --timeout=60s
 check_eq "3 ready replicas" "3" kubectl get deploy web -o jsonpath='{.status.readyReplicas}'
@@ -34,7 +36,8 @@ check "rollback completes" kubectl rollout status deploy/web --timeout=60s
 check_eq "back on v1" "localhost/web:v1" kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}'
 victim=$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
 check "delete a pod" kubectl delete pod "$victim" --timeout=30s
-check "it is replaced" eventually bash -c "ready web 5 && ! kubectl get pod $victim"
+check "it is replaced" eventually bash -c \
+  "[ \"\$(kubectl get deploy web -o jsonpath='{.status.readyReplicas}')\" = 5 ] && ! kubectl get pod $victim"
 cat >"$WORK/huge.yaml" <<'YAML'
 apiVersion: v1
 kind: Pod
