@@ -109,13 +109,34 @@ json table_column_definitions(const schema::Kind& kind) {
   return cols;
 }
 
-json table_row(const schema::Kind& kind, const json& object, bool include_object) {
+std::vector<std::vector<std::string>> computed_cells(const schema::Kind& kind, const std::vector<store::ObjectPtr>& objects) {
+  if (!kind.printer || objects.empty()) return std::vector<std::vector<std::string>>(objects.size());
+  std::vector<const std::string*> bytes;
+  bytes.reserve(objects.size());
+  for (const auto& o : objects) bytes.push_back(&o->bytes);
+  auto rows = kind.printer(bytes);
+  rows.resize(objects.size());
+  return rows;
+}
+
+json table_row(const schema::Kind& kind, const json& object, bool include_object, const std::vector<std::string>* computed) {
   json cells = json::array();
   const json& meta = object.contains("metadata") ? object["metadata"] : json::object();
   cells.push_back(meta.value("name", ""));
+  size_t next_computed = 0;
   for (const auto& c : kind.columns) {
-    if (c.name == "Age" && c.json_path.empty()) cells.push_back(human_age(meta.value("creationTimestamp", "")));
-    else cells.push_back(cell(c, object));
+    if (c.computed) {
+      std::string v = computed && next_computed < computed->size() ? (*computed)[next_computed] : "<unknown>";
+      ++next_computed;
+      if (c.type == "integer" && !v.empty() && v.find_first_not_of("0123456789") == std::string::npos)
+        cells.push_back(std::stoll(v));
+      else
+        cells.push_back(v);
+    } else if (c.name == "Age" && c.json_path.empty()) {
+      cells.push_back(human_age(meta.value("creationTimestamp", "")));
+    } else {
+      cells.push_back(cell(c, object));
+    }
   }
   if (!has_age_column(kind)) cells.push_back(human_age(meta.value("creationTimestamp", "")));
   json row = {{"cells", std::move(cells)}};
@@ -131,7 +152,9 @@ json make_table(const schema::Kind& kind, const std::vector<store::ObjectPtr>& o
   if (!continue_token.empty()) t["metadata"]["continue"] = continue_token;
   if (with_columns) t["columnDefinitions"] = table_column_definitions(kind);
   json rows = json::array();
-  for (const auto& o : objects) rows.push_back(table_row(kind, json::parse(o->json), include_object));
+  auto computed = computed_cells(kind, objects);
+  for (size_t i = 0; i < objects.size(); ++i)
+    rows.push_back(table_row(kind, json::parse(objects[i]->json), include_object, &computed[i]));
   t["rows"] = std::move(rows);
   return t;
 }

@@ -13,7 +13,12 @@
 namespace capstan::api {
 
 nlohmann::json table_column_definitions(const schema::Kind& kind);
-nlohmann::json table_row(const schema::Kind& kind, const nlohmann::json& object, bool include_object);
+// computed: the plugin printer's cells for this object (the kind's computed columns, in order).
+nlohmann::json table_row(const schema::Kind& kind, const nlohmann::json& object, bool include_object,
+                         const std::vector<std::string>* computed = nullptr);
+// The computed cells of each object, from the kind's printer (empty rows when it has none).
+std::vector<std::vector<std::string>> computed_cells(const schema::Kind& kind,
+                                                     const std::vector<store::ObjectPtr>& objects);
 // A whole Table (column definitions optional: watch events after the first omit them).
 nlohmann::json make_table(const schema::Kind& kind, const std::vector<store::ObjectPtr>& objects,
                           const std::string& resource_version, const std::string& continue_token,

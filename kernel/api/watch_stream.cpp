@@ -47,7 +47,8 @@ void WatchStream::send(const char* type, const store::ObjectPtr& obj) {
       t["columnDefinitions"] = table_column_definitions(kind_);
       columns_sent_ = true;
     }
-    t["rows"] = json::array({table_row(kind_, json::parse(obj->json), false)});
+    auto computed = computed_cells(kind_, {obj});
+    t["rows"] = json::array({table_row(kind_, json::parse(obj->json), false, &computed[0])});
     line = "{\"type\":\"" + std::string(type) + "\",\"object\":" + t.dump() + "}\n";
   } else {
     // The object's JSON is encoded once per revision and shared by every watcher.

@@ -1,6 +1,8 @@
 #include "host/plugin_registry.hpp"
 
 #include <boost/dll/shared_library.hpp>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <map>
 
 #include "api/object_service.hpp"
+#include "capstan/host.capnp.h"
 #include "host/host_api.hpp"
 #include "schema/kind_registry.hpp"
 
@@ -32,6 +35,44 @@ struct PluginRegistry::Loaded {
   const capstan_plugin_descriptor* descriptor = nullptr;
   void* state = nullptr;
 };
+
+namespace {
+
+// Calls a plugin's on_print for a batch of objects; a failing printer yields "<error>" cells.
+std::function<std::vector<std::vector<std::string>>(const std::vector<const std::string*>&)> make_printer(
+    const capstan_plugin_descriptor* d, void* state, std::string kind) {
+  return [d, state, kind](const std::vector<const std::string*>& objects) {
+    capnp::MallocMessageBuilder m;
+    auto req = m.initRoot<capstan::host::PrintRequest>();
+    req.setKind(kind);
+    auto list = req.initObjects(static_cast<unsigned>(objects.size()));
+    for (unsigned i = 0; i < objects.size(); ++i)
+      list.set(i, capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(objects[i]->data()), objects[i]->size()));
+    auto words = capnp::messageToFlatArray(m);
+    auto bytes = words.asBytes();
+    capstan_owned_bytes out{nullptr, 0, nullptr};
+    auto status = d->on_print(state, capstan_borrowed_bytes{bytes.begin(), bytes.size()}, &out);
+    std::string response;
+    if (out.data) {
+      response.assign(reinterpret_cast<const char*>(out.data), out.size);
+      if (out.release) out.release(out.data, out.size);
+    }
+    std::vector<std::vector<std::string>> rows(objects.size());
+    if (status != CAPSTAN_OK) return rows;
+    auto aligned = kj::heapArray<capnp::word>((response.size() + 7) / 8);
+    memset(aligned.begin(), 0, aligned.size() * 8);
+    memcpy(aligned.begin(), response.data(), response.size());
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1ull << 32;
+    capnp::FlatArrayMessageReader reader(aligned, options);
+    auto resp = reader.getRoot<capstan::host::PrintResponse>();
+    for (unsigned i = 0; i < resp.getRows().size() && i < rows.size(); ++i)
+      for (auto c : resp.getRows()[i].getCells()) rows[i].emplace_back(c.cStr());
+    return rows;
+  };
+}
+
+}  // namespace
 
 PluginRegistry::PluginRegistry() = default;
 
@@ -201,7 +242,16 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService&
     // admission of the plugin that owns it.
     try {
       const auto& m = l.descriptor->manifest;
-      if (m.size) kinds.register_manifest(r.uri(), m.data, m.size);
+      std::vector<schema::Kind*> added;
+      if (m.size) added = kinds.register_manifest(r.uri(), m.data, m.size);
+      // Computed printer columns come from the plugin's on_print (ABI 1.2).
+      if (r.abi_minor >= 2 && l.descriptor->on_print) {
+        for (auto* kind : added) {
+          bool computed = false;
+          for (const auto& c : kind->columns) computed |= c.computed;
+          if (computed) kind->printer = make_printer(l.descriptor, l.state, kind->kind);
+        }
+      }
     } catch (const std::exception& e) {
       l.descriptor->on_destroy(l.state);
       l.state = nullptr;

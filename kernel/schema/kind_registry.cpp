@@ -69,7 +69,7 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->plugin = plugin;
     for (auto c : k.getPrinterColumns())
       kind->columns.push_back({str(c.getName()), str(c.getType()), str(c.getFormat()), str(c.getDescription()),
-                               str(c.getJsonPath()), c.getPriority()});
+                               str(c.getJsonPath()), c.getPriority(), c.getComputed()});
     for (auto s : k.getSubresources())
       kind->subresources.push_back({str(s.getName()), str(s.getKind()), str(s.getGroup()), str(s.getVersion()),
                                     strs(s.getVerbs())});

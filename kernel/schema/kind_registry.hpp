@@ -21,6 +21,7 @@ namespace capstan::schema {
 struct PrinterColumn {
   std::string name, type, format, description, json_path;
   int priority = 0;
+  bool computed = false;  // from the plugin's printer, not json_path
 };
 
 struct SubresourceInfo {
@@ -45,6 +46,9 @@ struct Kind {
   bool namespace_scope = false;  // its objects are the namespaces (see plugin.capnp)
   std::optional<ScalePaths> scale;  // set: the kernel serves <plural>/scale
   std::string binding_path;         // set: the kernel serves <plural>/binding (see plugin.capnp)
+  // Computes the `computed` columns for a batch of objects (capnp bytes), one row of cells per
+  // object; set by the plugin host for kinds whose plugin has a printer.
+  std::function<std::vector<std::vector<std::string>>(const std::vector<const std::string*>& objects)> printer;
   bool admission = false;  // the owning plugin admits (defaults/validates) writes of this kind
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }

@@ -5,6 +5,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/plugin.hpp"
 #include "kinds.hpp"
+#include "printers.hpp"
 
 namespace {
 
@@ -20,6 +21,14 @@ class WorkloadKinds final : public sdk::Plugin {
     if (req.kind == "Deployment") return workloads::admit_deployment(req);
     return sdk::AdmissionResult::allow();
   }
+  // Cells of the columns marked computed below, in their order.
+  std::vector<std::string> print(const std::string& kind, const sdk::ObjectPtr& obj) override {
+    if (kind == "Pod") return workloads::print_pod(obj);
+    if (kind == "Node") return workloads::print_node(obj);
+    if (kind == "ReplicaSet") return workloads::print_replica_set(obj);
+    if (kind == "Deployment") return workloads::print_deployment(obj);
+    return {};
+  }
 };
 
 sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
@@ -34,11 +43,18 @@ sdk::PrinterColumn col(std::string name, std::string type, std::string path, std
 
 sdk::PrinterColumn age() { return col("Age", "date", "", "Time since creation"); }
 
+// A column whose cell WorkloadKinds::print computes.
+sdk::PrinterColumn computed(std::string name, std::string type, std::string description, int priority = 0) {
+  sdk::PrinterColumn c = col(std::move(name), std::move(type), "", std::move(description), priority);
+  c.computed = true;
+  return c;
+}
+
 // The wide columns of the workload controllers.
 void workload_wide_columns(sdk::KindSpec& k) {
   k.printer_columns.push_back(col("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1));
   k.printer_columns.push_back(col("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1));
-  k.printer_columns.push_back(col("Selector", "string", ".spec.selector.matchLabels", "The label selector", 1));
+  k.printer_columns.push_back(computed("Selector", "string", "The label selector", 1));
 }
 
 sdk::PluginInfo make_info() {
@@ -59,10 +75,9 @@ sdk::PluginInfo make_info() {
   pod.subresources = {{"status"}};
   pod.binding_path = ".spec.nodeName";  // the kernel serves pods/<name>/binding
   pod.status_field = "status";
-  // Upstream computes READY ("1/2"), STATUS (the reason) and RESTARTS; simple paths for now.
-  pod.printer_columns = {col("Ready", "string", ".status.containerStatuses[*].ready", "Whether each container is ready"),
-                         col("Status", "string", ".status.phase", "The phase of the pod"),
-                         col("Restarts", "integer", ".status.containerStatuses[0].restartCount", "Restarts of the first container"),
+  pod.printer_columns = {computed("Ready", "string", "Ready containers out of all containers"),
+                         computed("Status", "string", "The pod's state as kubectl summarises it"),
+                         computed("Restarts", "integer", "Restarts of all containers"),
                          age(),
                          col("IP", "string", ".status.podIP", "IP address of the pod", 1),
                          col("Node", "string", ".spec.nodeName", "Node the pod is bound to", 1)};
@@ -80,7 +95,8 @@ sdk::PluginInfo make_info() {
   node.schema = capnp::Schema::from<core::v1::Node>();
   node.subresources = {{"status"}};
   node.status_field = "status";
-  node.printer_columns = {col("Status", "string", ".status.conditions[*].status", "Status of the node conditions"),
+  node.printer_columns = {computed("Status", "string", "Ready, NotReady, and SchedulingDisabled when cordoned"),
+                          computed("Roles", "string", "Roles from node-role.kubernetes.io/ labels"),
                           age(),
                           col("Version", "string", ".status.nodeInfo.kubeletVersion", "Kubelet version"),
                           col("Internal-IP", "string", ".status.addresses[0].address", "First address of the node", 1),
@@ -132,8 +148,7 @@ sdk::PluginInfo make_info() {
   deploy.subresources = {{"status"}};  // scale: from deploy.scale below
   deploy.status_field = "status";
   deploy.scale = sdk::ScaleSpec{};
-  // Upstream READY is "ready/desired"; the ready count for now.
-  deploy.printer_columns = {col("Ready", "integer", ".status.readyReplicas", "Number of ready pods"),
+  deploy.printer_columns = {computed("Ready", "string", "Ready pods out of desired"),
                             col("Up-to-date", "integer", ".status.updatedReplicas", "Number of pods with the current template"),
                             col("Available", "integer", ".status.availableReplicas", "Number of available pods"),
                             age()};

@@ -66,6 +66,7 @@ std::string ManifestBuilder::build() const {
       cols[j].setDescription(c.description);
       cols[j].setPriority(c.priority);
       cols[j].setJsonPath(c.json_path);
+      cols[j].setComputed(c.computed);
     }
     auto sel = b.initSelectableFields(static_cast<unsigned>(k.selectable_fields.size()));
     for (unsigned j = 0; j < k.selectable_fields.size(); ++j) sel.set(j, k.selectable_fields[j]);

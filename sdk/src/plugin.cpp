@@ -158,6 +158,35 @@ capstan_status on_invoke(void* state, capstan_borrowed_bytes request, capstan_ow
   }
 }
 
+capstan_status on_print(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
+  try {
+    auto words = kj::heapArray<capnp::word>((request.size + 7) / 8);
+    memset(words.begin(), 0, words.size() * 8);
+    memcpy(words.begin(), request.data, request.size);
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1ull << 32;
+    capnp::FlatArrayMessageReader reader(words, options);
+    auto req = reader.getRoot<capstan::host::PrintRequest>();
+    std::string kind = req.getKind();
+    capnp::MallocMessageBuilder m;
+    auto rows = m.initRoot<capstan::host::PrintResponse>().initRows(req.getObjects().size());
+    unsigned i = 0;
+    for (auto bytes : req.getObjects()) {
+      auto cells = static_cast<Instance*>(state)->plugin->print(kind, Object::from_bytes(bytes.begin(), bytes.size()));
+      auto out = rows[i++].initCells(static_cast<unsigned>(cells.size()));
+      for (unsigned c = 0; c < cells.size(); ++c) out.set(c, cells[c]);
+    }
+    give(response, serialize(m));
+    return CAPSTAN_OK;
+  } catch (const std::exception& e) {
+    give(response, e.what());
+    return CAPSTAN_ERROR;
+  } catch (...) {
+    give(response, "unknown exception");
+    return CAPSTAN_ERROR;
+  }
+}
+
 }  // namespace
 
 const capstan_plugin_descriptor* describe(PluginInfo (*make_info)()) {
@@ -181,6 +210,7 @@ const capstan_plugin_descriptor* describe(PluginInfo (*make_info)()) {
     d.on_admit = &on_admit;
     d.on_destroy = &on_destroy;
     d.on_invoke = &on_invoke;
+    d.on_print = &on_print;
     g_holder = h;
     return h;
   }();

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_ABI_MAJOR 1
-#define CAPSTAN_ABI_MINOR 1  /* 1.1: invoke / on_invoke (extension points between plugins) */
+#define CAPSTAN_ABI_MINOR 2  /* 1.1: invoke / on_invoke; 1.2: on_print */
 
 /* The symbol every plugin exports (through Boost.DLL's alias, see capstan/plugin.hpp). */
 #define CAPSTAN_PLUGIN_ENTRY_SYMBOL "capstan_plugin_entry"
@@ -124,7 +124,12 @@ typedef struct capstan_plugin_descriptor {
    * only from plugins built for ABI 1.1 or later. */
   capstan_status (*on_invoke)(void* plugin_state, capstan_borrowed_bytes request, capstan_owned_bytes* response);
 
-  void* reserved[11];
+  /* ABI 1.2: computes the printer columns a kind marks `computed` (kubectl get's READY "1/1",
+   * STATUS "CrashLoopBackOff", ...). request: capstan.host.PrintRequest, response:
+   * capstan.host.PrintResponse. Read only from 1.2+ descriptors. NULL = none. */
+  capstan_status (*on_print)(void* plugin_state, capstan_borrowed_bytes request, capstan_owned_bytes* response);
+
+  void* reserved[10];
 } capstan_plugin_descriptor;
 
 typedef const capstan_plugin_descriptor* (*capstan_plugin_entry_fn)(void);

@@ -17,6 +17,7 @@ struct PrinterColumn {
   std::string description;
   int priority = 0;             // > 0: only with -o wide
   std::string format;
+  bool computed = false;        // the plugin's Plugin::print computes it (READY "1/1", ...)
 };
 
 struct Subresource {

@@ -63,6 +63,12 @@ class Plugin {
   virtual void start() {}
   virtual void stop() {}
   virtual AdmissionResult admit(const AdmissionRequest&) { return AdmissionResult::allow(); }
+  // The cells of `kind`'s computed printer columns for one object, in declaration order.
+  virtual std::vector<std::string> print(const std::string& kind, const ObjectPtr& object) {
+    (void)kind;
+    (void)object;
+    return {};
+  }
   // Serves an extension-point call from another plugin (Host::invoke); throw to fail it.
   virtual std::string invoke(const std::string& request) {
     (void)request;

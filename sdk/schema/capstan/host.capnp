@@ -106,3 +106,16 @@ struct AdmissionResponse {
   retain @3 :Bool;       # on delete: keep the object (marked with deletionTimestamp) instead of removing it
   warnings @4 :List(Text);
 }
+
+struct PrintRequest {
+  kind @0 :Text;
+  objects @1 :List(Data);
+}
+
+struct PrintResponse {
+  rows @0 :List(PrintRow);   # one per object, in order
+}
+
+struct PrintRow {
+  cells @0 :List(Text);      # the kind's computed columns, in declaration order
+}

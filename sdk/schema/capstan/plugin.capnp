@@ -12,6 +12,7 @@ struct PrinterColumn {
   description @3 :Text;
   priority @4 :Int32;     # > 0: only with -o wide
   jsonPath @5 :Text;      # simple JSON path into the object (".data", ".status.phase"); see docs/api-compatibility.md
+  computed @6 :Bool;      # the cell comes from the plugin's on_print (ABI 1.2), not from jsonPath
 }
 
 struct Subresource {

@@ -1,0 +1,109 @@
+#include "printers.hpp"
+
+#include "capstan/apps_v1.capnp.h"
+#include "capstan/core_v1.capnp.h"
+
+namespace capstan::workloads {
+
+namespace {
+
+std::string selector_text(capstan::meta::LabelSelector::Reader s) {
+  std::string out;
+  auto add = [&out](const std::string& part) {
+    if (!out.empty()) out += ",";
+    out += part;
+  };
+  for (auto e : s.getMatchLabels()) add(std::string(e.getKey().cStr()) + "=" + e.getValue().cStr());
+  for (auto r : s.getMatchExpressions()) {
+    std::string op = r.getOperator().cStr();
+    std::string key = r.getKey().cStr();
+    if (op == "Exists") { add(key); continue; }
+    if (op == "DoesNotExist") { add("!" + key); continue; }
+    std::string values;
+    for (auto v : r.getValues()) values += (values.empty() ? "" : ",") + std::string(v.cStr());
+    add(key + (op == "NotIn" ? " notin (" : " in (") + values + ")");
+  }
+  return out.empty() ? "<none>" : out;
+}
+
+}  // namespace
+
+std::vector<std::string> print_pod(const sdk::ObjectPtr& obj) {
+  auto pod = obj->as<core::v1::Pod>();
+  auto status = pod.getStatus();
+  std::string reason = status.hasReason() && status.getReason().size() ? status.getReason().cStr() : status.getPhase().cStr();
+  int restarts = 0;
+  bool initializing = false;
+  const unsigned init_total = pod.getSpec().getInitContainers().size();
+  unsigned i = 0;
+  for (auto cs : status.getInitContainerStatuses()) {
+    restarts += cs.getRestartCount();
+    auto st = cs.getState();
+    if (st.hasTerminated() && st.getTerminated().getExitCode() == 0) { ++i; continue; }
+    initializing = true;
+    if (st.hasTerminated()) {
+      auto t = st.getTerminated();
+      reason = t.getReason().size() ? "Init:" + std::string(t.getReason().cStr())
+                                    : "Init:ExitCode:" + std::to_string(t.getExitCode());
+    } else if (st.hasWaiting() && st.getWaiting().getReason().size() && st.getWaiting().getReason() != "PodInitializing") {
+      reason = "Init:" + std::string(st.getWaiting().getReason().cStr());
+    } else {
+      reason = "Init:" + std::to_string(i) + "/" + std::to_string(init_total);
+    }
+    break;
+  }
+  int ready = 0;
+  const unsigned total = pod.getSpec().getContainers().size();
+  bool running = false;
+  auto statuses = status.getContainerStatuses();
+  for (unsigned k = statuses.size(); k-- > 0;) {
+    auto cs = statuses[k];
+    restarts += cs.getRestartCount();
+    auto st = cs.getState();
+    if (!initializing) {
+      if (st.hasWaiting() && st.getWaiting().getReason().size()) reason = st.getWaiting().getReason().cStr();
+      else if (st.hasTerminated()) {
+        auto t = st.getTerminated();
+        reason = t.getReason().size() ? std::string(t.getReason().cStr()) : "ExitCode:" + std::to_string(t.getExitCode());
+      } else if (st.hasRunning() && cs.getReady()) {
+        running = true;
+      }
+    }
+    if (cs.getReady()) ++ready;
+  }
+  if (!initializing && reason == "Completed" && running) reason = "Running";
+  if (pod.getMetadata().hasDeletionTimestamp()) reason = "Terminating";
+  return {std::to_string(ready) + "/" + std::to_string(total), reason, std::to_string(restarts)};
+}
+
+std::vector<std::string> print_node(const sdk::ObjectPtr& obj) {
+  auto node = obj->as<core::v1::Node>();
+  std::string status = "Unknown";
+  for (auto c : node.getStatus().getConditions()) {
+    if (c.getType() != "Ready") continue;
+    status = c.getStatus() == "True" ? "Ready" : c.getStatus() == "False" ? "NotReady" : "Unknown";
+  }
+  if (status == "Unknown") status = "NotReady";
+  if (node.getSpec().getUnschedulable()) status += ",SchedulingDisabled";
+  std::string roles;
+  const std::string prefix = "node-role.kubernetes.io/";
+  for (auto l : node.getMetadata().getLabels()) {
+    std::string key = l.getKey().cStr();
+    if (key.rfind(prefix, 0) == 0) roles += (roles.empty() ? "" : ",") + key.substr(prefix.size());
+  }
+  return {status, roles.empty() ? "<none>" : roles};
+}
+
+std::vector<std::string> print_replica_set(const sdk::ObjectPtr& obj) {
+  return {selector_text(obj->as<apps::v1::ReplicaSet>().getSpec().getSelector())};
+}
+
+std::vector<std::string> print_deployment(const sdk::ObjectPtr& obj) {
+  auto d = obj->as<apps::v1::Deployment>();
+  auto replicas = d.getSpec().getReplicas();
+  int desired = replicas.isValue() ? replicas.getValue() : 1;
+  return {std::to_string(d.getStatus().getReadyReplicas()) + "/" + std::to_string(desired),
+          selector_text(d.getSpec().getSelector())};
+}
+
+}  // namespace capstan::workloads
