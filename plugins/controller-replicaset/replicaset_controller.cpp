@@ -9,6 +9,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
+#include "capstan/selectors.hpp"
 #include "rs_logic.hpp"
 
 namespace capstan::replicaset {
@@ -19,35 +20,9 @@ using core::v1::Pod;
 const sdk::Resource kPods{"", "v1", "pods"};
 const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
 
-Labels to_map(capnp::List<k8s::StringEntry>::Reader l) {
-  Labels m;
-  for (auto e : l) m[e.getKey()] = e.getValue();
-  return m;
-}
-
-bool selector_matches(meta::LabelSelector::Reader sel, const Labels& have) {
-  for (auto e : sel.getMatchLabels()) {
-    auto it = have.find(e.getKey());
-    if (it == have.end() || it->second != e.getValue().cStr()) return false;
-  }
-  for (auto r : sel.getMatchExpressions()) {
-    std::string op = r.getOperator();
-    auto it = have.find(r.getKey());
-    bool in = false;
-    if (it != have.end())
-      for (auto v : r.getValues()) in |= it->second == v.cStr();
-    if (op == "In") { if (!in) return false; }
-    else if (op == "NotIn") { if (in) return false; }
-    else if (op == "Exists") { if (it == have.end()) return false; }
-    else if (op == "DoesNotExist") { if (it != have.end()) return false; }
-    else return false;
-  }
-  return true;
-}
-
-bool selector_empty(meta::LabelSelector::Reader sel) {
-  return sel.getMatchLabels().size() == 0 && sel.getMatchExpressions().size() == 0;
-}
+Labels to_map(capnp::List<k8s::StringEntry>::Reader l) { return sdk::labels_of(l); }
+using sdk::selector_empty;
+using sdk::selector_matches;
 
 PodInfo pod_info(const sdk::ObjectPtr& obj) {
   auto pod = obj->as<Pod>();

@@ -311,32 +311,6 @@ std::string qos_class(PodSpec::Reader spec) {
   return "Burstable";
 }
 
-bool selector_empty(LabelSelector::Reader selector) {
-  return selector.getMatchLabels().size() == 0 && selector.getMatchExpressions().size() == 0;
-}
-
-bool selector_matches(LabelSelector::Reader selector, capnp::List<k8s::StringEntry>::Reader labels) {
-  std::map<std::string, std::string> have;
-  for (auto e : labels) have[e.getKey()] = e.getValue();
-  for (auto e : selector.getMatchLabels()) {
-    auto it = have.find(e.getKey());
-    if (it == have.end() || it->second != e.getValue().cStr()) return false;
-  }
-  for (auto r : selector.getMatchExpressions()) {
-    std::string op = r.getOperator();
-    auto it = have.find(r.getKey());
-    bool in = false;
-    if (it != have.end())
-      for (auto v : r.getValues()) in |= it->second == v.cStr();
-    if (op == "In") { if (!in) return false; }
-    else if (op == "NotIn") { if (in) return false; }
-    else if (op == "Exists") { if (it == have.end()) return false; }
-    else if (op == "DoesNotExist") { if (it != have.end()) return false; }
-    else return false;
-  }
-  return true;
-}
-
 void validate_selector(LabelSelector::Reader selector, const std::string& path, Causes& causes) {
   for (unsigned i = 0; i < selector.getMatchExpressions().size(); ++i) {
     auto r = selector.getMatchExpressions()[i];

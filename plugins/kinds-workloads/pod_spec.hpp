@@ -1,4 +1,6 @@
 #pragma once
+
+#include "capstan/selectors.hpp"
 // Rules shared by every kind that carries a pod spec (Pod, PodTemplate, ReplicaSet, Deployment):
 // kube-apiserver's defaulting and validation of PodSpec, label selectors, and a few helpers.
 
@@ -55,8 +57,8 @@ void validate_pod_spec(PodSpec::Reader spec, const std::string& path, Causes& ca
 std::string qos_class(PodSpec::Reader spec);
 
 // Whether `selector` selects an object with `labels` (empty selector: everything).
-bool selector_matches(LabelSelector::Reader selector, capnp::List<k8s::StringEntry>::Reader labels);
-bool selector_empty(LabelSelector::Reader selector);
+using sdk::selector_matches;
+using sdk::selector_empty;
 void validate_selector(LabelSelector::Reader selector, const std::string& path, Causes& causes);
 
 // Validates a workload's selector against its pod template (the ReplicaSet/Deployment rules):

@@ -2,31 +2,10 @@
 
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/selectors.hpp"
 
 namespace capstan::workloads {
 
-namespace {
-
-std::string selector_text(capstan::meta::LabelSelector::Reader s) {
-  std::string out;
-  auto add = [&out](const std::string& part) {
-    if (!out.empty()) out += ",";
-    out += part;
-  };
-  for (auto e : s.getMatchLabels()) add(std::string(e.getKey().cStr()) + "=" + e.getValue().cStr());
-  for (auto r : s.getMatchExpressions()) {
-    std::string op = r.getOperator().cStr();
-    std::string key = r.getKey().cStr();
-    if (op == "Exists") { add(key); continue; }
-    if (op == "DoesNotExist") { add("!" + key); continue; }
-    std::string values;
-    for (auto v : r.getValues()) values += (values.empty() ? "" : ",") + std::string(v.cStr());
-    add(key + (op == "NotIn" ? " notin (" : " in (") + values + ")");
-  }
-  return out.empty() ? "<none>" : out;
-}
-
-}  // namespace
 
 std::vector<std::string> print_pod(const sdk::ObjectPtr& obj) {
   auto pod = obj->as<core::v1::Pod>();
@@ -95,7 +74,7 @@ std::vector<std::string> print_node(const sdk::ObjectPtr& obj) {
 }
 
 std::vector<std::string> print_replica_set(const sdk::ObjectPtr& obj) {
-  return {selector_text(obj->as<apps::v1::ReplicaSet>().getSpec().getSelector())};
+  return {sdk::selector_string(obj->as<apps::v1::ReplicaSet>().getSpec().getSelector())};
 }
 
 std::vector<std::string> print_deployment(const sdk::ObjectPtr& obj) {
@@ -103,7 +82,7 @@ std::vector<std::string> print_deployment(const sdk::ObjectPtr& obj) {
   auto replicas = d.getSpec().getReplicas();
   int desired = replicas.isValue() ? replicas.getValue() : 1;
   return {std::to_string(d.getStatus().getReadyReplicas()) + "/" + std::to_string(desired),
-          selector_text(d.getSpec().getSelector())};
+          sdk::selector_string(d.getSpec().getSelector())};
 }
 
 }  // namespace capstan::workloads

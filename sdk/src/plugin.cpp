@@ -39,152 +39,147 @@ void give(capstan_owned_bytes* out, const std::string& bytes) {
   out->release = &release_bytes;
 }
 
+// Runs one hook body; whatever it throws becomes a status and a message for the kernel, so no
+// exception crosses the boundary. The body returns the bytes to hand back (may be empty).
+template <typename Body>
+capstan_status guarded(capstan_owned_bytes* out, Body&& body) {
+  try {
+    std::string bytes = body();
+    if (out && !bytes.empty()) give(out, bytes);
+    return CAPSTAN_OK;
+  } catch (const SkipPlugin& e) {
+    give(out, e.what());
+    return CAPSTAN_SKIP;
+  } catch (const std::exception& e) {
+    give(out, e.what());
+    return CAPSTAN_ERROR;
+  } catch (...) {
+    give(out, "unknown exception");
+    return CAPSTAN_ERROR;
+  }
+}
+
+// The kernel's bytes carry no alignment promise: copy them into words before reading.
+kj::Array<capnp::word> aligned(capstan_borrowed_bytes bytes) {
+  auto words = kj::heapArray<capnp::word>((bytes.size + 7) / 8);
+  memset(words.begin(), 0, words.size() * 8);
+  memcpy(words.begin(), bytes.data, bytes.size);
+  return words;
+}
+
+capnp::ReaderOptions large_messages() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = 1ull << 32;
+  return options;
+}
+
+Plugin& plugin_of(void* state) { return *static_cast<Instance*>(state)->plugin; }
+
 capstan_status on_init(const capstan_host_api* host, capstan_borrowed_bytes config, void** state,
                        capstan_owned_bytes* error) {
-  try {
+  return guarded(error, [&] {
     auto instance = std::make_unique<Instance>(Instance{Host(host), nullptr});
     std::string cfg(reinterpret_cast<const char*>(config.data), config.size);
     instance->plugin = g_holder->info.create(instance->host, cfg);
     *state = instance.release();
-    return CAPSTAN_OK;
-  } catch (const SkipPlugin& e) {
-    give(error, e.what());
-    return CAPSTAN_SKIP;
-  } catch (const std::exception& e) {
-    give(error, e.what());
-    return CAPSTAN_ERROR;
-  } catch (...) {
-    give(error, "unknown exception");
-    return CAPSTAN_ERROR;
-  }
+    return std::string();
+  });
 }
 
 capstan_status on_start(void* state, capstan_owned_bytes* error) {
-  try {
-    static_cast<Instance*>(state)->plugin->start();
-    return CAPSTAN_OK;
-  } catch (const SkipPlugin& e) {
-    give(error, e.what());
-    return CAPSTAN_SKIP;
-  } catch (const std::exception& e) {
-    give(error, e.what());
-    return CAPSTAN_ERROR;
-  } catch (...) {
-    give(error, "unknown exception");
-    return CAPSTAN_ERROR;
-  }
+  return guarded(error, [&] {
+    plugin_of(state).start();
+    return std::string();
+  });
 }
 
 void on_stop(void* state) {
-  try {
-    static_cast<Instance*>(state)->plugin->stop();
-  } catch (...) {
-  }
+  guarded(nullptr, [&] {
+    plugin_of(state).stop();
+    return std::string();
+  });
 }
 
 void on_destroy(void* state) {
-  try {
+  guarded(nullptr, [&] {
     delete static_cast<Instance*>(state);
-  } catch (...) {
+    return std::string();
+  });
+}
+
+AdmissionRequest to_admission_request(capstan::host::AdmissionRequest::Reader req) {
+  AdmissionRequest ar;
+  switch (req.getOperation()) {
+    case capstan::host::AdmissionRequest::Operation::CREATE: ar.operation = AdmissionRequest::Operation::kCreate; break;
+    case capstan::host::AdmissionRequest::Operation::UPDATE: ar.operation = AdmissionRequest::Operation::kUpdate; break;
+    case capstan::host::AdmissionRequest::Operation::DELETE: ar.operation = AdmissionRequest::Operation::kDelete; break;
   }
+  ar.resource = Resource{req.getResource().getGroup(), req.getResource().getVersion(), req.getResource().getResource()};
+  ar.kind = req.getKind();
+  ar.subresource = req.getSubresource();
+  ar.dry_run = req.getDryRun();
+  if (req.hasObject() && req.getObject().size() > 0)
+    ar.object = Object::from_bytes(req.getObject().begin(), req.getObject().size());
+  if (req.hasOldObject() && req.getOldObject().size() > 0)
+    ar.old_object = Object::from_bytes(req.getOldObject().begin(), req.getOldObject().size());
+  return ar;
+}
+
+std::string to_admission_response(const AdmissionResult& result) {
+  capnp::MallocMessageBuilder m;
+  auto resp = m.initRoot<capstan::host::AdmissionResponse>();
+  resp.setAllowed(result.allowed);
+  resp.setRetain(result.retain);
+  if (!result.allowed) {
+    auto st = resp.initStatus();
+    st.setCode(result.code);
+    st.setReason(result.reason);
+    st.setMessage(result.message);
+    auto causes = st.initCauses(static_cast<unsigned>(result.causes.size()));
+    for (unsigned i = 0; i < result.causes.size(); ++i) {
+      causes[i].setField(result.causes[i].field);
+      causes[i].setReason(result.causes[i].reason);
+      causes[i].setMessage(result.causes[i].message);
+    }
+  }
+  if (!result.mutated.empty())
+    resp.setObject(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(result.mutated.data()), result.mutated.size()));
+  auto warnings = resp.initWarnings(static_cast<unsigned>(result.warnings.size()));
+  for (unsigned i = 0; i < result.warnings.size(); ++i) warnings.set(i, result.warnings[i]);
+  return serialize(m);
 }
 
 capstan_status on_admit(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
-  try {
-    auto words = kj::heapArray<capnp::word>((request.size + 7) / 8);
-    memset(words.begin(), 0, words.size() * 8);
-    memcpy(words.begin(), request.data, request.size);
+  return guarded(response, [&] {
+    auto words = aligned(request);
     capnp::FlatArrayMessageReader reader(words);
-    auto req = reader.getRoot<capstan::host::AdmissionRequest>();
-    AdmissionRequest ar;
-    switch (req.getOperation()) {
-      case capstan::host::AdmissionRequest::Operation::CREATE: ar.operation = AdmissionRequest::Operation::kCreate; break;
-      case capstan::host::AdmissionRequest::Operation::UPDATE: ar.operation = AdmissionRequest::Operation::kUpdate; break;
-      case capstan::host::AdmissionRequest::Operation::DELETE: ar.operation = AdmissionRequest::Operation::kDelete; break;
-    }
-    ar.resource = Resource{req.getResource().getGroup(), req.getResource().getVersion(), req.getResource().getResource()};
-    ar.kind = req.getKind();
-    ar.subresource = req.getSubresource();
-    ar.dry_run = req.getDryRun();
-    if (req.hasObject() && req.getObject().size() > 0)
-      ar.object = Object::from_bytes(req.getObject().begin(), req.getObject().size());
-    if (req.hasOldObject() && req.getOldObject().size() > 0)
-      ar.old_object = Object::from_bytes(req.getOldObject().begin(), req.getOldObject().size());
-
-    AdmissionResult result = static_cast<Instance*>(state)->plugin->admit(ar);
-
-    capnp::MallocMessageBuilder m;
-    auto resp = m.initRoot<capstan::host::AdmissionResponse>();
-    resp.setAllowed(result.allowed);
-    resp.setRetain(result.retain);
-    if (!result.allowed) {
-      auto st = resp.initStatus();
-      st.setCode(result.code);
-      st.setReason(result.reason);
-      st.setMessage(result.message);
-      auto causes = st.initCauses(static_cast<unsigned>(result.causes.size()));
-      for (unsigned i = 0; i < result.causes.size(); ++i) {
-        causes[i].setField(result.causes[i].field);
-        causes[i].setReason(result.causes[i].reason);
-        causes[i].setMessage(result.causes[i].message);
-      }
-    }
-    if (!result.mutated.empty())
-      resp.setObject(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(result.mutated.data()), result.mutated.size()));
-    auto warnings = resp.initWarnings(static_cast<unsigned>(result.warnings.size()));
-    for (unsigned i = 0; i < result.warnings.size(); ++i) warnings.set(i, result.warnings[i]);
-    give(response, serialize(m));
-    return CAPSTAN_OK;
-  } catch (const std::exception& e) {
-    give(response, e.what());
-    return CAPSTAN_ERROR;
-  } catch (...) {
-    give(response, "unknown exception");
-    return CAPSTAN_ERROR;
-  }
+    auto req = to_admission_request(reader.getRoot<capstan::host::AdmissionRequest>());
+    return to_admission_response(plugin_of(state).admit(req));
+  });
 }
 
 capstan_status on_invoke(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
-  try {
-    std::string req(reinterpret_cast<const char*>(request.data), request.size);
-    give(response, static_cast<Instance*>(state)->plugin->invoke(req));
-    return CAPSTAN_OK;
-  } catch (const std::exception& e) {
-    give(response, e.what());
-    return CAPSTAN_ERROR;
-  } catch (...) {
-    give(response, "unknown exception");
-    return CAPSTAN_ERROR;
-  }
+  return guarded(response, [&] {
+    return plugin_of(state).invoke(std::string(reinterpret_cast<const char*>(request.data), request.size));
+  });
 }
 
 capstan_status on_print(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
-  try {
-    auto words = kj::heapArray<capnp::word>((request.size + 7) / 8);
-    memset(words.begin(), 0, words.size() * 8);
-    memcpy(words.begin(), request.data, request.size);
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = 1ull << 32;
-    capnp::FlatArrayMessageReader reader(words, options);
+  return guarded(response, [&] {
+    auto words = aligned(request);
+    capnp::FlatArrayMessageReader reader(words, large_messages());
     auto req = reader.getRoot<capstan::host::PrintRequest>();
     std::string kind = req.getKind();
     capnp::MallocMessageBuilder m;
     auto rows = m.initRoot<capstan::host::PrintResponse>().initRows(req.getObjects().size());
     unsigned i = 0;
     for (auto bytes : req.getObjects()) {
-      auto cells = static_cast<Instance*>(state)->plugin->print(kind, Object::from_bytes(bytes.begin(), bytes.size()));
+      auto cells = plugin_of(state).print(kind, Object::from_bytes(bytes.begin(), bytes.size()));
       auto out = rows[i++].initCells(static_cast<unsigned>(cells.size()));
       for (unsigned c = 0; c < cells.size(); ++c) out.set(c, cells[c]);
     }
-    give(response, serialize(m));
-    return CAPSTAN_OK;
-  } catch (const std::exception& e) {
-    give(response, e.what());
-    return CAPSTAN_ERROR;
-  } catch (...) {
-    give(response, "unknown exception");
-    return CAPSTAN_ERROR;
-  }
+    return serialize(m);
+  });
 }
 
 }  // namespace
