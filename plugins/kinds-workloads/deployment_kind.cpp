@@ -40,9 +40,7 @@ sdk::AdmissionResult admit_deployment(const sdk::AdmissionRequest& req) {
 
   Causes causes;
   auto r = spec.asReader();
-  if (r.getReplicas().getValue() < 0)
-    causes.push_back({"spec.replicas", "FieldValueInvalid",
-                      "Invalid value: " + std::to_string(r.getReplicas().getValue()) + ": must be greater than or equal to 0"});
+  require_non_negative(r.getReplicas().getValue(), "spec.replicas", causes);
   validate_workload_template(r.hasSelector(), r.getSelector(), r.hasTemplate(), r.getTemplate(), "spec", causes);
   std::string type = r.getStrategy().getType();
   if (type == "Recreate") {
@@ -58,19 +56,13 @@ sdk::AdmissionResult admit_deployment(const sdk::AdmissionRequest& req) {
     causes.push_back({"spec.strategy.type", "FieldValueNotSupported",
                       "Unsupported value: " + quote(type) + ": supported values: \"Recreate\", \"RollingUpdate\""});
   }
-  if (r.getRevisionHistoryLimit().getValue() < 0)
-    causes.push_back({"spec.revisionHistoryLimit", "FieldValueInvalid",
-                      "Invalid value: " + std::to_string(r.getRevisionHistoryLimit().getValue()) +
-                          ": must be greater than or equal to 0"});
+  require_non_negative(r.getRevisionHistoryLimit().getValue(), "spec.revisionHistoryLimit", causes);
   if (r.getProgressDeadlineSeconds().getValue() <= r.getMinReadySeconds())
     causes.push_back({"spec.progressDeadlineSeconds", "FieldValueInvalid",
                       "Invalid value: " + std::to_string(r.getProgressDeadlineSeconds().getValue()) +
                           ": must be greater than minReadySeconds"});
   if (req.operation == Op::kUpdate && req.old_object) {
-    auto old = req.old_object->as<Deployment>().getSpec().getSelector();
-    if (!same(old, r.getSelector()))
-      causes.push_back({"spec.selector", "FieldValueInvalid", "Invalid value: " + go_map(r.getSelector().getMatchLabels()) +
-                                                                 ": field is immutable"});
+    require_selector_unchanged(req.old_object->as<Deployment>().getSpec().getSelector(), r.getSelector(), causes);
   }
   if (!causes.empty()) return sdk::AdmissionResult::invalid("", std::move(causes));
   sdk::AdmissionResult out;

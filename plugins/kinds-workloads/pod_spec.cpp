@@ -258,10 +258,8 @@ void validate_pod_spec(PodSpec::Reader spec, const std::string& path, Causes& ca
   std::string dns = spec.getDnsPolicy();
   const std::vector<std::string> dns_ok = {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"};
   if (!one_of(dns, dns_ok)) unsupported(causes, path + ".dnsPolicy", dns, dns_ok);
-  if (spec.getTerminationGracePeriodSeconds().isValue() && spec.getTerminationGracePeriodSeconds().getValue() < 0)
-    causes.push_back({path + ".terminationGracePeriodSeconds", "FieldValueInvalid",
-                      "Invalid value: " + std::to_string(spec.getTerminationGracePeriodSeconds().getValue()) +
-                          ": must be greater than or equal to 0"});
+  if (spec.getTerminationGracePeriodSeconds().isValue())
+    require_non_negative(spec.getTerminationGracePeriodSeconds().getValue(), path + ".terminationGracePeriodSeconds", causes);
   if (spec.getActiveDeadlineSeconds().isValue() && spec.getActiveDeadlineSeconds().getValue() <= 0)
     causes.push_back({path + ".activeDeadlineSeconds", "FieldValueInvalid",
                       "Invalid value: " + std::to_string(spec.getActiveDeadlineSeconds().getValue()) +
@@ -309,6 +307,18 @@ std::string qos_class(PodSpec::Reader spec) {
   }
   if (guaranteed && requests.size() == limits.size()) return "Guaranteed";
   return "Burstable";
+}
+
+void require_non_negative(int64_t value, const std::string& field, Causes& causes) {
+  if (value < 0)
+    causes.push_back({field, "FieldValueInvalid",
+                      "Invalid value: " + std::to_string(value) + ": must be greater than or equal to 0"});
+}
+
+void require_selector_unchanged(LabelSelector::Reader old, LabelSelector::Reader now, Causes& causes) {
+  if (!same(old, now))
+    causes.push_back({"spec.selector", "FieldValueInvalid",
+                      "Invalid value: " + go_map(now.getMatchLabels()) + ": field is immutable"});
 }
 
 void validate_selector(LabelSelector::Reader selector, const std::string& path, Causes& causes) {

@@ -66,6 +66,11 @@ void validate_selector(LabelSelector::Reader selector, const std::string& path, 
 void validate_workload_template(bool has_selector, LabelSelector::Reader selector, bool has_template,
                                 PodTemplateSpec::Reader tmpl, const std::string& spec_path, Causes& causes);
 
+// `field: Invalid value: N: must be greater than or equal to 0` when value < 0.
+void require_non_negative(int64_t value, const std::string& field, Causes& causes);
+// A workload's selector cannot change after creation.
+void require_selector_unchanged(LabelSelector::Reader old, LabelSelector::Reader now, Causes& causes);
+
 // Go's %#v of a map[string]string, as Kubernetes quotes labels in messages.
 std::string go_map(capnp::List<k8s::StringEntry>::Reader labels);
 bool dns_label(std::string_view s);

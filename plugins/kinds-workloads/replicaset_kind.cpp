@@ -16,18 +16,11 @@ sdk::AdmissionResult admit_replica_set(const sdk::AdmissionRequest& req) {
   if (spec.hasTemplate()) default_pod_spec(spec.getTemplate().getSpec(), {.for_pod = false});
   Causes causes;
   auto r = spec.asReader();
-  if (r.getReplicas().getValue() < 0)
-    causes.push_back({"spec.replicas", "FieldValueInvalid",
-                      "Invalid value: " + std::to_string(r.getReplicas().getValue()) + ": must be greater than or equal to 0"});
-  if (r.getMinReadySeconds() < 0)
-    causes.push_back({"spec.minReadySeconds", "FieldValueInvalid",
-                      "Invalid value: " + std::to_string(r.getMinReadySeconds()) + ": must be greater than or equal to 0"});
+  require_non_negative(r.getReplicas().getValue(), "spec.replicas", causes);
+  require_non_negative(r.getMinReadySeconds(), "spec.minReadySeconds", causes);
   validate_workload_template(r.hasSelector(), r.getSelector(), r.hasTemplate(), r.getTemplate(), "spec", causes);
   if (req.operation == Op::kUpdate && req.old_object) {
-    auto old = req.old_object->as<ReplicaSet>().getSpec().getSelector();
-    if (!same(old, r.getSelector()))
-      causes.push_back({"spec.selector", "FieldValueInvalid", "Invalid value: " + go_map(r.getSelector().getMatchLabels()) +
-                                                                 ": field is immutable"});
+    require_selector_unchanged(req.old_object->as<ReplicaSet>().getSpec().getSelector(), r.getSelector(), causes);
   }
   if (!causes.empty()) return sdk::AdmissionResult::invalid("", std::move(causes));
   sdk::AdmissionResult out;
