@@ -35,7 +35,8 @@ void bind_object(ObjectService& objects, const schema::Kind& kind, const std::st
     }
     json& field = (*at)[parts.back()];
     if (field.is_string() && !field.get<std::string>().empty() && field.get<std::string>() != target)
-      throw conflict(kind.group_resource(), name, "pod " + name + " is already assigned to node \"" + field.get<std::string>() + "\"");
+      throw conflict(kind.group_resource(), name,
+                     name + " is already bound to \"" + field.get<std::string>() + "\"");
     if (live.contains("metadata") && live["metadata"].contains("deletionTimestamp"))
       throw conflict(kind.group_resource(), name, "the object is being deleted");
     field = target;
