@@ -35,6 +35,15 @@ struct PodSandboxConfig {
   dnsConfig @3 :DNSConfig;
   labels @4 :List(KeyValue);
   annotations @5 :List(KeyValue);
+  portMappings @6 :List(PortMapping);
+  cgroupParent @7 :Text;          # CRI: LinuxPodSandboxConfig.cgroup_parent
+}
+
+struct PortMapping {
+  protocol @0 :Text;              # "TCP" (default), "UDP", "SCTP"
+  containerPort @1 :Int32;
+  hostPort @2 :Int32;
+  hostIp @3 :Text;
 }
 
 enum PodSandboxState {
@@ -82,6 +91,13 @@ struct LinuxContainerResources {
   memoryLimitInBytes @3 :Int64;
 }
 
+struct Mount {
+  containerPath @0 :Text;
+  hostPath @1 :Text;
+  readonly @2 :Bool;
+  selinuxRelabel @3 :Bool;
+}
+
 struct LinuxContainerConfig {
   resources @0 :LinuxContainerResources;
 }
@@ -97,6 +113,10 @@ struct ContainerConfig {
   annotations @7 :List(KeyValue);
   logPath @8 :Text;
   linux @9 :LinuxContainerConfig;
+  mounts @10 :List(Mount);
+  stdin @11 :Bool;
+  stdinOnce @12 :Bool;
+  tty @13 :Bool;
 }
 
 enum ContainerState {
@@ -142,6 +162,26 @@ struct ContainerFilter {
 
 struct PodSandboxFilter {
   id @0 :Text;
+}
+
+# ---- images (CRI ImageService)
+
+struct Image {
+  id @0 :Text;
+  repoTags @1 :List(Text);
+  repoDigests @2 :List(Text);
+  size @3 :UInt64;
+}
+
+# ---- stats (CRI ContainerStats; metrics.k8s.io reads these)
+
+struct ContainerStats {
+  containerId @0 :Text;
+  name @1 :Text;                  # container name (metadata)
+  podSandboxId @2 :Text;
+  timestamp @3 :Int64;            # nanoseconds since the epoch
+  cpuUsageCoreNanoSeconds @4 :UInt64;
+  memoryWorkingSetBytes @5 :UInt64;
 }
 
 # ---- requests
@@ -191,6 +231,25 @@ struct RuntimeRequest {
       cmd @17 :List(Text);
       timeout @18 :Int64;
     }
+    pullImage :group {
+      image @19 :ImageSpec;       # fully qualified reference (docker.io/library/nginx:latest)
+      sandboxConfig @20 :PodSandboxConfig;
+    }
+    imageStatus :group {
+      image @21 :ImageSpec;
+    }
+    listImages @22 :Void;
+    removeImage :group {
+      image @23 :ImageSpec;
+    }
+    # Not in the CRI: imports an OCI image archive (a tar of an OCI layout) from a file on the
+    # node into the runtime's image store; answers `images` with what was imported.
+    importImage :group {
+      path @24 :Text;
+    }
+    listContainerStats :group {
+      filter @25 :ContainerFilter;
+    }
   }
 }
 
@@ -216,5 +275,9 @@ struct RuntimeResponse {
       stderr @14 :Data;
       exitCode @15 :Int32;
     }
+    imageRef @16 :Text;           # pullImage: the image id
+    image @17 :Image;             # imageStatus (error + notFound when absent)
+    images @18 :List(Image);      # listImages, importImage
+    stats @19 :List(ContainerStats);
   }
 }
