@@ -12,6 +12,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   python3 python3-kubernetes
   busybox-static nginx file openssl
+  # real containers (plugins/cri-containerd): containerd's CRI over gRPC, runc, CNI plugins
+  containerd runc containernetworking-plugins libgrpc++-dev libprotobuf-dev protobuf-compiler
+  protobuf-compiler-grpc
+  # pod network, service proxy and cluster DNS
+  iproute2 iptables nftables dnsmasq-base conntrack
 )
 
 missing=()
