@@ -250,6 +250,23 @@ struct RuntimeRequest {
     listContainerStats :group {
       filter @25 :ContainerFilter;
     }
+    # CRI Exec / Attach: the runtime prepares a streaming session and answers `url`, where it
+    # serves the stream (CRI streaming: WebSocket channel.k8s.io v4 or SPDY remotecommand).
+    exec :group {
+      containerId @26 :Text;
+      cmd @27 :List(Text);
+      tty @28 :Bool;
+      stdin @29 :Bool;
+      stdout @30 :Bool;
+      stderr @31 :Bool;
+    }
+    attach :group {
+      containerId @32 :Text;
+      tty @33 :Bool;
+      stdin @34 :Bool;
+      stdout @35 :Bool;
+      stderr @36 :Bool;
+    }
   }
 }
 
@@ -279,5 +296,6 @@ struct RuntimeResponse {
     image @17 :Image;             # imageStatus (error + notFound when absent)
     images @18 :List(Image);      # listImages, importImage
     stats @19 :List(ContainerStats);
+    url @20 :Text;                # exec, attach
   }
 }
