@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -13,7 +14,17 @@
 #include <thread>
 #include <unistd.h>
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <nlohmann/json.hpp>
+
 #include "api/api_server.hpp"
+#include "app/image_command.hpp"
+#include "app/kubeconfig.hpp"
+#include "capstan/host.capnp.h"
+#include "host/remote_host.hpp"
+#include "http/client.hpp"
 #include "api/object_service.hpp"
 #include "host/plugin_registry.hpp"
 #include "http/pki.hpp"
@@ -38,6 +49,40 @@ struct Options {
   int http_port = -1;  // plain HTTP on loopback: only when asked
   int io_threads = 2;
   std::vector<std::string> required;
+  std::vector<std::pair<std::string, std::string>> plugin_config;  // plugin (id, type or type.id) -> JSON object
+  std::vector<std::pair<std::string, std::string>> use;            // plugin type -> the id to run
+  std::vector<std::string> disabled;                               // plugins not to run
+  std::string node_name, node_ip;
+  std::string server, kubeconfig;  // agent: where the API server is and how to reach it
+  std::vector<std::string> args;   // positional arguments (image import FILE)
+};
+
+std::string default_node_name() {
+  char name[256] = {0};
+  gethostname(name, sizeof name - 1);
+  std::string n(name);
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return n;
+}
+
+// Host calls of a command that has no API server (image import): refused with a clear answer.
+class NoServer final : public capstan::host::HostTransport {
+ public:
+  std::string serve(const std::string&) override {
+    capnp::MallocMessageBuilder m;
+    auto st = m.initRoot<capstan::host::HostResponse>().initStatus();
+    st.setCode(503);
+    st.setReason("ServiceUnavailable");
+    st.setMessage("this command does not talk to an API server");
+    auto words = capnp::messageToFlatArray(m);
+    auto bytes = words.asBytes();
+    return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  }
+  uint64_t start_watch(const std::string&, capstan_watch_callback, void*) override {
+    throw std::runtime_error("this command does not talk to an API server");
+  }
+  void stop_watch(uint64_t) override {}
+  void stop_all_watches() override {}
 };
 
 std::string default_plugin_dir() {
@@ -55,6 +100,8 @@ void usage() {
                "commands:\n"
                "  up        run a single-node cluster on the embedded store\n"
                "  server    run the control plane (kernel + server plugins)\n"
+               "  agent     run a node (agent plugins) against a server: --kubeconfig FILE [--server URL]\n"
+               "  image import FILE  import an OCI image archive into this node's container runtime\n"
                "  plugins   list the plugins found: type, id, ABI version, status, error\n"
                "  version   print the version\n\n"
                "flags:\n"
@@ -63,7 +110,15 @@ void usage() {
                "  --bind-address ADDR   HTTPS listen address (default 127.0.0.1)\n"
                "  --port N              HTTPS port (default 6443; 0 picks a free one)\n"
                "  --http-port N         also serve plain HTTP on 127.0.0.1:N (tests only)\n"
-               "  --require PLUGIN      fail start-up unless this plugin comes up (repeatable)\n";
+               "  --require PLUGIN      fail start-up unless this plugin comes up (repeatable)\n"
+               "  --use TYPE=ID         run only plugin ID among those of TYPE (e.g. capstan.runtime.v1=sim)\n"
+               "  --runtime ID          same as --use capstan.runtime.v1=ID (containerd, sim)\n"
+               "  --disable PLUGIN      do not run this plugin (id, type or type.id; repeatable)\n"
+               "  --plugin-config P=JSON  a JSON object merged into plugin P's configuration (repeatable)\n"
+               "  --node-name NAME      this node's name (default: the host name)\n"
+               "  --node-ip ADDR        this node's InternalIP\n"
+               "  --kubeconfig FILE     agent: server URL and credentials\n"
+               "  --server URL          agent: the API server (overrides the kubeconfig's)\n";
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -83,8 +138,21 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--http-port") { value(v); o.http_port = std::stoi(v); }
     else if (a == "--io-threads") { value(v); o.io_threads = std::stoi(v); }
     else if (a == "--require") { value(v); o.required.push_back(v); }
+    else if (a == "--use" || a == "--plugin-config") {
+      value(v);
+      auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) throw std::runtime_error("flag " + a + " wants NAME=VALUE, got " + v);
+      (a == "--use" ? o.use : o.plugin_config).emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
+    else if (a == "--runtime") { value(v); o.use.emplace_back("capstan.runtime.v1", v); }
+    else if (a == "--disable") { value(v); o.disabled.push_back(v); }
+    else if (a == "--node-name") value(o.node_name);
+    else if (a == "--node-ip") value(o.node_ip);
+    else if (a == "--kubeconfig") value(o.kubeconfig);
+    else if (a == "--server") value(o.server);
     else if (a == "-h" || a == "--help") return false;
-    else throw std::runtime_error("unknown flag " + a);
+    else if (a.rfind("--", 0) == 0) throw std::runtime_error("unknown flag " + a);
+    else o.args.push_back(a);
   }
   if (o.data_dir.empty()) o.data_dir = "/var/lib/capstan";
   if (o.plugin_dir.empty()) o.plugin_dir = default_plugin_dir();
@@ -109,6 +177,46 @@ int list_plugins(const Options& o) {
   return 0;
 }
 
+// The JSON object each plugin's on_init receives: the node's settings, then the --plugin-config
+// objects whose name matches the plugin (its id, type, type.id or type/id), merged in order.
+std::function<std::string(const capstan::host::PluginRecord&)> plugin_config(const Options& o, const std::string& role,
+                                                                               const std::string& api_server) {
+  nlohmann::json base = {{"dataDir", fs::absolute(o.data_dir).string()},
+                         {"nodeName", o.node_name.empty() ? default_node_name() : o.node_name},
+                         {"role", role}};
+  if (!o.node_ip.empty()) base["nodeIP"] = o.node_ip;
+  if (!api_server.empty()) base["apiServer"] = api_server;
+  std::vector<std::pair<std::string, nlohmann::json>> overrides;
+  for (const auto& [name, text] : o.plugin_config) {
+    nlohmann::json v;
+    try {
+      v = nlohmann::json::parse(text);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("--plugin-config " + name + ": not JSON: " + e.what());
+    }
+    if (!v.is_object()) throw std::runtime_error("--plugin-config " + name + ": must be a JSON object");
+    overrides.emplace_back(name, std::move(v));
+  }
+  return [base, overrides](const capstan::host::PluginRecord& r) {
+    nlohmann::json c = base;
+    for (const auto& [name, v] : overrides)
+      if (name == r.id || name == r.type || name == r.uri() || name == r.type + "/" + r.id) c.merge_patch(v);
+    return c.dump();
+  };
+}
+
+void select_plugins(const Options& o, capstan::host::PluginRegistry& plugins) {
+  for (const auto& [type, id] : o.use) plugins.select(type, id);
+  for (const auto& name : o.disabled) plugins.disable(name);
+}
+
+void report_failures(const capstan::host::PluginRegistry& plugins) {
+  for (const auto& r : plugins.records()) {
+    if (r.state == capstan::host::PluginState::kFailed || r.state == capstan::host::PluginState::kRefused)
+      spdlog::error("plugin {} ({}): {}", r.uri(), r.path, r.error);
+  }
+}
+
 int run_server(const Options& o, uint32_t role) {
   const auto started = std::chrono::steady_clock::now();
   fs::create_directories(o.data_dir);
@@ -118,29 +226,11 @@ int run_server(const Options& o, uint32_t role) {
   capstan::store::Store store((fs::path(o.data_dir) / "store.db").string(), bus);
   capstan::schema::KindRegistry kinds;
   capstan::api::ObjectService* objects_ptr = nullptr;
-
-  capstan::host::PluginRegistry plugins;
-  plugins.discover(o.plugin_dir);
-  plugins.resolve(role);
   // The object service needs the admission hook of the host API, which the registry creates.
   capstan::api::ObjectService objects(kinds, store, nullptr);
   objects_ptr = &objects;
-  std::string error;
-  if (!plugins.initialise(kinds, objects, bus, o.required, error)) {
-    spdlog::critical("{}", error);
-    return 1;
-  }
-  for (const auto& r : plugins.records()) {
-    if (r.state == capstan::host::PluginState::kFailed || r.state == capstan::host::PluginState::kRefused)
-      spdlog::error("plugin {} ({}): {}", r.uri(), r.path, r.error);
-  }
-  objects.set_admission(plugins.admission());
-  store.open([objects_ptr](const std::string& key, uint64_t rev, std::string&& bytes) {
-    auto obj = objects_ptr->rehydrate(key, rev, std::move(bytes));
-    if (!obj) spdlog::warn("store: {} belongs to no registered kind; kept on disk, not served", key);
-    return obj;
-  });
 
+  // Listen first (nothing is served until http.start()), so plugins learn the API address.
   auto bundle = capstan::http::pki::ensure((fs::path(o.data_dir) / "tls").string(), {"localhost", "capstan"},
                                            {o.bind_address == "0.0.0.0" ? "127.0.0.1" : o.bind_address});
   capstan::api::ApiServer api(objects, bus, {});
@@ -153,6 +243,28 @@ int run_server(const Options& o, uint32_t role) {
   std::string host = o.bind_address == "0.0.0.0" ? "127.0.0.1" : o.bind_address;
   std::string url = "https://" + host + ":" + std::to_string(port);
   api.set_server_address(host + ":" + std::to_string(port));
+
+  capstan::host::PluginRegistry plugins;
+  plugins.discover(o.plugin_dir);
+  select_plugins(o, plugins);
+  plugins.set_config(plugin_config(o, o.command, url));
+  plugins.resolve(role);
+  std::string error;
+  if (!plugins.initialise(kinds, objects, bus, o.required, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  report_failures(plugins);
+  objects.set_admission(plugins.admission());
+  api.set_connect_resolver([&plugins](const std::string& plugin, const std::string& request, std::string& response) {
+    return plugins.invoke(plugin, request, response) == CAPSTAN_OK;
+  });
+  store.open([objects_ptr](const std::string& key, uint64_t rev, std::string&& bytes) {
+    auto obj = objects_ptr->rehydrate(key, rev, std::move(bytes));
+    if (!obj) spdlog::warn("store: {} belongs to no registered kind; kept on disk, not served", key);
+    return obj;
+  });
+
   uint16_t http_port = 0;
   if (o.http_port >= 0) http_port = http.listen_http("127.0.0.1", static_cast<uint16_t>(o.http_port));
   http.start();
@@ -180,6 +292,86 @@ int run_server(const Options& o, uint32_t role) {
   return 0;
 }
 
+capstan::http::ClientConfig agent_client_config(const Options& o) {
+  if (o.kubeconfig.empty() && o.server.empty())
+    throw std::runtime_error("agent needs --kubeconfig FILE (the server's kubeconfig) and/or --server URL");
+  if (o.kubeconfig.empty()) return capstan::http::ClientConfig::from_url(o.server);
+  auto config = capstan::app::read_kubeconfig(o.kubeconfig);
+  if (!o.server.empty()) {
+    auto url = capstan::http::ClientConfig::from_url(o.server);
+    config.host = url.host;
+    config.port = url.port;
+    config.tls = url.tls;
+  }
+  return config;
+}
+
+// A node without a store: agent-role plugins whose host calls go to the API server.
+int run_agent(const Options& o) {
+  const auto started = std::chrono::steady_clock::now();
+  fs::create_directories(o.data_dir);
+  auto client_config = agent_client_config(o);
+  const std::string url = (client_config.tls ? "https://" : "http://") + client_config.host + ":" + client_config.port;
+  capstan::http::HttpClient client(client_config);
+  // The server may still be starting: wait for it (as a kubelet does) rather than fail.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto r = client.request("GET", "/readyz");
+      if (r.status == 200) break;
+    } catch (const std::exception& e) {
+      if (attempt % 10 == 0) spdlog::warn("agent: waiting for the API server at {}: {}", url, e.what());
+    }
+    if (attempt >= 600) throw std::runtime_error("the API server at " + url + " did not become ready");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  capstan::schema::KindRegistry kinds;
+  capstan::host::PluginRegistry plugins;
+  plugins.discover(o.plugin_dir);
+  select_plugins(o, plugins);
+  plugins.set_config(plugin_config(o, "agent", url));
+  plugins.resolve(CAPSTAN_ROLE_AGENT, /*kinds_from_other_roles=*/true);
+  capstan::host::RemoteHost remote(kinds, client);
+  std::string error;
+  if (!plugins.initialise_remote(kinds, remote, o.required, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  report_failures(plugins);
+  plugins.start();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "capstan agent ready in " << ms << " ms\n"
+            << "  node:   " << (o.node_name.empty() ? default_node_name() : o.node_name) << "\n"
+            << "  server: " << url << "\n"
+            << std::flush;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("shutting down");
+  plugins.stop();
+  return 0;
+}
+
+// `capstan image import FILE`: the node's runtime plugin, initialised (not started) without a
+// server, imports the archive.
+int run_image(const Options& o) {
+  if (o.args.size() != 2 || o.args[0] != "import") throw std::runtime_error("usage: capstan image import FILE");
+  capstan::schema::KindRegistry kinds;
+  capstan::host::PluginRegistry plugins;
+  plugins.discover(o.plugin_dir);
+  select_plugins(o, plugins);
+  plugins.set_config(plugin_config(o, "agent", ""));
+  plugins.resolve(CAPSTAN_ROLE_AGENT, /*kinds_from_other_roles=*/true);
+  NoServer none;
+  std::string error;
+  if (!plugins.initialise_remote(kinds, none, {}, error)) throw std::runtime_error(error);
+  std::string out;
+  bool ok = capstan::app::import_image(plugins, fs::absolute(o.args[1]).string(), out);
+  std::cout << out << std::flush;
+  plugins.stop();
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,6 +388,8 @@ int main(int argc, char** argv) {
     if (o.command == "plugins") return list_plugins(o);
     if (o.command == "server") return run_server(o, CAPSTAN_ROLE_SERVER);
     if (o.command == "up") return run_server(o, CAPSTAN_ROLE_SERVER | CAPSTAN_ROLE_AGENT);
+    if (o.command == "agent") return run_agent(o);
+    if (o.command == "image") return run_image(o);
     std::cerr << "unknown command " << o.command << "\n";
     usage();
     return 2;

@@ -141,7 +141,10 @@ class PluginWatch {
 
 // ---- HostApi ---------------------------------------------------------------------------------
 
-HostApi::HostApi(api::ObjectService& objects, store::EventBus& bus) : objects_(objects), bus_(bus) {}
+HostApi::HostApi(api::ObjectService& objects, store::EventBus& bus)
+    : objects_(&objects), bus_(&bus), kinds_(objects.kinds()) {}
+
+HostApi::HostApi(const schema::KindRegistry& kinds, HostTransport& remote) : kinds_(kinds), remote_(&remote) {}
 
 HostApi::~HostApi() { stop_all_watches(); }
 
@@ -206,7 +209,7 @@ std::string HostApi::encode(const schema::Kind& kind, const json& object) const 
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<capnp::DynamicStruct>(kind.schema);
   schema::DecodeReport report;
-  objects_.kinds().codec().decode(object, root, report);
+  kinds_.codec().decode(object, root, report);
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
@@ -217,10 +220,11 @@ json HostApi::decode(const schema::Kind& kind, const void* data, size_t size) co
   capnp::ReaderOptions options;
   options.traversalLimitInWords = 1ull << 30;
   capnp::FlatArrayMessageReader reader(words, options);
-  return objects_.kinds().codec().encode(reader.getRoot<capnp::DynamicStruct>(kind.schema));
+  return kinds_.codec().encode(reader.getRoot<capnp::DynamicStruct>(kind.schema));
 }
 
 std::string HostApi::serve(const std::string& request_bytes) {
+  if (remote_) return remote_->serve(request_bytes);
   auto words = aligned(request_bytes.data(), request_bytes.size());
   capnp::ReaderOptions options;
   options.traversalLimitInWords = 1ull << 30;
@@ -237,7 +241,7 @@ std::string HostApi::serve(const std::string& request_bytes) {
   };
   try {
     if (req.isListKinds()) {
-      auto all = objects_.kinds().all();
+      auto all = objects_->kinds().all();
       auto kinds = resp.initKinds(static_cast<unsigned>(all.size()));
       for (unsigned i = 0; i < all.size(); ++i) {
         kinds[i].setGroup(all[i]->group);
@@ -250,7 +254,7 @@ std::string HostApi::serve(const std::string& request_bytes) {
     } else {
       auto r = req.getResource();
       const schema::Kind* kind =
-          objects_.kinds().by_resource(to_string(r.getGroup()), to_string(r.getVersion()), to_string(r.getResource()));
+          objects_->kinds().by_resource(to_string(r.getGroup()), to_string(r.getVersion()), to_string(r.getResource()));
       if (!kind)
         throw api::ApiError(404, "NotFound", "the server could not find the requested resource " + to_string(r.getResource()));
       const std::string ns = kind->namespaced ? to_string(req.getNamespace()) : "";
@@ -264,7 +268,7 @@ std::string HostApi::serve(const std::string& request_bytes) {
       switch (req.which()) {
         case capstan::host::HostRequest::GET: {
           is_write = false;
-          auto obj = objects_.get(*kind, ns, name);
+          auto obj = objects_->get(*kind, ns, name);
           resp.setObject(data_of(obj->bytes));
           resp.setResourceVersion(obj->revision);
           resp.initStatus().setCode(200);
@@ -274,7 +278,7 @@ std::string HostApi::serve(const std::string& request_bytes) {
           is_write = false;
           uint64_t rev = 0;
           auto l = req.getList();
-          auto items = objects_.list(*kind, ns, to_string(l.getLabelSelector()), to_string(l.getFieldSelector()), &rev);
+          auto items = objects_->list(*kind, ns, to_string(l.getLabelSelector()), to_string(l.getFieldSelector()), &rev);
           auto list = resp.initItems(static_cast<unsigned>(items.size()));
           for (unsigned i = 0; i < items.size(); ++i) list.set(i, data_of(items[i]->bytes));
           resp.setResourceVersion(rev);
@@ -283,14 +287,14 @@ std::string HostApi::serve(const std::string& request_bytes) {
         }
         case capstan::host::HostRequest::CREATE: {
           auto d = req.getCreate();
-          objects_.create(*kind, ns, decode(*kind, d.begin(), d.size()), opts, done);
+          objects_->create(*kind, ns, decode(*kind, d.begin(), d.size()), opts, done);
           break;
         }
         case capstan::host::HostRequest::UPDATE: {
           auto u = req.getUpdate();
           json body = decode(*kind, u.getObject().begin(), u.getObject().size());
           std::string target = name.empty() ? body["metadata"].value("name", "") : name;
-          objects_.update(*kind, ns, target, std::move(body), to_string(u.getSubresource()), opts, done);
+          objects_->update(*kind, ns, target, std::move(body), to_string(u.getSubresource()), opts, done);
           break;
         }
         case capstan::host::HostRequest::PATCH: {
@@ -300,7 +304,7 @@ std::string HostApi::serve(const std::string& request_bytes) {
                                 : t == "strategic" ? api::PatchType::kStrategic
                                                    : api::PatchType::kMerge;
           json doc = json::parse(to_string(p.getBody()));
-          objects_.patch(*kind, ns, name, type, doc, to_string(p.getSubresource()), opts, done);
+          objects_->patch(*kind, ns, name, type, doc, to_string(p.getSubresource()), opts, done);
           break;
         }
         case capstan::host::HostRequest::DELETE: {
@@ -308,13 +312,14 @@ std::string HostApi::serve(const std::string& request_bytes) {
           api::DeleteOptions del;
           del.propagation_policy = to_string(d.getPropagationPolicy());
           del.precondition_uid = to_string(d.getPreconditionUid());
-          objects_.remove(*kind, ns, name, del, opts, done);
+          if (d.getGracePeriodSeconds() >= 0) del.grace_period_seconds = d.getGracePeriodSeconds();
+          objects_->remove(*kind, ns, name, del, opts, done);
           break;
         }
         case capstan::host::HostRequest::BIND: {
           if (kind->binding_path.empty())
             throw api::ApiError(404, "NotFound", kind->group_resource() + " has no binding subresource");
-          api::bind_object(objects_, *kind, ns, name, to_string(req.getBind()), opts, done);
+          api::bind_object(*objects_, *kind, ns, name, to_string(req.getBind()), opts, done);
           break;
         }
         default:
@@ -342,23 +347,24 @@ std::string HostApi::serve(const std::string& request_bytes) {
 }
 
 uint64_t HostApi::start_watch(const std::string& request_bytes, capstan_watch_callback cb, void* user) {
+  if (remote_) return remote_->start_watch(request_bytes, cb, user);
   auto words = aligned(request_bytes.data(), request_bytes.size());
   capnp::FlatArrayMessageReader reader(words);
   auto req = reader.getRoot<capstan::host::WatchRequest>();
   auto r = req.getResource();
   const schema::Kind* kind =
-      objects_.kinds().by_resource(to_string(r.getGroup()), to_string(r.getVersion()), to_string(r.getResource()));
+      objects_->kinds().by_resource(to_string(r.getGroup()), to_string(r.getVersion()), to_string(r.getResource()));
   if (!kind) throw std::runtime_error("no such resource: " + to_string(r.getResource()));
   std::string ns = kind->namespaced ? to_string(req.getNamespace()) : "";
   auto fields = query::FieldSelector::parse(to_string(req.getFieldSelector()));
-  objects_.check_field_selector(*kind, fields);  // throws for a field the kind cannot be selected by
+  objects_->check_field_selector(*kind, fields);  // throws for a field the kind cannot be selected by
   auto watch = std::make_shared<PluginWatch>(ns, query::LabelSelector::parse(to_string(req.getLabelSelector())),
                                              std::move(fields), cb, user);
   uint64_t after = req.getResourceVersion();
-  if (after == 0) after = objects_.store().revision();
+  if (after == 0) after = objects_->store().revision();
   std::weak_ptr<PluginWatch> weak = watch;
   std::shared_ptr<store::Subscription> sub;
-  auto result = bus_.subscribe(objects_.prefix(*kind, ns), after, [weak] {
+  auto result = bus_->subscribe(objects_->prefix(*kind, ns), after, [weak] {
     if (auto w = weak.lock()) w->signal();
   }, sub);
   watch->sub = sub;
@@ -381,6 +387,7 @@ uint64_t HostApi::start_watch(const std::string& request_bytes, capstan_watch_ca
 }
 
 void HostApi::stop_watch(uint64_t id) {
+  if (remote_) return remote_->stop_watch(id);
   std::shared_ptr<PluginWatch> w;
   {
     std::lock_guard lock(mutex_);
@@ -389,18 +396,19 @@ void HostApi::stop_watch(uint64_t id) {
     w = it->second;
     watches_.erase(it);
   }
-  bus_.unsubscribe(w->sub);
+  bus_->unsubscribe(w->sub);
   w->stop();
 }
 
 void HostApi::stop_all_watches() {
+  if (remote_) return remote_->stop_all_watches();
   std::map<uint64_t, std::shared_ptr<PluginWatch>> all;
   {
     std::lock_guard lock(mutex_);
     all.swap(watches_);
   }
   for (auto& [id, w] : all) {
-    bus_.unsubscribe(w->sub);
+    bus_->unsubscribe(w->sub);
     w->stop();
   }
 }
@@ -411,7 +419,8 @@ void HostApi::set_admitter(const std::string& plugin, const capstan_plugin_descr
 }
 
 void HostApi::admit(const schema::Kind& kind, api::Operation op, const std::string& subresource, json& object,
-                    const json* old_object, bool dry_run, std::vector<std::string>& warnings) {
+                    const json* old_object, bool dry_run, std::vector<std::string>& warnings,
+                    api::DeleteAdmission* del) {
   if (!kind.admission) return;
   Admitter admitter{};
   {
@@ -433,6 +442,7 @@ void HostApi::admit(const schema::Kind& kind, api::Operation op, const std::stri
   req.setKind(kind.kind);
   req.setSubresource(subresource);
   req.setDryRun(dry_run);
+  if (del && del->grace_period_seconds) req.setGracePeriodSeconds(*del->grace_period_seconds);
   std::string obj_bytes = encode(kind, object);
   req.setObject(data_of(obj_bytes));
   std::string old_bytes;
@@ -467,6 +477,10 @@ void HostApi::admit(const schema::Kind& kind, api::Operation op, const std::stri
     }
     e.with_details(object.contains("metadata") ? object["metadata"].value("name", "") : "", kind.group, kind.plural);
     throw e;
+  }
+  if (del && resp.getRetain()) {
+    del->retain = true;
+    del->retain_grace_seconds = std::max<int64_t>(resp.getGracePeriodSeconds(), 0);
   }
   if (resp.hasObject() && resp.getObject().size() > 0) {
     json mutated = decode(kind, resp.getObject().begin(), resp.getObject().size());

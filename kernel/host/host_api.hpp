@@ -11,8 +11,10 @@
 
 #include "api/admission.hpp"
 #include "capstan/abi.h"
+#include "host/host_transport.hpp"
 
 namespace capstan::api { class ObjectService; }
+namespace capstan::schema { class KindRegistry; }
 namespace capstan::store { class EventBus; }
 
 namespace capstan::host {
@@ -21,14 +23,18 @@ class PluginWatch;
 
 class HostApi final : public api::Admission {
  public:
+  // In the server: calls are served locally from objects and bus.
   HostApi(api::ObjectService& objects, store::EventBus& bus);
+  // Elsewhere (capstan agent): calls go to `remote`; kinds give the codecs for admission.
+  HostApi(const schema::KindRegistry& kinds, HostTransport& remote);
   ~HostApi() override;
 
   // The table handed to a plugin; `plugin` names it in logs.
   const capstan_host_api* table_for(const std::string& plugin);
 
   void admit(const schema::Kind& kind, api::Operation op, const std::string& subresource, nlohmann::json& object,
-             const nlohmann::json* old_object, bool dry_run, std::vector<std::string>& warnings) override;
+             const nlohmann::json* old_object, bool dry_run, std::vector<std::string>& warnings,
+             api::DeleteAdmission* del = nullptr) override;
 
   // Serves one call; public for tests.
   std::string serve(const std::string& request_bytes);
@@ -57,8 +63,10 @@ class HostApi final : public api::Admission {
     void* state;
   };
 
-  api::ObjectService& objects_;
-  store::EventBus& bus_;
+  api::ObjectService* objects_ = nullptr;
+  store::EventBus* bus_ = nullptr;
+  const schema::KindRegistry& kinds_;
+  HostTransport* remote_ = nullptr;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Context>> contexts_;
   std::map<std::string, Admitter> admitters_;

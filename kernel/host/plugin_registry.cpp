@@ -125,15 +125,32 @@ void PluginRegistry::discover(const std::string& dir) {
   }
 }
 
-void PluginRegistry::resolve(uint32_t role) {
+void PluginRegistry::resolve(uint32_t role, bool kinds_from_other_roles) {
   // Duplicates: the first wins, later ones fail.
   std::map<std::string, size_t> by_uri;
   for (size_t i = 0; i < records_.size(); ++i) {
     auto& r = records_[i];
     if (r.state != PluginState::kFound) continue;
+    if (std::find_if(disabled_.begin(), disabled_.end(), [&](const std::string& d) {
+          return d == r.id || d == r.type || d == r.uri();
+        }) != disabled_.end()) {
+      r.state = PluginState::kSkipped;
+      r.error = "disabled (--disable)";
+      continue;
+    }
+    if (auto sel = selection_.find(r.type); sel != selection_.end() && sel->second != r.id) {
+      r.state = PluginState::kSkipped;
+      r.error = "not selected (--use " + r.type + "=" + sel->second + ")";
+      continue;
+    }
     if (!(r.roles & role)) {
       r.state = PluginState::kSkipped;
       r.error = "not for this role";
+      if (kinds_from_other_roles && loaded_[i]->descriptor->manifest.size > 0 && !by_uri.count(r.uri())) {
+        r.schema_only = true;
+        r.error = "kinds only (the plugin runs in the server)";
+        by_uri.emplace(r.uri(), i);
+      }
       continue;
     }
     auto [it, inserted] = by_uri.emplace(r.uri(), i);
@@ -165,6 +182,7 @@ void PluginRegistry::resolve(uint32_t role) {
       r.error = "dependency cycle: " + cycle + r.uri();
       return false;
     }
+    if (r.schema_only) return true;
     mark[i] = 1;
     stack.push_back(r.uri());
     for (const auto& dep : r.dependencies) {
@@ -189,13 +207,35 @@ void PluginRegistry::resolve(uint32_t role) {
   };
   for (auto& [uri, i] : by_uri) {
     std::vector<std::string> stack;
-    visit(i, stack);
+    if (!records_[i].schema_only) visit(i, stack);
   }
 }
 
 bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
                                 const std::vector<std::string>& required, std::string& error) {
   host_api_ = std::make_unique<HostApi>(objects, bus);
+  return initialise_plugins(kinds, required, error);
+}
+
+bool PluginRegistry::initialise_remote(schema::KindRegistry& kinds, HostTransport& remote,
+                                       const std::vector<std::string>& required, std::string& error) {
+  host_api_ = std::make_unique<HostApi>(kinds, remote);
+  for (size_t i = 0; i < records_.size(); ++i) {
+    if (!records_[i].schema_only) continue;
+    const auto& m = loaded_[i]->descriptor->manifest;
+    try {
+      kinds.register_manifest(records_[i].uri(), m.data, m.size);
+    } catch (const std::exception& e) {
+      records_[i].schema_only = false;
+      records_[i].state = PluginState::kFailed;
+      records_[i].error = e.what();
+    }
+  }
+  return initialise_plugins(kinds, required, error);
+}
+
+bool PluginRegistry::initialise_plugins(schema::KindRegistry& kinds, const std::vector<std::string>& required,
+                                        std::string& error) {
   host_api_->set_invoker([this](const std::string& target, const std::string& request, std::string& response) {
     return invoke(target, request, response);
   });
@@ -204,7 +244,7 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService&
     bool any_type = dep.size() > 2 && dep.compare(dep.size() - 2, 2, ".*") == 0;
     for (const auto& r : records_) {
       bool match = any_type ? r.type == dep.substr(0, dep.size() - 2) : r.uri() == dep;
-      if (match && r.state == PluginState::kInitialised) return true;
+      if (match && (r.state == PluginState::kInitialised || r.schema_only)) return true;
     }
     return false;
   };
@@ -221,7 +261,8 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService&
       continue;
     }
     capstan_owned_bytes err{nullptr, 0, nullptr};
-    capstan_borrowed_bytes config{nullptr, 0};
+    const std::string config_text = config_ ? config_(r) : std::string();
+    capstan_borrowed_bytes config{reinterpret_cast<const uint8_t*>(config_text.data()), config_text.size()};
     auto status = l.descriptor->on_init(host_api_->table_for(r.uri()), config, &l.state, &err);
     std::string message;
     if (err.data) {

@@ -3,6 +3,8 @@
 // orders them by what they require, registers their kinds, initialises and starts them, and
 // stops them in reverse order. Built explicitly by main(); there is no global registry.
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,11 +27,15 @@ struct PluginRecord {
   uint32_t roles = 0;
   std::vector<std::string> dependencies;
   PluginState state = PluginState::kFound;
+  // Not run in this process, but its kinds are registered so objects can be encoded (capstan
+  // agent: the kind plugins run in the server; the agent's plugins still read their objects).
+  bool schema_only = false;
   std::string error;
   std::string uri() const { return type + "." + id; }
 };
 
 class HostApi;
+class HostTransport;
 
 class PluginRegistry {
  public:
@@ -40,11 +46,22 @@ class PluginRegistry {
   void discover(const std::string& dir);
   // Orders the loaded plugins by their requirements; marks cycles, duplicates and missing
   // requirements as failed with a clear error. Plugins whose roles exclude `role` are skipped.
-  void resolve(uint32_t role);
+  // With kinds_from_other_roles, plugins of other roles that declare kinds become schema-only
+  // providers: their kinds are registered and they satisfy requirements, but they do not run.
+  void resolve(uint32_t role, bool kinds_from_other_roles = false);
+  // Among plugins of one type, run only the chosen id (`--use TYPE=ID`); call before resolve.
+  void select(const std::string& type, const std::string& id) { selection_[type] = id; }
+  // Never run this plugin (`--disable`, by id, type or type.id); call before resolve.
+  void disable(const std::string& name) { disabled_.push_back(name); }
+  // The JSON configuration handed to each plugin's on_init; call before initialise.
+  void set_config(std::function<std::string(const PluginRecord&)> config) { config_ = std::move(config); }
   // Registers kinds and calls on_init for each plugin in order. Returns false if a plugin named
   // in `required` did not come up.
   bool initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
                   const std::vector<std::string>& required, std::string& error);
+  // Same, for a process without a store: host calls go to `remote` (the API server).
+  bool initialise_remote(schema::KindRegistry& kinds, HostTransport& remote, const std::vector<std::string>& required,
+                         std::string& error);
   void start();
   void stop();
 
@@ -56,6 +73,10 @@ class PluginRegistry {
 
  private:
   struct Loaded;
+  bool initialise_plugins(schema::KindRegistry& kinds, const std::vector<std::string>& required, std::string& error);
+  std::map<std::string, std::string> selection_;
+  std::vector<std::string> disabled_;
+  std::function<std::string(const PluginRecord&)> config_;
   std::vector<PluginRecord> records_;
   std::vector<std::unique_ptr<Loaded>> loaded_;  // parallel to records_
   std::vector<size_t> order_;

@@ -40,12 +40,18 @@ capstan_args() { # [CAPSTAN_BINARY [PLUGIN_DIR]]; defaults to the repo's build/
   fi
 }
 
+# A node on the simulated runtime, without the pod network plugins (nothing to plumb for pods
+# that are not processes): `capstan up $SIM_NODE_ARGS` or `capstan agent $SIM_NODE_ARGS`.
+SIM_NODE_ARGS="--runtime sim --disable bridge --disable service-proxy --disable cluster-dns --plugin-config node-agent={\"port\":0}"
+
 SERVER_PID=
 start_server() { # DATA_DIR LOG : starts capstan server, waits (20 s) for the kubeconfig line
   local data=$1 log=$2 i
-  # CAPSTAN_COMMAND=up also runs the agent-role plugins (node agent, runtime) in the process.
+  # CAPSTAN_COMMAND=up also runs the agent-role plugins (node agent, runtime) in the process;
+  # CAPSTAN_ARGS adds flags (e.g. $SIM_NODE_ARGS).
+  # shellcheck disable=SC2086
   "$CAPSTAN" "${CAPSTAN_COMMAND:-server}" --data-dir "$data" --plugin-dir "$PLUGIN_DIR" --port 0 --http-port 0 \
-    --bind-address 127.0.0.1 >"$log" 2>&1 </dev/null &
+    --bind-address 127.0.0.1 ${CAPSTAN_ARGS:-} >"$log" 2>&1 </dev/null &
   SERVER_PID=$!
   for ((i = 0; i < 200; i++)); do
     if grep -q '^ *kubeconfig: ' "$log" 2>/dev/null; then
