@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,15 @@ namespace capstan::api {
 
 enum class Operation { kCreate, kUpdate, kDelete };
 
+// Deletes only: what the client asked for, and whether the owning plugin keeps the object for a
+// graceful deletion (it gets metadata.deletionTimestamp and deletionGracePeriodSeconds and is
+// removed by a later delete, e.g. the node agent's once the pod's containers are stopped).
+struct DeleteAdmission {
+  std::optional<int64_t> grace_period_seconds;  // in
+  bool retain = false;                          // out
+  int64_t retain_grace_seconds = 0;             // out, with retain
+};
+
 class Admission {
  public:
   virtual ~Admission() = default;
@@ -21,7 +31,8 @@ class Admission {
   // mutate, e.g. to add a finalizer); it is replaced when a plugin mutates it. Throws ApiError
   // to refuse. Warnings are appended for the client.
   virtual void admit(const schema::Kind& kind, Operation op, const std::string& subresource, nlohmann::json& object,
-                     const nlohmann::json* old_object, bool dry_run, std::vector<std::string>& warnings) = 0;
+                     const nlohmann::json* old_object, bool dry_run, std::vector<std::string>& warnings,
+                     DeleteAdmission* del = nullptr) = 0;
 };
 
 }  // namespace capstan::api

@@ -382,6 +382,10 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
   }
 
   // A single object (or its subresource).
+  if (!sub.empty()) {
+    for (const auto& s : kind->subresources)
+      if (s.name == sub && s.connect) return serve_connect(req, res, *kind, objects_.get(*kind, ns, name), sub, connect_);
+  }
   if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
   if (sub == "binding" && !kind->binding_path.empty()) {
     if (method != "POST") throw method_not_allowed("the binding subresource only supports create");

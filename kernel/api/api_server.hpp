@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/connect_subresource.hpp"
 #include "http/request.hpp"
 
 namespace capstan::store { class EventBus; }
@@ -40,6 +41,8 @@ class ApiServer {
   void set_ready(bool ready) { ready_ = ready; }
   // Set once the listener is bound (its port may have been chosen by the kernel).
   void set_server_address(std::string address) { options_.server_address = std::move(address); }
+  // How connect subresources (pods/log, pods/exec) find where they are served: the plugin host.
+  void set_connect_resolver(ConnectResolver resolve) { connect_ = std::move(resolve); }
   void stop();
 
  private:
@@ -54,6 +57,7 @@ class ApiServer {
   ApiServerOptions options_;
   std::function<void(std::function<void()>)> post_;
   std::atomic<bool> ready_{false};
+  ConnectResolver connect_;
 
   std::mutex watches_mutex_;
   // Open watches are owned here until they end (the reaper drops them).

@@ -21,8 +21,8 @@ namespace capstan::api {
 
 using nlohmann::json;
 
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
+std::string now_rfc3339(int64_t offset_seconds) {
+  std::time_t t = std::time(nullptr) + offset_seconds;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -578,8 +578,19 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
                          ", ResourceVersion in object meta: " + std::to_string(current->revision));
     json old = json::parse(current->json);
     json object = old;
-    if (admission_) admission_->admit(kind, Operation::kDelete, "", object, &old, opts.dry_run, outcome.warnings);
+    DeleteAdmission graceful;
+    graceful.grace_period_seconds = del.grace_period_seconds;
+    if (admission_) admission_->admit(kind, Operation::kDelete, "", object, &old, opts.dry_run, outcome.warnings, &graceful);
     auto& meta = object["metadata"];
+    if (graceful.retain) {
+      // Graceful deletion: the owner keeps the object until its grace period is over or a later
+      // delete (with grace 0) removes it; a second delete may only shorten the grace period.
+      int64_t grace = graceful.retain_grace_seconds;
+      if (!meta.contains("deletionTimestamp") || grace < meta.value("deletionGracePeriodSeconds", int64_t{0})) {
+        meta["deletionTimestamp"] = now_rfc3339(grace);
+        meta["deletionGracePeriodSeconds"] = grace;
+      }
+    }
     // Orphan and Foreground keep the object with a finalizer that the garbage collector plugin
     // removes once it has released or deleted the dependents (as kube-apiserver does).
     if ((del.propagation_policy == "Orphan" || del.propagation_policy == "Foreground") && !meta.contains("deletionTimestamp")) {
@@ -589,8 +600,8 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
       if (std::find(list.begin(), list.end(), finalizer) == list.end()) list.push_back(finalizer);
     }
     const bool has_finalizers = meta.contains("finalizers") && meta["finalizers"].is_array() && !meta["finalizers"].empty();
-    if (has_finalizers) {
-      // Deletion waits for the finalizers: mark the object and keep it.
+    if (has_finalizers || graceful.retain) {
+      // Deletion waits for the finalizers (or the grace period): mark the object and keep it.
       if (!meta.contains("deletionTimestamp")) {
         meta["deletionTimestamp"] = now_rfc3339();
         meta["deletionGracePeriodSeconds"] = del.grace_period_seconds.value_or(0);

@@ -109,7 +109,7 @@ class ObjectService {
 };
 
 // RFC 3339 UTC "now" with second precision, as Kubernetes writes timestamps.
-std::string now_rfc3339();
+std::string now_rfc3339(int64_t offset_seconds = 0);
 std::string new_uid();
 
 }  // namespace capstan::api

@@ -72,7 +72,7 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
                                str(c.getJsonPath()), c.getPriority(), c.getComputed()});
     for (auto s : k.getSubresources())
       kind->subresources.push_back({str(s.getName()), str(s.getKind()), str(s.getGroup()), str(s.getVersion()),
-                                    strs(s.getVerbs())});
+                                    strs(s.getVerbs()), s.getConnect()});
     if (kind->kind.empty() || kind->plural.empty() || kind->version.empty())
       throw std::runtime_error("plugin " + plugin + ": a kind needs kind, plural and version");
     for (const auto& existing : kinds_) {

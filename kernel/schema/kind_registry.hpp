@@ -27,6 +27,7 @@ struct PrinterColumn {
 struct SubresourceInfo {
   std::string name, kind, group, version;
   std::vector<std::string> verbs;
+  bool connect = false;  // proxied to where the owning plugin says (pods/log, pods/exec)
 };
 
 // Where a kind keeps what its Scale subresource shows (JSON paths such as ".spec.replicas").

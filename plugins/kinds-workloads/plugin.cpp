@@ -5,6 +5,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/plugin.hpp"
 #include "kinds.hpp"
+#include "pod_connect.hpp"
 #include "printers.hpp"
 
 namespace {
@@ -13,6 +14,10 @@ using namespace capstan;
 
 class WorkloadKinds final : public sdk::Plugin {
  public:
+  explicit WorkloadKinds(const sdk::Host& host) : client_(host, "kinds-workloads") {}
+  // The kernel asks where a pod's log/exec/attach is served (ConnectRequest).
+  std::string invoke(const std::string& request) override { return workloads::resolve_pod_connect(client_, request); }
+
   sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override {
     if (req.kind == "Pod") return workloads::admit_pod(req);
     if (req.kind == "Node") return workloads::admit_node(req);
@@ -29,6 +34,9 @@ class WorkloadKinds final : public sdk::Plugin {
     if (kind == "Deployment") return workloads::print_deployment(obj);
     return {};
   }
+
+ private:
+  sdk::Client client_;
 };
 
 sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
@@ -73,6 +81,16 @@ sdk::PluginInfo make_info() {
   pod.categories = {"all"};
   pod.schema = capnp::Schema::from<core::v1::Pod>();
   pod.subresources = {{"status"}};
+  for (const char* connect : {"log", "exec", "attach"}) {
+    sdk::Subresource s;
+    s.name = connect;
+    s.kind = std::string(connect) == "log" ? "Pod" : "PodExecOptions";
+    s.version = "v1";
+    s.verbs = std::string(connect) == "log" ? std::vector<std::string>{"get"} : std::vector<std::string>{"create", "get"};
+    if (s.name == "attach") s.kind = "PodAttachOptions";
+    s.connect = true;
+    pod.subresources.push_back(s);
+  }
   pod.binding_path = ".spec.nodeName";  // the kernel serves pods/<name>/binding
   pod.status_field = "status";
   pod.printer_columns = {computed("Ready", "string", "Ready containers out of all containers"),
@@ -165,7 +183,7 @@ sdk::PluginInfo make_info() {
   lease.printer_columns = {col("Holder", "string", ".spec.holderIdentity", "The current holder"), age()};
   info.manifest.kind(lease);
 
-  info.create = [](const sdk::Host&, const std::string&) { return std::make_unique<WorkloadKinds>(); };
+  info.create = [](const sdk::Host& host, const std::string&) { return std::make_unique<WorkloadKinds>(host); };
   return info;
 }
 

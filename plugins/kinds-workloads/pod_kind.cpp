@@ -46,10 +46,31 @@ bool allowed_pod_update(PodSpec::Reader next, PodSpec::Reader old, bool binding)
   return same(t.asReader(), old);
 }
 
+// Graceful deletion as the Kubernetes pod strategy decides it: a pod that runs on a node is kept
+// (marked with deletionTimestamp) for its grace period, so the node agent can stop its containers
+// and then delete it with grace 0; a pod not yet bound or already finished goes at once.
+sdk::AdmissionResult admit_pod_delete(const sdk::AdmissionRequest& req) {
+  auto result = sdk::AdmissionResult::allow();
+  if (!req.old_object) return result;
+  auto pod = req.old_object->as<Pod>();
+  if (pod.getSpec().getNodeName().size() == 0) return result;
+  std::string phase = pod.getStatus().getPhase();
+  if (phase == "Succeeded" || phase == "Failed") return result;
+  int64_t grace = 30;
+  auto spec_grace = pod.getSpec().getTerminationGracePeriodSeconds();
+  if (spec_grace.isValue()) grace = spec_grace.getValue();
+  if (req.grace_period_seconds) grace = *req.grace_period_seconds;
+  if (grace <= 0) return result;
+  result.retain = true;
+  result.grace_period_seconds = grace;
+  return result;
+}
+
 }  // namespace
 
 sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req) {
-  if (req.operation == Op::kDelete || !req.object) return sdk::AdmissionResult::allow();
+  if (req.operation == Op::kDelete) return admit_pod_delete(req);
+  if (!req.object) return sdk::AdmissionResult::allow();
   if (req.subresource == "status") return sdk::AdmissionResult::allow();
   Mutable<Pod> m(req.object->as<Pod>());
   auto spec = m.root.getSpec();

@@ -125,7 +125,8 @@ GetResult Client::patch(const Resource& r, const std::string& ns, const std::str
 }
 
 Status Client::remove(const Resource& r, const std::string& ns, const std::string& name,
-                      const std::string& propagation_policy, const std::string& uid_precondition) const {
+                      const std::string& propagation_policy, const std::string& uid_precondition,
+                      int64_t grace_period_seconds) const {
   capnp::MallocMessageBuilder m;
   auto req = m.initRoot<capstan::host::HostRequest>();
   set_resource(req.initResource(), r);
@@ -134,6 +135,7 @@ Status Client::remove(const Resource& r, const std::string& ns, const std::strin
   auto d = req.initDelete();
   d.setPropagationPolicy(propagation_policy);
   d.setPreconditionUid(uid_precondition);
+  d.setGracePeriodSeconds(grace_period_seconds);
   return object_call(m).status;
 }
 

@@ -54,6 +54,7 @@ std::string ManifestBuilder::build() const {
       subs[j].setKind(s.kind);
       subs[j].setGroup(s.group);
       subs[j].setVersion(s.version);
+      subs[j].setConnect(s.connect);
       auto verbs = subs[j].initVerbs(static_cast<unsigned>(s.verbs.size()));
       for (unsigned v = 0; v < s.verbs.size(); ++v) verbs.set(v, s.verbs[v]);
     }

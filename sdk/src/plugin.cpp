@@ -118,6 +118,7 @@ AdmissionRequest to_admission_request(capstan::host::AdmissionRequest::Reader re
   ar.kind = req.getKind();
   ar.subresource = req.getSubresource();
   ar.dry_run = req.getDryRun();
+  if (req.getGracePeriodSeconds() >= 0) ar.grace_period_seconds = req.getGracePeriodSeconds();
   if (req.hasObject() && req.getObject().size() > 0)
     ar.object = Object::from_bytes(req.getObject().begin(), req.getObject().size());
   if (req.hasOldObject() && req.getOldObject().size() > 0)
@@ -130,6 +131,7 @@ std::string to_admission_response(const AdmissionResult& result) {
   auto resp = m.initRoot<capstan::host::AdmissionResponse>();
   resp.setAllowed(result.allowed);
   resp.setRetain(result.retain);
+  resp.setGracePeriodSeconds(result.grace_period_seconds);
   if (!result.allowed) {
     auto st = resp.initStatus();
     st.setCode(result.code);

@@ -59,8 +59,11 @@ class Client {
   // patch_type: "merge", "json" or "strategic"; body is JSON.
   GetResult patch(const Resource& r, const std::string& ns, const std::string& name, const std::string& patch_type,
                   const std::string& body, const std::string& subresource = "") const;
+  // grace_period_seconds: -1 = the kind's default (pods on a node: their terminationGracePeriodSeconds,
+  // the node agent finishes the deletion); 0 = at once (what the agent sends once the pod is stopped).
   Status remove(const Resource& r, const std::string& ns, const std::string& name,
-                const std::string& propagation_policy = "Background", const std::string& uid_precondition = "") const;
+                const std::string& propagation_policy = "Background", const std::string& uid_precondition = "",
+                int64_t grace_period_seconds = -1) const;
   std::vector<KindSummary> kinds() const;
   // The binding subresource: assigns the object (a pod) to `target` (a node name), once.
   Status bind(const Resource& r, const std::string& ns, const std::string& name, const std::string& target) const;

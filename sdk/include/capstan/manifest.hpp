@@ -24,6 +24,7 @@ struct Subresource {
   std::string name;             // status | scale | ...
   std::string kind, group, version;
   std::vector<std::string> verbs = {"get", "patch", "update"};
+  bool connect = false;         // proxied by the kernel to where Plugin::invoke answers (ConnectRequest)
 };
 
 // The `scale` subresource (autoscaling/v1 Scale), served by the kernel from these JSON paths.

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct AdmissionRequest {
   ObjectPtr object;      // create/update
   ObjectPtr old_object;  // update/delete
   bool dry_run = false;
+  std::optional<int64_t> grace_period_seconds;  // delete: what the client asked for (DeleteOptions)
 };
 
 struct FieldCause {
@@ -40,6 +42,7 @@ struct AdmissionResult {
   std::vector<FieldCause> causes;
   std::string mutated;   // serialized replacement object; empty = unchanged
   bool retain = false;   // on delete: keep the object (marked for deletion) instead of removing it
+  int64_t grace_period_seconds = -1;  // with retain: its deletionGracePeriodSeconds (graceful deletion)
   std::vector<std::string> warnings;
 
   static AdmissionResult allow() { return {}; }

@@ -43,6 +43,7 @@ struct HostRequest {
     delete :group {
       propagationPolicy @9 :Text;   # Background (default) | Foreground | Orphan
       preconditionUid @10 :Text;
+      gracePeriodSeconds @17 :Int64 = -1;  # -1: the object's default; 0: at once
     }
     patch :group {
       patchType @11 :Text;       # merge | json | strategic
@@ -97,6 +98,7 @@ struct AdmissionRequest {
   object @4 :Data;       # the new object (create/update), empty on delete
   oldObject @5 :Data;    # the stored object (update/delete)
   dryRun @6 :Bool;
+  gracePeriodSeconds @7 :Int64 = -1;  # delete: the grace period the client asked for; -1 = none
 }
 
 struct AdmissionResponse {
@@ -105,6 +107,21 @@ struct AdmissionResponse {
   object @2 :Data;       # mutated object; empty = unchanged
   retain @3 :Bool;       # on delete: keep the object (marked with deletionTimestamp) instead of removing it
   warnings @4 :List(Text);
+  gracePeriodSeconds @5 :Int64 = -1;  # with retain: the object's deletionGracePeriodSeconds
+}
+
+# Sent by the kernel to the on_invoke of the plugin owning a kind, for a connect subresource of
+# one object (see plugin.capnp Subresource.connect).
+struct ConnectRequest {
+  resource @0 :ResourceRef;
+  subresource @1 :Text;       # log | exec | attach | ...
+  object @2 :Data;            # the object, as stored
+  query @3 :Text;             # the client's raw query string (container=c&follow=true&command=ls)
+}
+
+struct ConnectResponse {
+  status @0 :Status;          # code 0 or 2xx: proxy to url; otherwise answer the client with it
+  url @1 :Text;               # http://host:port/path?query (plain HTTP on the node network)
 }
 
 struct PrintRequest {

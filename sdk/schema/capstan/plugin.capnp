@@ -21,6 +21,10 @@ struct Subresource {
   group @2 :Text;
   version @3 :Text;
   verbs @4 :List(Text);
+  # A connect subresource (pods/log, pods/exec, pods/attach): the kernel asks the owning plugin
+  # where it is served (host.capnp ConnectRequest through on_invoke) and proxies the client's
+  # request there: HTTP responses are streamed, WebSocket upgrades relayed message by message.
+  connect @5 :Bool;
 }
 
 struct ScaleInfo {
