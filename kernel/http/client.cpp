@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
@@ -136,7 +137,7 @@ ClientResponse HttpClient::request(const std::string& method, const std::string&
     try {
       if (!conn) conn = connect();
       bhttp::response_parser<bhttp::string_body> parser;
-      parser.body_limit(boost::none);
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       conn->with_stream([&](auto& s) {
         bhttp::write(s, req);
         bhttp::read(s, conn->buffer, parser);
@@ -204,11 +205,19 @@ int HttpClient::run_stream_raw(Stream& s, const std::function<void(int, const st
     c.with_stream([&](auto& st) {
       bhttp::write(st, req);
       bhttp::response_parser<bhttp::buffer_body> parser;
-      parser.body_limit(boost::none);
-      bhttp::read_header(st, c.buffer, parser);
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      // The body buffer is in place before the header is read: body bytes that arrive with the
+      // header land in it (a buffer_body without one fails the read).
+      char chunk[16384];
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof chunk;
+      beast::error_code header_ec;
+      bhttp::read_header(st, c.buffer, parser, header_ec);
+      if (header_ec && header_ec != bhttp::error::need_buffer) throw beast::system_error(header_ec);
       status = parser.get().result_int();
       on_head(status, std::string(parser.get()[bhttp::field::content_type]));
-      char chunk[16384];
+      if (size_t early = sizeof chunk - parser.get().body().size; early && !on_data(std::string(chunk, early)))
+        s.cancelled = true;
       while (!parser.is_done() && !s.cancelled) {
         parser.get().body().data = chunk;
         parser.get().body().size = sizeof chunk;

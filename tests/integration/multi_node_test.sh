@@ -61,6 +61,14 @@ check "pods spread over the three nodes" eventually 30 bash -c \
   "[ \$(running_on node-a) -ge 1 ] && [ \$(running_on node-b) -ge 1 ] && [ \$(running_on node-c) -ge 1 ]"
 check "get pods -o wide shows the nodes" bash -c "kubectl get pods -o wide | grep -q node-b"
 
+# Logs and exec go through the server to the pod's agent (the connect subresources' proxy).
+some=$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+check "kubectl logs reaches the agent" eventually 20 bash -c "kubectl logs $some | grep -q 'sim: container'"
+check "kubectl logs --timestamps" bash -c "kubectl logs $some --timestamps | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'"
+check_fails "logs of a container the pod does not have" "container nope is not valid for pod $some" kubectl logs "$some" -c nope
+check_eq "kubectl exec runs in the pod through its agent" "hello" kubectl exec "$some" -- echo hello
+check_eq "kubectl exec returns the command's exit code" "3" bash -c "kubectl exec $some -- sh -c 'exit 3' 2>/dev/null; echo \$?"
+
 # Graceful deletion: the pod is marked, its agent stops it and finishes the deletion.
 victim=$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
 check "delete a pod (graceful, through its agent)" kubectl delete pod "$victim" --wait=false
