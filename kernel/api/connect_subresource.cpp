@@ -128,7 +128,8 @@ void serve_connect(const http::Request& req, const std::shared_ptr<http::Respond
   std::string response;
   if (!resolve || !resolve(kind.plugin, std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size()), response))
     return reply_status(res, 503, "ServiceUnavailable",
-                        "the " + subresource + " subresource of " + kind.group_resource() + " is not available");
+                        "the " + subresource + " subresource of " + kind.group_resource() + " is not available" +
+                            (response.empty() ? "" : ": " + response));
   auto aligned = kj::heapArray<capnp::word>((response.size() + 7) / 8);
   if (!response.empty()) memcpy(aligned.begin(), response.data(), response.size());
   capnp::FlatArrayMessageReader reader(aligned);
