@@ -1,4 +1,6 @@
-// capstan.controller.v1/deployment: rolls Deployments out through ReplicaSets.
+// The Deployment controller: rolls Deployments out through ReplicaSets.
+#include "deployment_controller.hpp"
+
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
@@ -10,6 +12,7 @@
 #include "capstan/client.hpp"
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
 #include "deploy_logic.hpp"
@@ -122,7 +125,12 @@ struct Rs {
 class DeploymentController final : public sdk::Plugin {
  public:
   explicit DeploymentController(const sdk::Host& host)
-      : host_(host), client_(host, "deployment-controller"), deps_(client_, kDeployments), rss_(client_, kReplicaSets) {
+      : host_(host),
+        client_(host, kComponent),
+        recorder_(host, kComponent),
+        deps_(client_, kDeployments),
+        rss_(client_, kReplicaSets) {
+    recorder_.set_synchronous(false);  // never wait on an Event write in a reconcile
     controller_ = std::make_unique<sdk::Controller>("deployment", host_,
                                                     [this](const std::string& key) { return reconcile(key); });
     controller_->watch(deps_);
@@ -137,11 +145,12 @@ class DeploymentController final : public sdk::Plugin {
     controller_->stop();
     rss_.stop();
     deps_.stop();
+    recorder_.shutdown();
   }
 
  private:
   // Scales an RS and keeps its deployment annotations current; writes only when something changed.
-  bool sync_rs(const Rs& rs, int replicas, int desired, int max_replicas, int64_t revision, int32_t min_ready,
+  bool sync_rs(const sdk::ObjectPtr& dobj, const Rs& rs, int replicas, int desired, int max_replicas, int64_t revision, int32_t min_ready,
                const std::string& change_cause) {
     auto r = rs.obj->as<ReplicaSet>();
     Labels ann = to_map(r.getMetadata().getAnnotations());
@@ -162,6 +171,11 @@ class DeploymentController final : public sdk::Plugin {
     if (patch.empty()) return true;
     auto res = client_.patch(kReplicaSets, rs.obj->ns(), rs.obj->name(), "merge", patch.dump());
     if (!res.status.ok()) host_.warn("deployment: cannot update replicaset " + rs.obj->key() + ": " + res.status.message);
+    // As Kubernetes' scaleReplicaSet: only a change of size is an Event, not annotation updates.
+    if (res.status.ok() && cur != replicas)
+      recorder_.record(dobj, sdk::kEventTypeNormal, "ScalingReplicaSet",
+                       std::string("Scaled ") + (cur < replicas ? "up" : "down") + " replica set " + rs.obj->name() +
+                           " to " + std::to_string(replicas) + " from " + std::to_string(cur));
     return res.status.ok();
   }
 
@@ -264,7 +278,7 @@ class DeploymentController final : public sdk::Plugin {
     if (new_rs) {
       int64_t rev = std::max(new_rs->info.revision, revision);
       int target = new_rs->info.spec_replicas;
-      if (!sync_rs(*new_rs, target, desired, max_replicas, rev, min_ready, change_cause)) requeue = true;
+      if (!sync_rs(dobj, *new_rs, target, desired, max_replicas, rev, min_ready, change_cause)) requeue = true;
       new_rs->info.revision = rev;
       if (!find_condition(conds, "Progressing"))
         set_condition(conds, {"Progressing", "True", now, now, "FoundNewReplicaSet",
@@ -281,6 +295,9 @@ class DeploymentController final : public sdk::Plugin {
       if (!recreate || replicas > 0 || olds.empty()) {
         auto r = create_rs(dobj, d, hash, replicas, desired, max_replicas, revision);
         if (r.status.ok()) {
+          if (replicas > 0)
+            recorder_.record(dobj, sdk::kEventTypeNormal, "ScalingReplicaSet",
+                             "Scaled up replica set " + r.object->name() + " to " + std::to_string(replicas));
           set_condition(conds, {"Progressing", "True", now, now, "NewReplicaSetCreated",
                                 "Created new replica set \"" + dobj->name() + "-" + hash + "\""}, true);
           Rs created{r.object, {}};
@@ -290,6 +307,8 @@ class DeploymentController final : public sdk::Plugin {
           new_rs = created;
         } else if (!r.status.already_exists()) {
           host_.warn("deployment " + key + ": cannot create replicaset: " + r.status.message);
+          recorder_.record(dobj, sdk::kEventTypeWarning, "ReplicaSetCreateError",
+                           "Failed to create new replica set \"" + dobj->name() + "-" + hash + "\": " + r.status.message);
           requeue = true;
         } else {
           requeue = true;  // the cache has not seen it yet
@@ -315,19 +334,19 @@ class DeploymentController final : public sdk::Plugin {
       if (new_rs && (new_rs->info.spec_replicas > 0 || active.empty())) active.push_back(&*new_rs);
       if (active.size() == 1 && active[0]->info.spec_replicas != desired) {
         bool is_new = new_rs && active[0] == &*new_rs;
-        sync_rs(*active[0], desired, desired, max_replicas, is_new ? new_rs->info.revision : 0, min_ready, change_cause);
+        sync_rs(dobj, *active[0], desired, desired, max_replicas, is_new ? new_rs->info.revision : 0, min_ready, change_cause);
       }
     } else if (recreate) {
       bool olds_scaled = false, olds_running = false;
       for (auto& o : olds) {
         if (o.info.spec_replicas > 0) {
-          sync_rs(o, 0, desired, max_replicas, 0, min_ready, "");
+          sync_rs(dobj, o, 0, desired, max_replicas, 0, min_ready, "");
           olds_scaled = true;
         }
         if (o.info.status_replicas > 0) olds_running = true;
       }
       if (!olds_scaled && !olds_running && new_rs && new_rs->info.spec_replicas != desired) {
-        if (sync_rs(*new_rs, desired, desired, max_replicas, new_rs->info.revision, min_ready, change_cause))
+        if (sync_rs(dobj, *new_rs, desired, desired, max_replicas, new_rs->info.revision, min_ready, change_cause))
           set_condition(conds, {"Progressing", "True", now, now, "ReplicaSetUpdated",
                                 "ReplicaSet \"" + new_rs->obj->name() + "\" is progressing."}, true);
       }
@@ -336,14 +355,14 @@ class DeploymentController final : public sdk::Plugin {
       all.push_back(new_rs->info);
       int target = new_rs_new_replicas(desired, surge, spec_sum(all), new_rs->info.spec_replicas);
       if (target != new_rs->info.spec_replicas) {
-        if (sync_rs(*new_rs, target, desired, max_replicas, new_rs->info.revision, min_ready, change_cause))
+        if (sync_rs(dobj, *new_rs, target, desired, max_replicas, new_rs->info.revision, min_ready, change_cause))
           set_condition(conds, {"Progressing", "True", now, now, "ReplicaSetUpdated",
                                 "ReplicaSet \"" + new_rs->obj->name() + "\" is progressing."}, true);
       } else {
         auto plan = old_rs_replicas(old_infos, &new_rs->info, desired, unavailable);
         for (size_t i = 0; i < olds.size(); ++i)
           if (plan[i] != olds[i].info.spec_replicas) {
-            sync_rs(olds[i], plan[i], desired, max_replicas, 0, min_ready, "");
+            sync_rs(dobj, olds[i], plan[i], desired, max_replicas, 0, min_ready, "");
             set_condition(conds, {"Progressing", "True", now, now, "ReplicaSetUpdated",
                                   "ReplicaSet \"" + new_rs->obj->name() + "\" is progressing."}, true);
           }
@@ -436,23 +455,14 @@ class DeploymentController final : public sdk::Plugin {
 
   const sdk::Host& host_;
   sdk::Client client_;
+  sdk::EventRecorder recorder_;
   sdk::Informer deps_;
   sdk::Informer rss_;
   std::unique_ptr<sdk::Controller> controller_;
 };
 
-sdk::PluginInfo make_info() {
-  sdk::PluginInfo info;
-  info.type = "capstan.controller.v1";
-  info.id = "deployment";
-  info.roles = CAPSTAN_ROLE_SERVER;
-  info.dependencies = {"capstan.kind.v1.workloads"};
-  info.manifest.description("Deployment controller: rolling updates and rollbacks through ReplicaSets");
-  info.create = [](const sdk::Host& host, const std::string&) { return std::make_unique<DeploymentController>(host); };
-  return info;
-}
-
 }  // namespace
-}  // namespace capstan::deployment
 
-CAPSTAN_PLUGIN(capstan::deployment::make_info)
+std::unique_ptr<sdk::Plugin> make_controller(const sdk::Host& host) { return std::make_unique<DeploymentController>(host); }
+
+}  // namespace capstan::deployment

@@ -78,6 +78,17 @@ sdk::ReconcileResult GarbageCollector::reconcile(const std::string& key) {
   if (meta.getOwnerReferences().size() == 0 || meta.hasDeletionTimestamp()) return sdk::ReconcileResult::ok();
   for (auto ref : meta.getOwnerReferences())
     if (owner_exists(obj, ref)) return sdk::ReconcileResult::ok();
+  // The cache may lag: an Orphan deletion releases the dependents just before its owner goes, and
+  // the owner's DELETED event can arrive before the released dependent's update. Decide on the
+  // live object, as Kubernetes' attemptToDeleteItem does.
+  auto live = client_.get(resource(kind), ns, name);
+  if (live.status.not_found()) return sdk::ReconcileResult::ok();
+  if (!live.status.ok()) return sdk::ReconcileResult::fail(live.status.message);
+  if (live.object->uid() != obj->uid()) return sdk::ReconcileResult::ok();
+  auto live_meta = live.object->metadata();
+  if (live_meta.getOwnerReferences().size() == 0 || live_meta.hasDeletionTimestamp()) return sdk::ReconcileResult::ok();
+  for (auto ref : live_meta.getOwnerReferences())
+    if (owner_exists(live.object, ref)) return sdk::ReconcileResult::ok();
   // Every owner is gone: the dependent goes too.
   auto s = client_.remove(resource(kind), ns, name, "Background", obj->uid());
   if (!s.ok() && !s.not_found() && !s.conflict()) return sdk::ReconcileResult::fail(s.message);

@@ -1,9 +1,13 @@
-// capstan.controller.v1/node-lifecycle: notices nodes whose agent stopped heartbeating.
-// A node whose Lease in kube-node-lease has not been renewed for 40 s gets Ready=Unknown and the
-// node.kubernetes.io/unreachable:NoExecute taint; 5 s later its pods are deleted so that their
-// controllers replace them elsewhere. When the lease is renewed again the taint is removed (the
-// agent itself sets Ready=True again with its next status update).
+// The node lifecycle controller. A node whose Lease in kube-node-lease has not been renewed for
+// the grace period (40 s) gets Ready=Unknown and the node.kubernetes.io/unreachable:NoExecute
+// taint, its pods get Ready=False; after the eviction delay (5 s) its pods are deleted so that
+// their controllers replace them elsewhere. When the lease is renewed again the taint is removed
+// (the agent itself sets Ready=True again with its next status update).
+#include "node_lifecycle.hpp"
+
 #include <capnp/message.h>
+
+#include <nlohmann/json.hpp>
 
 #include <map>
 #include <mutex>
@@ -28,177 +32,208 @@ const sdk::Resource kNodes{"", "v1", "nodes"};
 const sdk::Resource kLeases{"coordination.k8s.io", "v1", "leases"};
 constexpr const char* kLeaseNamespace = "kube-node-lease";
 constexpr const char* kTaint = "node.kubernetes.io/unreachable";
-constexpr int64_t kGracePeriodNs = 40'000'000'000LL;  // node-monitor-grace-period
-constexpr int64_t kEvictionDelayNs = 5'000'000'000LL;  // upstream: 300 s toleration
 
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-class NodeLifecycle final : public sdk::Plugin {
- public:
-  explicit NodeLifecycle(const sdk::Host& host)
-      : host_(host), client_(host, "node-lifecycle-controller"), nodes_(client_, kNodes),
-        leases_(client_, kLeases, kLeaseNamespace) {
-    controller_ = std::make_unique<sdk::Controller>("node-lifecycle", host_,
-                                                    [this](const std::string& k) { return reconcile(k); });
-    controller_->watch(nodes_);
-    // A lease is named after its node: enqueue the node's (cluster-scoped) key.
-    controller_->watch_owned(leases_, [](const sdk::ObjectPtr& lease) { return std::optional<std::string>(lease->name()); });
-  }
-  void start() override {
-    started_ns_ = now_ns();
-    nodes_.start();
-    leases_.start();
-    controller_->start();
-  }
-  void stop() override {
-    controller_->stop();
-    leases_.stop();
-    nodes_.stop();
-  }
-
- private:
-  bool has_taint(core::Node::Reader node) {
-    for (auto t : node.getSpec().getTaints())
-      if (t.getKey() == kTaint && t.getEffect() == "NoExecute") return true;
-    return false;
-  }
-
-  // Adds (or removes) the unreachable taint on the main resource.
-  sdk::Status set_taint(const sdk::ObjectPtr& obj, bool on) {
-    auto node = obj->as<core::Node>();
-    capnp::MallocMessageBuilder m;
-    m.setRoot(node);
-    auto spec = m.getRoot<core::Node>().getSpec();
-    std::vector<core::Taint::Reader> keep;
-    for (auto t : node.getSpec().getTaints())
-      if (!(t.getKey() == kTaint && t.getEffect() == "NoExecute")) keep.push_back(t);
-    auto taints = spec.initTaints(keep.size() + (on ? 1 : 0));
-    for (size_t i = 0; i < keep.size(); ++i) taints.setWithCaveats(i, keep[i]);
-    if (on) {
-      auto t = taints[keep.size()];
-      t.setKey(kTaint);
-      t.setEffect("NoExecute");
-      t.setTimeAdded(format_time(now_ns()));
-    }
-    return client_.update(kNodes, "", obj->name(), m).status;
-  }
-
-  sdk::Status mark_unknown(const sdk::ObjectPtr& obj) {
-    auto node = obj->as<core::Node>();
-    capnp::MallocMessageBuilder m;
-    m.setRoot(node);
-    auto st = m.getRoot<core::Node>().getStatus();
-    const std::string now = format_time(now_ns());
-    bool found = false;
-    for (auto c : st.getConditions()) {
-      if (c.getType() != "Ready") continue;
-      found = true;
-      c.setStatus("Unknown");
-      c.setReason("NodeStatusUnknown");
-      c.setMessage("Kubelet stopped posting node status.");
-      c.setLastTransitionTime(now);
-    }
-    if (!found) {
-      auto old = node.getStatus().getConditions();
-      auto conds = st.initConditions(old.size() + 1);
-      for (uint32_t i = 0; i < old.size(); ++i) conds.setWithCaveats(i, old[i]);
-      auto c = conds[old.size()];
-      c.setType("Ready");
-      c.setStatus("Unknown");
-      c.setReason("NodeStatusUnknown");
-      c.setMessage("Kubelet stopped posting node status.");
-      c.setLastTransitionTime(now);
-    }
-    return client_.update(kNodes, "", obj->name(), m, "status").status;
-  }
-
-  ReconcileResult reconcile(const std::string& name) {
-    auto obj = nodes_.get("", name);
-    if (!obj) {
-      std::lock_guard lock(mu_);
-      unknown_since_.erase(name);
-      return ReconcileResult::ok();
-    }
-    auto node = obj->as<core::Node>();
-    // Last sign of life: the lease's renewTime, else the node's creation, never before we started
-    // (a restarted server gives agents a full grace period).
-    int64_t last = parse_time(str(node.getMetadata().getCreationTimestamp()));
-    if (auto lease = leases_.get(kLeaseNamespace, name))
-      last = std::max(last, parse_time(str(lease->as<coordination::v1::Lease>().getSpec().getRenewTime())));
-    last = std::max(last, started_ns_);
-    const int64_t now = now_ns();
-    const int64_t age = now - last;
-
-    if (age <= kGracePeriodNs) {
-      {
-        std::lock_guard lock(mu_);
-        unknown_since_.erase(name);
-      }
-      if (has_taint(node)) {
-        auto st = set_taint(obj, false);
-        if (st.conflict()) return ReconcileResult{true, std::chrono::milliseconds{0}, {}};
-        if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot untaint node " + name + ": " + st.message);
-        host_.info("node-lifecycle: node " + name + " is heartbeating again; removed " + kTaint);
-      }
-      return ReconcileResult::after(std::chrono::milliseconds((kGracePeriodNs - age) / 1'000'000 + 1000));
-    }
-
-    // Lease expired.
-    bool ready_unknown = false;
-    for (auto c : node.getStatus().getConditions())
-      if (c.getType() == "Ready" && c.getStatus() == "Unknown") ready_unknown = true;
-    if (!ready_unknown) {
-      auto st = mark_unknown(obj);
-      if (st.conflict()) return ReconcileResult{true, std::chrono::milliseconds{0}, {}};
-      if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot mark node " + name + " unknown: " + st.message);
-      host_.warn("node-lifecycle: node " + name + " stopped posting status; Ready=Unknown");
-      return ReconcileResult::after(std::chrono::milliseconds(100));  // re-read the updated node
-    }
-    if (!has_taint(node)) {
-      auto st = set_taint(obj, true);
-      if (st.conflict()) return ReconcileResult{true, std::chrono::milliseconds{0}, {}};
-      if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot taint node " + name + ": " + st.message);
-      return ReconcileResult::after(std::chrono::milliseconds(100));
-    }
-    int64_t since;
-    {
-      std::lock_guard lock(mu_);
-      since = unknown_since_.emplace(name, now).first->second;
-    }
-    if (now - since < kEvictionDelayNs)
-      return ReconcileResult::after(std::chrono::milliseconds((since + kEvictionDelayNs - now) / 1'000'000 + 50));
-    // Evict: delete every pod bound to the node (the agent is gone, so nobody else will).
-    auto pods = client_.list(kPods, "", "", "spec.nodeName=" + name);
-    if (!pods.status.ok()) return ReconcileResult::fail("cannot list pods of node " + name + ": " + pods.status.message);
-    for (const auto& p : pods.items) {
-      if (p->metadata().hasDeletionTimestamp()) continue;
-      auto st = client_.remove(kPods, p->ns(), p->name(), "Background", p->uid());
-      if (st.ok()) host_.info("node-lifecycle: deleted pod " + p->key() + " of unreachable node " + name);
-    }
-    return ReconcileResult::after(std::chrono::seconds(5));  // keep evicting whatever lands there
-  }
-
-  const sdk::Host& host_;
-  sdk::Client client_;
-  sdk::Informer nodes_, leases_;
-  std::unique_ptr<sdk::Controller> controller_;
-  int64_t started_ns_ = 0;
-  std::mutex mu_;
-  std::map<std::string, int64_t> unknown_since_;
-};
-
-sdk::PluginInfo make_info() {
-  sdk::PluginInfo info;
-  info.type = "capstan.controller.v1";
-  info.id = "node-lifecycle";
-  info.roles = CAPSTAN_ROLE_SERVER;
-  info.dependencies = {"capstan.kind.v1.workloads"};
-  info.manifest.description("node lifecycle: Ready=Unknown, unreachable taint and pod eviction for silent nodes");
-  info.create = [](const sdk::Host& host, const std::string&) { return std::make_unique<NodeLifecycle>(host); };
-  return info;
-}
+int64_t to_ns(std::chrono::milliseconds d) { return static_cast<int64_t>(d.count()) * 1'000'000; }
 
 }  // namespace
-}  // namespace capstan::lifecycle
 
-CAPSTAN_PLUGIN(capstan::lifecycle::make_info)
+Options Options::parse(const std::string& config_json) {
+  Options o;
+  auto config = nlohmann::json::parse(config_json, nullptr, false);
+  if (!config.is_object()) return o;
+  auto seconds = [&](const char* key, std::chrono::milliseconds& out) {
+    auto it = config.find(key);
+    if (it != config.end() && it->is_number() && it->get<double>() >= 0)
+      out = std::chrono::milliseconds(static_cast<int64_t>(it->get<double>() * 1000));
+  };
+  seconds("nodeMonitorGracePeriodSeconds", o.grace_period);
+  seconds("podEvictionDelaySeconds", o.eviction_delay);
+  return o;
+}
+
+NodeLifecycle::NodeLifecycle(const sdk::Host& host, Options options)
+    : host_(host), options_(options), client_(host, "node-lifecycle-controller"),
+      node_events_(host, "node-controller"), eviction_events_(host, "taint-eviction-controller"),
+      nodes_(client_, kNodes), leases_(client_, kLeases, kLeaseNamespace) {
+  node_events_.set_synchronous(false);
+  eviction_events_.set_synchronous(false);
+  nodes_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) { on_node(obj, kind); });
+  controller_ = std::make_unique<sdk::Controller>("node-lifecycle", host_,
+                                                  [this](const std::string& k) { return reconcile(k); });
+  controller_->watch(nodes_);
+  // A lease is named after its node: enqueue the node's (cluster-scoped) key.
+  controller_->watch_owned(leases_, [](const sdk::ObjectPtr& lease) { return std::optional<std::string>(lease->name()); });
+}
+void NodeLifecycle::start() {
+  started_ns_ = now_ns();
+  nodes_.start();
+  leases_.start();
+  controller_->start();
+}
+void NodeLifecycle::stop() {
+  controller_->stop();
+  leases_.stop();
+  nodes_.stop();
+  node_events_.shutdown();
+  eviction_events_.shutdown();
+}
+
+bool NodeLifecycle::has_taint(core::Node::Reader node) {
+  for (auto t : node.getSpec().getTaints())
+    if (t.getKey() == kTaint && t.getEffect() == "NoExecute") return true;
+  return false;
+}
+
+// Adds (or removes) the unreachable taint on the main resource.
+sdk::Status NodeLifecycle::set_taint(const sdk::ObjectPtr& obj, bool on) {
+  auto node = obj->as<core::Node>();
+  capnp::MallocMessageBuilder m;
+  m.setRoot(node);
+  auto spec = m.getRoot<core::Node>().getSpec();
+  std::vector<core::Taint::Reader> keep;
+  for (auto t : node.getSpec().getTaints())
+    if (!(t.getKey() == kTaint && t.getEffect() == "NoExecute")) keep.push_back(t);
+  auto taints = spec.initTaints(keep.size() + (on ? 1 : 0));
+  for (size_t i = 0; i < keep.size(); ++i) taints.setWithCaveats(i, keep[i]);
+  if (on) {
+    auto t = taints[keep.size()];
+    t.setKey(kTaint);
+    t.setEffect("NoExecute");
+    t.setTimeAdded(format_time(now_ns()));
+  }
+  return client_.update(kNodes, "", obj->name(), m).status;
+}
+
+sdk::Status NodeLifecycle::mark_unknown(const sdk::ObjectPtr& obj) {
+  auto node = obj->as<core::Node>();
+  capnp::MallocMessageBuilder m;
+  m.setRoot(node);
+  auto st = m.getRoot<core::Node>().getStatus();
+  const std::string now = format_time(now_ns());
+  bool found = false;
+  for (auto c : st.getConditions()) {
+    if (c.getType() != "Ready") continue;
+    found = true;
+    c.setStatus("Unknown");
+    c.setReason("NodeStatusUnknown");
+    c.setMessage("Kubelet stopped posting node status.");
+    c.setLastTransitionTime(now);
+  }
+  if (!found) {
+    auto old = node.getStatus().getConditions();
+    auto conds = st.initConditions(old.size() + 1);
+    for (uint32_t i = 0; i < old.size(); ++i) conds.setWithCaveats(i, old[i]);
+    auto c = conds[old.size()];
+    c.setType("Ready");
+    c.setStatus("Unknown");
+    c.setReason("NodeStatusUnknown");
+    c.setMessage("Kubelet stopped posting node status.");
+    c.setLastTransitionTime(now);
+  }
+  return client_.update(kNodes, "", obj->name(), m, "status").status;
+}
+
+void NodeLifecycle::on_node(const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+  // As Kubernetes' monitorNodeHealth on nodes it starts or stops knowing.
+  if (kind == sdk::EventKind::kAdded)
+    node_events_.record(sdk::ObjectRef{"v1", "Node", "", obj->name(), obj->uid(), "", ""}, sdk::kEventTypeNormal,
+                        "RegisteredNode", "Registered Node " + obj->name() + " in Controller");
+  else if (kind == sdk::EventKind::kDeleted)
+    node_events_.record(sdk::ObjectRef{"v1", "Node", "", obj->name(), obj->uid(), "", ""}, sdk::kEventTypeNormal,
+                        "RemovingNode", "Removing Node " + obj->name() + " from Controller");
+}
+
+// MarkPodsNotReady: the pods of an unreachable node are not ready (endpoints drop them).
+void NodeLifecycle::mark_pods_not_ready(const std::string& name) {
+  auto pods = client_.list(kPods, "", "", "spec.nodeName=" + name);
+  if (!pods.status.ok()) return;
+  const std::string now = format_time(now_ns());
+  for (const auto& p : pods.items) {
+    auto pod = p->as<core::Pod>();
+    for (auto c : pod.getStatus().getConditions()) {
+      if (c.getType() != "Ready") continue;
+      if (c.getStatus() != "False") {
+        nlohmann::json cond = {{"type", "Ready"}, {"status", "False"}, {"lastTransitionTime", now}};
+        nlohmann::json body = {{"status", {{"conditions", nlohmann::json::array({cond})}}}};
+        auto r = client_.patch(kPods, p->ns(), p->name(), "strategic", body.dump(), "status");
+        if (!r.status.ok()) break;
+        node_events_.record(p, sdk::kEventTypeWarning, "NodeNotReady", "Node is not ready");
+      }
+      break;
+    }
+  }
+}
+
+ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
+  auto obj = nodes_.get("", name);
+  if (!obj) {
+    std::lock_guard lock(mu_);
+    unknown_since_.erase(name);
+    return ReconcileResult::ok();
+  }
+  auto node = obj->as<core::Node>();
+  // Last sign of life: the lease's renewTime, else the node's creation, never before we started
+  // (a restarted server gives agents a full grace period).
+  int64_t last = parse_time(str(node.getMetadata().getCreationTimestamp()));
+  if (auto lease = leases_.get(kLeaseNamespace, name))
+    last = std::max(last, parse_time(str(lease->as<coordination::v1::Lease>().getSpec().getRenewTime())));
+  last = std::max(last, started_ns_);
+  const int64_t now = now_ns();
+  const int64_t age = now - last;
+
+  if (age <= to_ns(options_.grace_period)) {
+    {
+      std::lock_guard lock(mu_);
+      unknown_since_.erase(name);
+    }
+    if (has_taint(node)) {
+      auto st = set_taint(obj, false);
+      if (st.conflict()) return ReconcileResult{true, std::chrono::milliseconds{0}, {}};
+      if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot untaint node " + name + ": " + st.message);
+      host_.info("node-lifecycle: node " + name + " is heartbeating again; removed " + kTaint);
+    }
+    return ReconcileResult::after(std::chrono::milliseconds((to_ns(options_.grace_period) - age) / 1'000'000 + 1000));
+  }
+
+  // Lease expired.
+  bool ready_unknown = false;
+  for (auto c : node.getStatus().getConditions())
+    if (c.getType() == "Ready" && c.getStatus() == "Unknown") ready_unknown = true;
+  if (!ready_unknown) {
+    auto st = mark_unknown(obj);
+    if (st.conflict()) return ReconcileResult{true, std::chrono::milliseconds{0}, {}};
+    if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot mark node " + name + " unknown: " + st.message);
+    host_.warn("node-lifecycle: node " + name + " stopped posting status; Ready=Unknown");
+    node_events_.record(sdk::ObjectRef{"v1", "Node", "", name, obj->uid(), "", ""}, sdk::kEventTypeNormal,
+                        "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
+    mark_pods_not_ready(name);
+    return ReconcileResult::after(std::chrono::milliseconds(100));  // re-read the updated node
+  }
+  if (!has_taint(node)) {
+    auto st = set_taint(obj, true);
+    if (st.conflict()) return ReconcileResult{true, std::chrono::milliseconds{0}, {}};
+    if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot taint node " + name + ": " + st.message);
+    return ReconcileResult::after(std::chrono::milliseconds(100));
+  }
+  int64_t since;
+  {
+    std::lock_guard lock(mu_);
+    since = unknown_since_.emplace(name, now).first->second;
+  }
+  if (now - since < to_ns(options_.eviction_delay))
+    return ReconcileResult::after(std::chrono::milliseconds((since + to_ns(options_.eviction_delay) - now) / 1'000'000 + 50));
+  // Evict: delete every pod bound to the node (the agent is gone, so nobody else will).
+  auto pods = client_.list(kPods, "", "", "spec.nodeName=" + name);
+  if (!pods.status.ok()) return ReconcileResult::fail("cannot list pods of node " + name + ": " + pods.status.message);
+  for (const auto& p : pods.items) {
+    if (p->metadata().hasDeletionTimestamp()) continue;
+    eviction_events_.record(p, sdk::kEventTypeNormal, "TaintManagerEviction", "Marking for deletion Pod " + p->key());
+    auto st = client_.remove(kPods, p->ns(), p->name(), "Background", p->uid());
+    if (st.ok()) host_.info("node-lifecycle: deleted pod " + p->key() + " of unreachable node " + name);
+  }
+  return ReconcileResult::after(std::chrono::seconds(5));  // keep evicting whatever lands there
+}
+
+}  // namespace capstan::lifecycle

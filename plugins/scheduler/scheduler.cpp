@@ -15,7 +15,6 @@ namespace {
 using core::v1::Pod;
 const sdk::Resource kPods{"", "v1", "pods"};
 const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kEvents{"", "v1", "events"};
 constexpr int kBinders = 8;
 constexpr auto kUnschedulableRetry = std::chrono::seconds(30);
 
@@ -48,6 +47,7 @@ bool terminated(Pod::Reader pod) {
 Scheduler::Scheduler(const sdk::Host& host, const std::string& config)
     : host_(host),
       client_(host, kSchedulerName),
+      recorder_(host, kSchedulerName),
       config_(SchedulerConfig::parse(config)),
       framework_(default_registry(), Profile::default_profile(), config_),
       parallelizer_(std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1)),
@@ -233,31 +233,7 @@ bool Scheduler::set_condition(const sdk::ObjectPtr& obj, bool scheduled, const s
 }
 
 void Scheduler::emit_event(const sdk::ObjectPtr& obj, const char* type, const char* reason, const std::string& message) {
-  const std::string now = now_rfc3339();
-  capnp::MallocMessageBuilder m;
-  auto ev = m.initRoot<core::v1::Event>();
-  ev.setApiVersion("v1");
-  ev.setKind("Event");
-  auto meta = ev.initMetadata();
-  meta.setGenerateName(obj->name() + ".");
-  meta.setNamespace(obj->ns());
-  auto ref = ev.initInvolvedObject();
-  ref.setKind("Pod");
-  ref.setNamespace(obj->ns());
-  ref.setName(obj->name());
-  ref.setUid(obj->uid());
-  ref.setApiVersion("v1");
-  ev.setReason(reason);
-  ev.setMessage(message);
-  ev.initSource().setComponent(kSchedulerName);
-  ev.setFirstTimestamp(now);
-  ev.setLastTimestamp(now);
-  ev.setCount(1);
-  ev.setType(type);
-  ev.setReportingComponent(kSchedulerName);
-  auto r = client_.create(kEvents, obj->ns(), m);
-  if (!r.status.ok() && !r.status.not_found())
-    host_.warn("default-scheduler: event for " + obj->key() + ": " + r.status.message);
+  recorder_.record(sdk::ObjectRef::of(*obj, "v1", "Pod"), type, reason, message);
 }
 
 void Scheduler::submit(std::function<void()> task, bool binding) {

@@ -15,6 +15,7 @@
 #include "algorithm.hpp"
 #include "cache.hpp"
 #include "capstan/client.hpp"
+#include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
 #include "framework.hpp"
@@ -50,6 +51,8 @@ class Scheduler final : public sdk::Plugin {
 
   const sdk::Host& host_;
   sdk::Client client_;
+  // Synchronous: events are written on the binder threads, behind the bindings.
+  sdk::EventRecorder recorder_;
   SchedulerConfig config_;
   Framework framework_;
   Parallelizer parallelizer_;

@@ -13,7 +13,7 @@ cleanup() { stop_server TERM; rm -rf "$WORK"; }
 trap cleanup EXIT
 export HOME=$WORK/home
 mkdir -p "$HOME"
-CAPSTAN_COMMAND=up start_server "$WORK/data" "$WORK/server.log" || { echo "0 passed, 1 failed"; exit 1; }
+CAPSTAN_COMMAND=up CAPSTAN_ARGS=$SIM_NODE_ARGS start_server "$WORK/data" "$WORK/server.log" || { echo "0 passed, 1 failed"; exit 1; }
 
 eventually() { local i; for ((i = 0; i < 150; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
 ready() { [ "$(kubectl get deploy "$1" -o jsonpath='{.status.readyReplicas}')" = "$2" ]; }
@@ -67,6 +67,24 @@ if [ -f "$WALK" ]; then
 else
   skipped "walkthrough deployments section" "shared/acceptance not found beside the repository"
 fi
+
+# ---- Events of the workload controllers, as `kubectl describe` shows them (self-contained block).
+ev_describe() { kubectl describe "$1" "$2" 2>/dev/null | grep -q -- "$3"; }
+check "events: create deployment evt" kubectl create deployment evt --image=localhost/web:v1 --replicas=2
+check "events: rollout" kubectl rollout status deploy/evt --timeout=60s
+evt_rs=$(kubectl get rs -l app=evt -o jsonpath='{.items[0].metadata.name}')
+check "events: describe deployment shows the scale-up" eventually ev_describe deployment evt \
+  "ScalingReplicaSet.*Scaled up replica set $evt_rs to 2"
+check "events: describe rs shows SuccessfulCreate" eventually ev_describe rs "$evt_rs" \
+  "SuccessfulCreate.*Created pod: $evt_rs-"
+check "events: scale to 3" kubectl scale deploy evt --replicas=3
+check "events: scaled up from 2" eventually ev_describe deployment evt "Scaled up replica set $evt_rs to 3 from 2"
+check "events: scale to 1" kubectl scale deploy evt --replicas=1
+check "events: scaled down from 3" eventually ev_describe deployment evt "Scaled down replica set $evt_rs to 1 from 3"
+check "events: describe rs shows SuccessfulDelete" eventually ev_describe rs "$evt_rs" "SuccessfulDelete.*Deleted pod: $evt_rs-"
+check_eq "events: source component" "replicaset-controller" bash -c \
+  "kubectl get events --field-selector involvedObject.name=$evt_rs,reason=SuccessfulCreate -o jsonpath='{.items[0].source.component}'"
+check "events: delete deployment evt" kubectl delete deploy evt --timeout=30s
 
 summary
 [ $fail -eq 0 ]

@@ -1,0 +1,189 @@
+#pragma once
+// An in-memory stand-in for the kernel behind capstan_host_api, so a controller or the scheduler
+// can run end to end in a unit test: informers list and watch it, clients get, list, create,
+// update, patch (merge, strategic, JSON), delete and bind against it.
+//
+// It follows the kernel's object rules where controllers depend on them: one global revision
+// (metadata.resourceVersion), 409 Conflict on a stale resourceVersion or uid precondition, 409
+// AlreadyExists, 404 NotFound, generateName, uid/creationTimestamp/generation, status kept apart
+// from the main resource for kinds with a status subresource, generation bumped on spec changes,
+// no-op writes not stored, deletion held by finalizers (Orphan/Foreground add `orphan` /
+// `foregroundDeletion` as kube-apiserver does), and a binding subresource for pods. It reuses the
+// kernel's JSON codec, patch engines and selector parsers, so patches and selectors behave as they
+// do on a real server. There is no admission, validation beyond decoding, nor graceful deletion:
+// a deleted pod without finalizers is gone at once.
+//
+// Watches deliver on one thread per watch, like the kernel, in revision order, replaying history
+// after the requested revision. Tests can hold a resource's watch events (to simulate a slow
+// watch), inject failures with a reactor, and read or write objects directly as JSON.
+//
+// For in-tree tests only; not installed.
+
+#include <capnp/schema.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capstan/abi.h"
+#include "capstan/client.hpp"
+#include "capstan/host.hpp"
+#include "capstan/object.hpp"
+
+namespace capstan::sdk::testing {
+
+using json = nlohmann::json;
+
+// Resources the fake knows besides the built-in ones (see FakeHost()).
+struct FakeKind {
+  Resource resource;  // {group, version, plural}
+  std::string kind;
+  bool namespaced = true;
+  capnp::StructSchema schema;
+  bool status_subresource = true;  // the `status` field is written only through /status
+  std::string binding_path;        // e.g. "spec.nodeName": bind() writes the target there, once
+};
+
+// One call a plugin made, as the reactor and calls() see it.
+struct FakeCall {
+  std::string verb;  // get, list, create, update, patch, delete, bind, listKinds
+  Resource resource;
+  std::string ns, name, subresource;
+  json object;  // create/update: the object sent; patch: the patch body; otherwise null
+};
+
+class FakeHost {
+ public:
+  // Knows core/v1 pods, nodes, namespaces, configmaps, events; apps/v1 replicasets, deployments;
+  // coordination.k8s.io/v1 leases.
+  FakeHost();
+  ~FakeHost();  // ends every watch
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  // What the plugin under test is given.
+  const Host& host() const { return host_; }
+  const capstan_host_api* api() const { return &api_; }
+
+  void add_kind(FakeKind kind);
+
+  // ---- direct access for tests: no reactor, not recorded in calls(); watches are told.
+  // Stores the object as given (status included), filling metadata as a create would
+  // (namespace, uid, creationTimestamp, generation, resourceVersion; generateName). Replaces an
+  // existing object of the same name, keeping its uid. Throws std::runtime_error on bad input.
+  json put(const Resource& r, const json& object);
+  // Merge-patches an object, status included; throws when it does not exist.
+  json patch(const Resource& r, const std::string& ns, const std::string& name, const json& merge_patch);
+  // Removes an object at once, whatever its finalizers; false when absent.
+  bool erase(const Resource& r, const std::string& ns, const std::string& name);
+  std::optional<json> get(const Resource& r, const std::string& ns, const std::string& name) const;
+  // Sorted by namespace/name. ns "" = all namespaces.
+  std::vector<json> list(const Resource& r, const std::string& ns = "", const std::string& label_selector = "") const;
+  uint64_t revision() const;
+
+  // ---- observing and steering what the plugin does
+  std::vector<FakeCall> calls() const;
+  size_t count_calls(const std::string& verb, const std::string& resource) const;
+  void clear_calls();
+  // Called before every plugin call; returning a Status answers the call with it (an error, or a
+  // success that stores nothing). Runs without the fake's lock held.
+  using Reactor = std::function<std::optional<Status>(const FakeCall&)>;
+  void set_reactor(Reactor reactor);
+  // While held, watch events of this resource queue up undelivered (a lagging watch).
+  void hold_watch_events(const Resource& r);
+  void release_watch_events(const Resource& r);
+  // Every active watch gets one `resync` event (the watch fell behind), as the kernel does.
+  void resync_watches();
+  // Waits until every unheld watch queue is empty and no callback is running.
+  bool wait_delivered(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  size_t active_watches() const;
+  std::vector<std::string> logs() const;
+
+  // The value at a dotted path ("status.replicas"), null when any part is missing.
+  static json at(const json& object, std::string_view dotted_path);
+
+  // Polls `pred` every 5 ms until it holds or `timeout` passes; returns its last value.
+  static bool eventually(const std::function<bool()>& pred,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+ private:
+  struct Stored {
+    json object;
+    std::string bytes;  // capnp
+    uint64_t rev = 0;
+  };
+  struct WatchEvent {
+    int type;  // capstan::host::WatchEvent::Type
+    std::string bytes;
+    uint64_t rev;
+  };
+  struct Watcher;
+  struct Record {  // history entry
+    std::string resource_key;
+    int type;
+    std::string ns;
+    json object;
+    std::optional<json> previous;  // MODIFIED: the state before
+    std::string bytes;
+    uint64_t rev;
+  };
+  struct Outcome {
+    Status status;
+    std::optional<Stored> object;
+  };
+
+  static capstan_status call_thunk(void* ctx, capstan_borrowed_bytes request, capstan_owned_bytes* response);
+  static capstan_status watch_thunk(void* ctx, capstan_borrowed_bytes request, capstan_watch_callback cb,
+                                    void* user_data, uint64_t* watch_id);
+  static void unwatch_thunk(void* ctx, uint64_t watch_id);
+  static void log_thunk(void* ctx, int level, const char* message);
+  static capstan_status invoke_thunk(void* ctx, const char* target, capstan_borrowed_bytes request,
+                                     capstan_owned_bytes* response);
+
+  std::string handle_call(const void* data, size_t size);
+  uint64_t start_watch(const void* data, size_t size, capstan_watch_callback cb, void* user_data);
+  void stop_watch(uint64_t id);
+
+  const FakeKind* kind_for(const Resource& r) const;
+  json to_json(const FakeKind& k, const std::string& bytes) const;
+  std::string to_bytes(const FakeKind& k, const json& object) const;
+  static std::string key_of(const FakeKind& k, const std::string& ns, const std::string& name);
+
+  // The write paths, mu_ held; they publish to watchers.
+  Outcome do_create(const FakeKind& k, const std::string& ns, json object, bool as_given);
+  Outcome do_update(const FakeKind& k, const std::string& ns, const std::string& name, json object,
+                    const std::string& subresource, bool check_rv);
+  Outcome do_delete(const FakeKind& k, const std::string& ns, const std::string& name, const std::string& policy,
+                    const std::string& uid);
+  Outcome store_update(const FakeKind& k, const std::string& key, Stored& old, json next);
+  void publish(const FakeKind& k, int type, const json& object, const std::optional<json>& previous,
+               const std::string& bytes, uint64_t rev);
+  void offer(Watcher& w, const Record& rec);
+
+  capstan_host_api api_{};
+  Host host_;
+  std::map<std::string, FakeKind> kinds_;  // by group/plural
+
+  mutable std::recursive_mutex mu_;
+  std::map<std::string, std::map<std::string, Stored>> objects_;  // group/plural -> ns/name -> object
+  uint64_t revision_ = 1;
+  std::vector<Record> history_;
+  std::vector<FakeCall> calls_;
+  std::vector<std::string> logs_;
+  Reactor reactor_;
+  std::set<std::string> held_;
+  std::map<uint64_t, std::shared_ptr<Watcher>> watchers_;
+  uint64_t next_watch_id_ = 1;
+  uint64_t uid_counter_ = 0;
+};
+
+}  // namespace capstan::sdk::testing
