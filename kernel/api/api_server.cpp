@@ -238,6 +238,30 @@ void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res
   }
 }
 
+// DeleteOptions from a DELETE body (or an Eviction's deleteOptions) and the query.
+static DeleteOptions delete_options(const http::Request& req, const json& body) {
+  DeleteOptions del;
+  del.propagation_policy = body.value("propagationPolicy", param(req, "propagationPolicy"));
+  if (auto g = body.find("gracePeriodSeconds"); g != body.end() && g->is_number_integer()) del.grace_period_seconds = g->get<int64_t>();
+  else if (auto gp = param(req, "gracePeriodSeconds"); !gp.empty()) {
+    try {
+      del.grace_period_seconds = std::stoll(gp);
+    } catch (...) {
+      throw bad_request("invalid gracePeriodSeconds: " + gp);
+    }
+  }
+  if (auto p = body.find("preconditions"); p != body.end() && p->is_object()) {
+    del.precondition_uid = p->value("uid", "");
+    del.precondition_resource_version = p->value("resourceVersion", "");
+  }
+  if (!del.propagation_policy.empty() && del.propagation_policy != "Background" && del.propagation_policy != "Foreground" &&
+      del.propagation_policy != "Orphan")
+    throw invalid("DeleteOptions", "", "", {{"propagationPolicy", "FieldValueNotSupported",
+                                            "Unsupported value: \"" + del.propagation_policy +
+                                                "\": supported values: \"Foreground\", \"Background\", \"Orphan\""}});
+  return del;
+}
+
 void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
                                 const std::vector<std::string>& parts, size_t first) {
   const std::string group = first == 2 ? "" : parts[1];
@@ -387,6 +411,20 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       if (s.name == sub && s.connect) return serve_connect(req, res, *kind, objects_.get(*kind, ns, name), sub, connect_);
   }
   if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
+  if (sub == "eviction") {
+    // An Eviction is a delete with its deleteOptions (disruption budgets would veto it here).
+    if (method != "POST") throw method_not_allowed("the eviction subresource only supports create");
+    json body = decode_body(req);
+    if (!body.is_object()) throw bad_request("the body must be an Eviction object");
+    if (body.contains("metadata") && body["metadata"].is_object() && body["metadata"].value("name", name) != name)
+      throw bad_request("name in URL does not match name in Eviction object");
+    json opts = body.value("deleteOptions", json::object());
+    if (!opts.is_object()) throw bad_request("deleteOptions must be an object");
+    return objects_.remove(*kind, ns, name, delete_options(req, opts), write_options(req), [res](WriteOutcome o) {
+      if (o.error) return reply_error(res, *o.error);
+      reply_json(res, 201, success_status().dump(), o.warnings);
+    });
+  }
   if (sub == "binding" && !kind->binding_path.empty()) {
     if (method != "POST") throw method_not_allowed("the binding subresource only supports create");
     std::string target = binding_target(decode_body(req), name);
@@ -432,27 +470,9 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
     return objects_.patch(*kind, ns, name, type, doc, sub, opts, finish_write(200));
   }
   if (method == "DELETE") {
-    DeleteOptions del;
     json body = req.body.empty() ? json::object() : decode_body(req);
     if (!body.is_object()) throw bad_request("DeleteOptions must be an object");
-    del.propagation_policy = body.value("propagationPolicy", param(req, "propagationPolicy"));
-    if (auto g = body.find("gracePeriodSeconds"); g != body.end() && g->is_number_integer()) del.grace_period_seconds = g->get<int64_t>();
-    else if (auto gp = param(req, "gracePeriodSeconds"); !gp.empty()) {
-      try {
-        del.grace_period_seconds = std::stoll(gp);
-      } catch (...) {
-        throw bad_request("invalid gracePeriodSeconds: " + gp);
-      }
-    }
-    if (auto p = body.find("preconditions"); p != body.end() && p->is_object()) {
-      del.precondition_uid = p->value("uid", "");
-      del.precondition_resource_version = p->value("resourceVersion", "");
-    }
-    if (!del.propagation_policy.empty() && del.propagation_policy != "Background" && del.propagation_policy != "Foreground" &&
-        del.propagation_policy != "Orphan")
-      throw invalid("DeleteOptions", "", "", {{"propagationPolicy", "FieldValueNotSupported",
-                                              "Unsupported value: \"" + del.propagation_policy +
-                                                  "\": supported values: \"Foreground\", \"Background\", \"Orphan\""}});
+    DeleteOptions del = delete_options(req, body);
     WriteOptions opts = write_options(req);
     if (auto dr = body.find("dryRun"); dr != body.end() && dr->is_array() && !dr->empty()) opts.dry_run = true;
     return objects_.remove(*kind, ns, name, del, opts, finish_write(200));

@@ -91,6 +91,8 @@ sdk::PluginInfo make_info() {
     s.connect = true;
     pod.subresources.push_back(s);
   }
+  // policy/v1 Eviction: served by the kernel as a delete with the Eviction's deleteOptions.
+  pod.subresources.push_back({"eviction", "Eviction", "policy", "v1", {"create"}});
   pod.binding_path = ".spec.nodeName";  // the kernel serves pods/<name>/binding
   pod.status_field = "status";
   pod.printer_columns = {computed("Ready", "string", "Ready containers out of all containers"),

@@ -92,6 +92,13 @@ check "runs on the labelled node" eventually 30 bash -c \
   "[ \"\$(kubectl get pod on-ssd -o jsonpath='{.spec.nodeName}/{.status.phase}')\" = node-c/Running ]"
 check "delete it" kubectl delete pod on-ssd --timeout=30s
 
+# kubectl drain: cordon, then the pods/eviction subresource for each pod; they are replaced
+# on the other nodes and the node takes no new pods until uncordoned.
+check "drain a node (cordon + evictions)" kubectl drain node-c --ignore-daemonsets --timeout=60s
+check_eq "the drained node is unschedulable" "true" kubectl get node node-c -o jsonpath='{.spec.unschedulable}'
+check "its pods run elsewhere" eventually 60 bash -c "[ \$(running_on node-c) = 0 ] && [ \"\$(live_running)\" = 6 ]"
+check "uncordon" kubectl uncordon node-c
+
 # SIGKILL one agent: its node goes NotReady after the grace period, its pods are evicted and
 # replaced on the two others.
 on_b=$(running_on node-b)
