@@ -1,0 +1,309 @@
+// capstan.agent.v1/cluster-dns: runs dnsmasq as this node's cluster resolver and feeds it one hosts
+// file per Service (dns_records.hpp). dnsmasq reads --hostsdir changes by itself (inotify), so a
+// record change is a file write, never a restart.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "capstan/core_v1.capnp.h"
+#include "capstan/core_v1_services.capnp.h"
+#include "capstan/informer.hpp"
+#include "capstan/plugin.hpp"
+#include "dns_records.hpp"
+
+namespace {
+
+using namespace capstan;
+using namespace capstan::dns;
+namespace fs = std::filesystem;
+
+const sdk::Resource kServices{"", "v1", "services"};
+const sdk::Resource kEndpoints{"", "v1", "endpoints"};
+const sdk::Resource kNodes{"", "v1", "nodes"};
+
+struct Settings {
+  std::string data_dir = "/var/lib/capstan";
+  std::string node_name;
+  std::string listen_address;  // empty: the first address of the node's pod CIDR
+  int port = 53;
+  std::string domain = "cluster.local";
+  std::vector<std::string> upstream;
+  bool host_resolvers = false;  // forward other names to /etc/resolv.conf's servers
+  std::string binary = "/usr/sbin/dnsmasq";
+};
+
+Settings parse(const std::string& text) {
+  Settings s;
+  if (text.empty()) return s;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return s;
+  s.data_dir = j.value("dataDir", s.data_dir);
+  s.node_name = j.value("nodeName", s.node_name);
+  s.listen_address = j.value("listenAddress", s.listen_address);
+  s.port = j.value("port", s.port);
+  s.domain = j.value("clusterDomain", s.domain);
+  s.host_resolvers = j.value("forwardToHostResolvers", s.host_resolvers);
+  s.binary = j.value("dnsmasq", s.binary);
+  if (j.contains("upstreamServers") && j["upstreamServers"].is_array())
+    for (auto& v : j["upstreamServers"])
+      if (v.is_string()) s.upstream.push_back(v);
+  return s;
+}
+
+std::string gateway_of(const std::string& cidr) {
+  std::string ip = cidr.substr(0, cidr.find('/'));
+  auto dot = ip.rfind('.');
+  if (dot == std::string::npos) return {};
+  return ip.substr(0, dot + 1) + std::to_string(std::atoi(ip.c_str() + dot + 1) + 1);
+}
+
+class ClusterDns final : public sdk::Plugin {
+ public:
+  ClusterDns(const sdk::Host& host, const std::string& config)
+      : host_(host), settings_(parse(config)), client_(host, "cluster-dns"), services_(client_, kServices),
+        endpoints_(client_, kEndpoints), nodes_(client_, kNodes) {
+    if (!settings_.node_name.empty()) nodes_.set_selectors("", "metadata.name=" + settings_.node_name);
+    auto poke = [this](const sdk::ObjectPtr&, sdk::EventKind) { wake(); };
+    services_.add_handler(poke);
+    endpoints_.add_handler(poke);
+    nodes_.add_handler(poke);
+  }
+
+  void start() override {
+    if (settings_.port == 0) throw sdk::SkipPlugin("cluster DNS: disabled (port 0)");
+    if (access(settings_.binary.c_str(), X_OK) != 0) throw sdk::SkipPlugin("cluster DNS: " + settings_.binary + " not installed");
+    if (settings_.port < 1024 && geteuid() != 0) throw sdk::SkipPlugin("cluster DNS: needs root for port 53");
+    dir_ = settings_.data_dir + "/cluster-dns";
+    hosts_dir_ = dir_ + "/hosts";
+    pid_file_ = dir_ + "/dnsmasq.pid";
+    fs::create_directories(hosts_dir_);
+    kill_leftover();
+    for (auto& f : fs::directory_iterator(hosts_dir_)) fs::remove(f.path());  // rebuilt from the store
+    written_.clear();
+    stopping_ = false;
+    services_.start();
+    endpoints_.start();
+    if (!settings_.node_name.empty()) nodes_.start();
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    nodes_.stop();
+    endpoints_.stop();
+    services_.stop();
+    stop_dnsmasq();
+  }
+
+ private:
+  void wake() {
+    {
+      std::lock_guard lock(mu_);
+      dirty_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  // The address dnsmasq listens on: configured, or the node bridge's gateway once the node has a
+  // pod CIDR (pods cannot reach a loopback resolver).
+  std::string listen_address() {
+    if (!settings_.listen_address.empty()) return settings_.listen_address;
+    if (settings_.node_name.empty()) return {};
+    auto node = nodes_.get("", settings_.node_name);
+    if (!node) return {};
+    std::string cidr = node->as<core::v1::Node>().getSpec().getPodCIDR();
+    return cidr.empty() ? std::string() : gateway_of(cidr);
+  }
+
+  void loop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        write_records();
+        supervise();
+      } catch (const std::exception& e) {
+        host_.warn(std::string("cluster DNS: ") + e.what());
+      }
+      lock.lock();
+      // Woken by changes; every second otherwise, to restart dnsmasq if it died.
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || dirty_; });
+      dirty_ = false;
+    }
+  }
+
+  void write_records() {
+    auto files = hosts_files(services_.list(), endpoints_.list(), settings_.domain);
+    for (const auto& [name, text] : files) {
+      auto it = written_.find(name);
+      if (it != written_.end() && it->second == text) continue;
+      // Written beside, then renamed: dnsmasq ignores dot files and reads the whole new file.
+      const std::string tmp = hosts_dir_ + "/." + name + ".tmp";
+      {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << text;
+      }
+      fs::rename(tmp, hosts_dir_ + "/" + name);
+      written_[name] = text;
+    }
+    for (auto it = written_.begin(); it != written_.end();) {
+      if (files.count(it->first)) {
+        ++it;
+        continue;
+      }
+      fs::remove(hosts_dir_ + "/" + it->first);
+      it = written_.erase(it);
+    }
+  }
+
+  // Starts dnsmasq when it is not running (or its address changed); restarts it after a crash,
+  // at most every few seconds.
+  void supervise() {
+    const std::string address = listen_address();
+    if (pid_ > 0) {
+      int status = 0;
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        host_.warn("cluster DNS: dnsmasq exited (" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status)) +
+                   ")" + (log_tail().empty() ? "" : ": " + log_tail()));
+        pid_ = -1;
+        last_failure_ = std::chrono::steady_clock::now();
+      } else if (address == running_address_) {
+        return;
+      } else {
+        stop_dnsmasq();
+      }
+    }
+    if (address.empty()) return;
+    if (std::chrono::steady_clock::now() - last_failure_ < std::chrono::seconds(3)) return;
+    DnsmasqOptions o;
+    o.binary = settings_.binary;
+    o.pid_file = pid_file_;
+    o.hosts_dir = hosts_dir_;
+    o.listen_address = address;
+    o.port = settings_.port;
+    o.domain = settings_.domain;
+    o.upstream = settings_.upstream;
+    if (settings_.host_resolvers) {
+      std::ifstream in("/etc/resolv.conf");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      for (auto& s : resolv_conf_servers(ss.str())) o.upstream.push_back(s);
+    }
+    spawn(dnsmasq_argv(o));
+    running_address_ = address;
+    host_.info("cluster DNS: dnsmasq (pid " + std::to_string(pid_) + ") serving " + settings_.domain + " on " + address +
+               ":" + std::to_string(settings_.port));
+  }
+
+  std::string log_tail() {
+    std::ifstream in(dir_ + "/dnsmasq.log");
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty()) last = line;
+    return last;
+  }
+
+  void spawn(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const std::string log = dir_ + "/dnsmasq.log";
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+      // The child: logs to the plugin's file. Only async-signal-safe calls. PDEATHSIG is cleared
+      // when dnsmasq switches user/group after start, so a dnsmasq left by a killed run is found
+      // by its pid file at the next start instead (kill_leftover).
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      int null = open("/dev/null", O_RDONLY);
+      if (null >= 0) dup2(null, 0);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    pid_ = pid;
+  }
+
+  void stop_dnsmasq() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 50; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    running_address_.clear();
+    std::error_code ec;
+    fs::remove(pid_file_, ec);
+  }
+
+  // A dnsmasq left by a previous run that was killed: recognised by its pid file and command line.
+  void kill_leftover() {
+    std::ifstream in(pid_file_);
+    pid_t pid = 0;
+    if (!(in >> pid) || pid <= 1) return;
+    std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+    std::stringstream ss;
+    ss << cmd.rdbuf();
+    if (ss.str().find("--hostsdir=" + hosts_dir_) == std::string::npos) return;
+    kill(pid, SIGTERM);
+    // Not our child: wait for it to go (its address and port are needed again).
+    for (int i = 0; i < 100 && kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    host_.info("cluster DNS: stopped leftover dnsmasq pid " + std::to_string(pid));
+  }
+
+  const sdk::Host& host_;
+  const Settings settings_;
+  sdk::Client client_;
+  sdk::Informer services_, endpoints_, nodes_;
+  std::string dir_, hosts_dir_, pid_file_;
+  std::map<std::string, std::string> written_;
+  pid_t pid_ = -1;
+  std::string running_address_;
+  std::chrono::steady_clock::time_point last_failure_{};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false, dirty_ = false;
+  std::thread thread_;
+};
+
+sdk::PluginInfo make_info() {
+  sdk::PluginInfo info;
+  info.type = "capstan.agent.v1";
+  info.id = "cluster-dns";
+  info.roles = CAPSTAN_ROLE_AGENT;
+  info.create = [](const sdk::Host& host, const std::string& config) { return std::make_unique<ClusterDns>(host, config); };
+  return info;
+}
+
+}  // namespace
+
+CAPSTAN_PLUGIN(make_info)

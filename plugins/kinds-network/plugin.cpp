@@ -1,0 +1,187 @@
+// capstan.kind.v1/network: Service and Endpoints (core/v1), EndpointSlice (discovery.k8s.io/v1),
+// with kube-apiserver's defaulting and validation and the clusterIP / nodePort allocator.
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include "allocator.hpp"
+#include "capstan/core_v1_services.capnp.h"
+#include "capstan/discovery_v1.capnp.h"
+#include "capstan/informer.hpp"
+#include "capstan/plugin.hpp"
+#include "printers.hpp"
+#include "service_rules.hpp"
+
+namespace {
+
+using namespace capstan;
+using namespace capstan::network;
+
+const sdk::Resource kServices{"", "v1", "services"};
+
+// serviceCIDR ("10.96.0.0/16") and nodePortRange ("30000-32767") from the plugin configuration.
+AllocatorConfig parse_config(const std::string& text) {
+  AllocatorConfig cfg;
+  if (text.empty()) return cfg;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return cfg;
+  if (j.contains("serviceCIDR") && j["serviceCIDR"].is_string()) {
+    auto c = net::parse_cidr(j["serviceCIDR"].get<std::string>());
+    if (!c || c->prefix > 30) throw std::runtime_error("serviceCIDR: not an IPv4 CIDR of /30 or larger");
+    cfg.service_cidr = *c;
+  }
+  if (j.contains("nodePortRange") && j["nodePortRange"].is_string()) {
+    std::string r = j["nodePortRange"];
+    auto dash = r.find('-');
+    if (dash == std::string::npos) throw std::runtime_error("nodePortRange: expected MIN-MAX");
+    cfg.node_port_min = std::stoi(r.substr(0, dash));
+    cfg.node_port_max = std::stoi(r.substr(dash + 1));
+    if (cfg.node_port_min < 1 || cfg.node_port_max > 65535 || cfg.node_port_min > cfg.node_port_max)
+      throw std::runtime_error("nodePortRange: bad range " + r);
+  }
+  return cfg;
+}
+
+class NetworkKinds final : public sdk::Plugin {
+ public:
+  NetworkKinds(const sdk::Host& host, const std::string& config)
+      : host_(host), client_(host, "service-allocator"), alloc_(parse_config(config)), services_(client_, kServices) {
+    services_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+      const std::string owner = obj->ns() + "/" + obj->name();
+      if (kind == sdk::EventKind::kDeleted) alloc_.forget(owner);  // release on delete
+      else alloc_.set_committed(owner, holdings_of(obj->as<core::v1::Service>(), alloc_.config().service_cidr));
+    });
+  }
+
+  void start() override {
+    services_.start();
+    if (!services_.wait_for_sync(std::chrono::seconds(30)))
+      throw std::runtime_error("service allocator: cannot list services");
+    {
+      std::lock_guard lock(mu_);
+      ready_ = true;
+    }
+    cv_.notify_all();
+    host_.info("service allocator: " + std::to_string(alloc_.used_ips()) + " cluster IPs and " +
+               std::to_string(alloc_.used_ports()) + " node ports in use; range " + alloc_.config().service_cidr.str());
+  }
+  void stop() override { services_.stop(); }
+
+  sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override {
+    if (req.kind == "Service") {
+      if (!wait_ready()) {
+        sdk::AdmissionResult r;
+        r.allowed = false;
+        r.code = 503;
+        r.reason = "ServiceUnavailable";
+        r.message = "the service IP allocator is not ready yet";
+        return r;
+      }
+      return admit_service(req, alloc_);
+    }
+    if (req.kind == "Endpoints") return admit_endpoints(req);
+    if (req.kind == "EndpointSlice") return admit_endpoint_slice(req);
+    return sdk::AdmissionResult::allow();
+  }
+
+  std::vector<std::string> print(const std::string& kind, const sdk::ObjectPtr& obj) override {
+    if (kind == "Service") return print_service(obj);
+    if (kind == "Endpoints") return print_endpoints(obj);
+    if (kind == "EndpointSlice") return print_endpoint_slice(obj);
+    return {};
+  }
+
+ private:
+  // Admission may arrive between the API opening and start(): wait for the allocator's first list.
+  bool wait_ready() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return ready_; });
+  }
+
+  const sdk::Host& host_;
+  sdk::Client client_;
+  ServiceAllocator alloc_;
+  sdk::Informer services_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+};
+
+sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
+  sdk::PrinterColumn c;
+  c.name = std::move(name);
+  c.type = std::move(type);
+  c.json_path = std::move(path);
+  c.description = std::move(description);
+  c.priority = priority;
+  return c;
+}
+
+sdk::PrinterColumn computed(std::string name, std::string description, int priority = 0) {
+  sdk::PrinterColumn c = col(std::move(name), "string", "", std::move(description), priority);
+  c.computed = true;
+  return c;
+}
+
+sdk::PrinterColumn age() { return col("Age", "date", "", "Time since creation"); }
+
+sdk::PluginInfo make_info() {
+  sdk::PluginInfo info;
+  info.type = "capstan.kind.v1";
+  info.id = "network";
+  info.dependencies = {"capstan.kind.v1.core"};
+  info.roles = CAPSTAN_ROLE_SERVER;
+  info.manifest.description("Networking: Service, Endpoints, EndpointSlice; cluster IP and node port allocation");
+
+  sdk::KindSpec svc;
+  svc.kind = "Service";
+  svc.plural = "services";
+  svc.singular = "service";
+  svc.short_names = {"svc"};
+  svc.categories = {"all"};
+  svc.schema = capnp::Schema::from<core::v1::Service>();
+  svc.subresources = {{"status"}};
+  svc.status_field = "status";
+  svc.printer_columns = {col("Type", "string", ".spec.type", "The type of the service"),
+                         col("Cluster-IP", "string", ".spec.clusterIP", "The cluster IP of the service"),
+                         computed("External-IP", "External addresses of the service"),
+                         computed("Port(s)", "Ports of the service (port:nodePort/protocol)"),
+                         age(),
+                         computed("Selector", "The selector of the service's pods", 1)};
+  svc.selectable_fields = {"spec.type", "spec.clusterIP"};
+  svc.admission = true;
+  info.manifest.kind(svc);
+
+  sdk::KindSpec ep;
+  ep.kind = "Endpoints";
+  ep.plural = "endpoints";
+  ep.singular = "endpoints";
+  ep.short_names = {"ep"};
+  ep.schema = capnp::Schema::from<core::v1::Endpoints>();
+  ep.printer_columns = {computed("Endpoints", "Ready addresses and ports"), age()};
+  ep.admission = true;
+  info.manifest.kind(ep);
+
+  sdk::KindSpec slice;
+  slice.group = "discovery.k8s.io";
+  slice.kind = "EndpointSlice";
+  slice.plural = "endpointslices";
+  slice.singular = "endpointslice";
+  slice.schema = capnp::Schema::from<discovery::v1::EndpointSlice>();
+  slice.printer_columns = {col("AddressType", "string", ".addressType", "The type of the addresses"),
+                           computed("Ports", "Ports of the endpoints"), computed("Endpoints", "Addresses of the endpoints"),
+                           age()};
+  slice.admission = true;
+  info.manifest.kind(slice);
+
+  info.create = [](const sdk::Host& host, const std::string& config) {
+    return std::make_unique<NetworkKinds>(host, config);
+  };
+  return info;
+}
+
+}  // namespace
+
+CAPSTAN_PLUGIN(make_info)
