@@ -9,7 +9,10 @@
 #include <cstring>
 #include <random>
 
+#include <fstream>
+
 #include "capstan/runtime.capnp.h"
+#include "sim_shell.hpp"
 
 namespace capstan::runtime_sim {
 
@@ -48,6 +51,30 @@ int64_t sleep_seconds(const std::vector<std::string>& argv) {
     }
   }
   return -1;
+}
+
+// A shell script that never blocks exits at once; one that sleeps or loops runs on.
+bool finite_script(const std::vector<std::string>& argv) {
+  if (argv.size() < 3 || argv[1] != "-c") return false;
+  if (argv[0] != "sh" && argv[0] != "/bin/sh" && argv[0] != "bash" && argv[0] != "/bin/bash") return false;
+  for (const char* word : {"sleep", "while", "exec", "tail", "nc", "httpd", "read", "for", "until"})
+    if (argv[2].find(word) != std::string::npos) return false;
+  return true;
+}
+
+bool image_missing(const std::string& image) {
+  return image.find("missing") != std::string::npos || image.find("nonexistent") != std::string::npos;
+}
+
+std::string rfc3339_nano(int64_t ns) {
+  time_t secs = static_cast<time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%09lldZ", static_cast<long long>(ns % 1'000'000'000));
+  return std::string(buf) + frac;
 }
 
 template <typename List>
@@ -96,6 +123,14 @@ std::string SimRuntime::allocate_ip(uint32_t& index) {
   // 10.244.0.2 .. 10.244.255.254: 254*256 addresses, never used on a network.
   const uint32_t third = (index / 253) % 256, fourth = index % 253 + 2;
   return "10.244." + std::to_string(third) + "." + std::to_string(fourth);
+}
+
+void SimRuntime::write_log(const Container& c, const std::vector<std::string>& lines, int64_t now) {
+  auto sit = sandboxes_.find(c.sandbox);
+  if (sit == sandboxes_.end() || sit->second.log_dir.empty() || c.log_path.empty()) return;
+  const std::string path = c.log_path[0] == '/' ? c.log_path : sit->second.log_dir + "/" + c.log_path;
+  std::ofstream out(path, std::ios::app);
+  for (const auto& l : lines) out << rfc3339_nano(now) << " stdout F " << l << "\n";
 }
 
 void SimRuntime::advance(Container& c, int64_t now) {
@@ -170,6 +205,7 @@ std::string SimRuntime::handle(const std::string& request) {
         s.ip = allocate_ip(s.ip_index);
         s.labels = copy_kvs(cfg.getLabels());
         s.annotations = copy_kvs(cfg.getAnnotations());
+        s.log_dir = to_string(cfg.getLogDirectory());
         resp.getResult().setPodSandboxId(s.id);
         sandboxes_.emplace(s.id, std::move(s));
         break;
@@ -251,13 +287,18 @@ std::string SimRuntime::handle(const std::string& request) {
         std::vector<std::string> argv;
         for (auto a : cfg.getCommand()) argv.push_back(to_string(a));
         for (auto a : cfg.getArgs()) argv.push_back(to_string(a));
+        for (auto kv : cfg.getEnvs()) c.envs.emplace_back(to_string(kv.getKey()), to_string(kv.getValue()));
         if (c.image.find("crash") != std::string::npos) {
           c.run_for_ns = kCrashDelayNs;
           c.natural_exit = 1;
+        } else if (finite_script(argv)) {
+          c.run_for_ns = 100'000'000;
+          c.natural_exit = run_shell(argv, c.envs, sit->second.name).exit_code;
         } else if (int64_t s = sleep_seconds(argv); s >= 0) {
           c.run_for_ns = s;
           c.natural_exit = 0;
         }
+        c.argv = std::move(argv);
         resp.getResult().setContainerId(c.id);
         containers_.emplace(c.id, std::move(c));
         break;
@@ -269,6 +310,13 @@ std::string SimRuntime::handle(const std::string& request) {
           return fail("container " + it->first + " is not in created state");
         it->second.state = static_cast<int>(rt::ContainerState::CONTAINER_RUNNING);
         it->second.started = now;
+        {
+          const Container& c = it->second;
+          const std::string host = sandboxes_.count(c.sandbox) ? sandboxes_[c.sandbox].name : "";
+          auto lines = startup_output(c.argv, c.envs, host);
+          if (lines.empty()) lines.push_back("sim: container " + c.name + " started (image " + c.image + ")");
+          write_log(c, lines, now);
+        }
         break;
       }
       case rt::RuntimeRequest::STOP_CONTAINER: {
@@ -349,23 +397,81 @@ std::string SimRuntime::handle(const std::string& request) {
         advance(it->second, now);
         if (it->second.state != static_cast<int>(rt::ContainerState::CONTAINER_RUNNING))
           return fail("container " + it->first + " is not running");
-        // A tiny shell: echo prints its arguments, true/false exit 0/1, anything else 0 silently.
         std::vector<std::string> cmd;
         for (auto a : ex.getCmd()) cmd.push_back(to_string(a));
         auto r = resp.getResult().initExecSync();
-        std::string stdout_text;
-        int32_t code = 0;
-        if (!cmd.empty() && cmd[0] == "echo") {
-          for (size_t i = 1; i < cmd.size(); ++i) stdout_text += (i > 1 ? " " : "") + cmd[i];
-          stdout_text += "\n";
-        } else if (!cmd.empty() && cmd[0] == "false") {
-          code = 1;
-        } else if (!cmd.empty() && cmd[0] == "hostname") {
-          stdout_text = sandboxes_.count(it->second.sandbox) ? sandboxes_[it->second.sandbox].name + "\n" : "\n";
-        }
+        const std::string host = sandboxes_.count(it->second.sandbox) ? sandboxes_[it->second.sandbox].name : "";
+        auto sh = run_shell(cmd, it->second.envs, host);
+        const std::string& stdout_text = sh.out;
+        const int32_t code = sh.exit_code;
         r.setStdout(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(stdout_text.data()), stdout_text.size()));
-        r.setStderr(kj::ArrayPtr<const capnp::byte>());
+        r.setStderr(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(sh.err.data()), sh.err.size()));
         r.setExitCode(code);
+        break;
+      }
+      case rt::RuntimeRequest::EXEC:
+      case rt::RuntimeRequest::ATTACH: {
+        const bool attach = req.which() == rt::RuntimeRequest::ATTACH;
+        const std::string id = to_string(attach ? req.getAttach().getContainerId() : req.getExec().getContainerId());
+        auto it = containers_.find(id);
+        if (it == containers_.end()) return fail("container not found", true);
+        advance(it->second, now);
+        if (it->second.state != static_cast<int>(rt::ContainerState::CONTAINER_RUNNING))
+          return fail("container " + id + " is not running");
+        resp.getResult().setUrl(std::string(attach ? "sim://attach/" : "sim://exec/") + id);
+        break;
+      }
+      case rt::RuntimeRequest::PULL_IMAGE: {
+        const std::string image = to_string(req.getPullImage().getImage().getImage());
+        if (image.empty()) return fail("image is required");
+        if (image.find("nonexistent") != std::string::npos || image.find("doesnotexist") != std::string::npos)
+          return fail("failed to pull and unpack image \"" + image + "\": failed to resolve reference \"" + image +
+                      "\": " + image + ": not found");
+        pulled_.insert(image);
+        resp.getResult().setImageRef("sim://" + image);
+        break;
+      }
+      case rt::RuntimeRequest::IMAGE_STATUS: {
+        const std::string image = to_string(req.getImageStatus().getImage().getImage());
+        if (!pulled_.count(image) && image_missing(image)) return fail("image \"" + image + "\" not found", true);
+        auto img = resp.getResult().initImage();
+        img.setId("sim://" + image);
+        img.initRepoTags(1).set(0, image);
+        break;
+      }
+      case rt::RuntimeRequest::LIST_IMAGES: {
+        auto list = resp.getResult().initImages(static_cast<unsigned>(pulled_.size()));
+        unsigned i = 0;
+        for (const auto& image : pulled_) {
+          list[i].setId("sim://" + image);
+          list[i].initRepoTags(1).set(0, image);
+          ++i;
+        }
+        break;
+      }
+      case rt::RuntimeRequest::REMOVE_IMAGE:
+        pulled_.erase(to_string(req.getRemoveImage().getImage().getImage()));
+        break;
+      case rt::RuntimeRequest::LIST_CONTAINER_STATS: {
+        auto f = req.getListContainerStats().getFilter();
+        const std::string want_id = to_string(f.getId()), want_sandbox = to_string(f.getPodSandboxId());
+        std::vector<Container*> found;
+        for (auto& [id, c] : containers_) {
+          advance(c, now);
+          if ((want_id.empty() || want_id == id) && (want_sandbox.empty() || want_sandbox == c.sandbox) &&
+              c.state == static_cast<int>(rt::ContainerState::CONTAINER_RUNNING))
+            found.push_back(&c);
+        }
+        auto stats = resp.getResult().initStats(static_cast<unsigned>(found.size()));
+        for (size_t i = 0; i < found.size(); ++i) {
+          stats[i].setContainerId(found[i]->id);
+          stats[i].setName(found[i]->name);
+          stats[i].setPodSandboxId(found[i]->sandbox);
+          stats[i].setTimestamp(now);
+          // A simulated process uses 1 millicore and 1 MiB.
+          stats[i].setCpuUsageCoreNanoSeconds(static_cast<uint64_t>((now - found[i]->started) / 1000));
+          stats[i].setMemoryWorkingSetBytes(1 << 20);
+        }
         break;
       }
       default:

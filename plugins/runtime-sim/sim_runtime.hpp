@@ -2,7 +2,15 @@
 // The simulated container runtime behind capstan.runtime.v1/sim: pod sandboxes and containers
 // held in memory. A container "runs" from StartContainer until StopContainer, except:
 //   - an image whose name contains "crash" exits with code 1 one second after it started;
-//   - a command/args of the form `sleep N` exits with code 0 after N seconds.
+//   - a command/args of the form `sleep N` exits with code 0 after N seconds;
+//   - a `sh -c SCRIPT` that never blocks (no sleep, while, exec, tail, nc, httpd) exits after
+//     100 ms with the status the simulated shell gives it (sim_shell.hpp), e.g. `exit 3`.
+// StartContainer appends the command's echo output (or one line saying it started) to the
+// container's CRI log file <sandbox logDirectory>/<logPath> when both are set, so logs work.
+// ExecSync runs the simulated shell; Exec/Attach answer `sim://exec/<id>` / `sim://attach/<id>`
+// (no stream server: callers run the command through ExecSync). Images: every image is present
+// except names containing "missing" or "nonexistent"; pulling one containing "nonexistent" or
+// "doesnotexist" fails as a registry's "not found" would.
 // Exits are computed lazily from the clock when a status or list is asked for: no threads,
 // no timers, a few hundred bytes per container, so one process holds thousands of pods.
 // Thread-safe: every request takes one mutex.
@@ -11,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +49,7 @@ class SimRuntime {
     std::string ip;
     uint32_t ip_index = 0;
     std::vector<KV> labels, annotations;
+    std::string log_dir;
   };
   struct Container {
     std::string id, sandbox, name, image, log_path;
@@ -51,7 +61,10 @@ class SimRuntime {
     int64_t run_for_ns = -1;  // exits by itself after this long (-1: runs until stopped)
     int32_t natural_exit = 0;
     std::vector<KV> labels, annotations;
+    std::vector<std::string> argv;
+    std::vector<std::pair<std::string, std::string>> envs;
   };
+  void write_log(const Container& c, const std::vector<std::string>& lines, int64_t now);
 
   void advance(Container& c, int64_t now);  // applies a due natural exit
   std::string new_id();
@@ -64,6 +77,7 @@ class SimRuntime {
   uint64_t next_id_ = 1;
   uint32_t next_ip_ = 0;
   std::vector<uint32_t> free_ips_;
+  std::set<std::string> pulled_;
 };
 
 }  // namespace capstan::runtime_sim

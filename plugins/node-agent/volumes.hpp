@@ -1,0 +1,76 @@
+#pragma once
+// Pod volumes materialised on the node, as kubelet's volume plugins do, under
+// <root>/<pod uid>/volumes/<plugin>/<volume name>:
+//   emptyDir   a directory (medium Memory: a tmpfs mount, sizeLimit as its size);
+//   hostPath   the node path itself, after the `type` check (DirectoryOrCreate, Directory,
+//              FileOrCreate, File, Socket, CharDevice, BlockDevice);
+//   configMap, secret, downwardAPI, projected
+//              files written with kubelet's atomic writer: the payload lives in a timestamped
+//              directory, `..data` points at it, and each top-level entry is a symlink through
+//              `..data`, so an update is one rename(2) of `..data` and readers never see a mix of
+//              old and new files. Secret volumes (and projected volumes holding secrets or tokens)
+//              sit on a tmpfs mount when the agent may mount (root), so secrets never touch disk.
+//   persistentVolumeClaim
+//              not supported: setup fails with a message saying so.
+// teardown() unmounts whatever the pod's tree holds and removes it.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "container_config.hpp"
+
+namespace capstan::agent {
+
+struct MountSpec {
+  std::string container_path;
+  std::string host_path;
+  bool readonly = false;
+};
+
+struct VolumeSetup {
+  std::string error;   // non-empty: the first volume that failed, in kubelet's words
+  std::string volume;  // its name
+  bool unsupported = false;  // the failure is a volume type this node cannot provide
+  std::map<std::string, std::string> paths;        // volume name -> host path
+  std::map<std::string, bool> forced_readonly;     // API data volumes are always mounted read-only
+};
+
+class VolumeManager {
+ public:
+  // root: where pod directories live (<dataDir>/node-agent/pods). may_mount: try tmpfs mounts.
+  VolumeManager(std::string root, bool may_mount);
+
+  // Creates or refreshes every volume of the pod (idempotent; API data volumes are rewritten
+  // atomically when their content changed).
+  VolumeSetup setup(core::Pod::Reader pod, const ObjectSource& objects, const PodContext& ctx);
+
+  // The runtime mounts of one container from its volumeMounts (subPath honoured and created).
+  std::vector<MountSpec> mounts(core::Container::Reader container, const VolumeSetup& setup,
+                                std::string& error) const;
+
+  // Unmounts and removes everything of the pod. Safe to call for unknown uids.
+  void teardown(const std::string& uid);
+
+  std::string pod_dir(const std::string& uid) const { return root_ + "/" + uid; }
+  const std::string& root() const { return root_; }
+
+ private:
+  bool mount_tmpfs(const std::string& dir, const std::string& size_option);
+  const std::string root_;
+  const bool may_mount_;
+};
+
+// kubelet's AtomicWriter: makes `dir` hold exactly `files` (relative path -> (content, mode)).
+// Returns false with `error` set on failure; does nothing when the content is unchanged.
+struct FilePayload {
+  std::string content;
+  int mode = 0644;
+};
+bool write_atomic(const std::string& dir, const std::map<std::string, FilePayload>& files, std::string& error);
+
+// A relative path inside a volume that stays inside it (no "..", not absolute, not empty).
+bool safe_relative_path(const std::string& path);
+
+}  // namespace capstan::agent
