@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Real containers: `capstan up` with the containerd runtime (its own containerd) and the
+# cni-bridge pod network. Imports a busybox image built by the project, runs a pod with kubectl,
+# checks it gets a pod IP from 10.244.0.0/16 on the node bridge and serves HTTP to the host over
+# that bridge, checks host-gw routes to a second (fake) node on a bridge of the test's own and
+# none through the default-route interface, deletes the pod, then stops the server and checks that
+# containerd, its shims, its mounts, network namespaces and the bridge are gone.
+#   containerd_runtime_test.sh CAPSTAN_BINARY PLUGIN_DIR
+# Skips (77) unless run as root with containerd, ctr, runc, the CNI plugins, kubectl and a static
+# busybox installed.
+set -u
+source "$(dirname "$0")/lib.sh"
+capstan_args "$@"
+
+need_skip() { echo "SKIP $1"; exit 77; }
+[ "$(id -u)" = 0 ] || need_skip "not root: containerd needs root"
+for t in containerd ctr runc ip nft curl; do command -v "$t" >/dev/null || need_skip "$t is not installed"; done
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || need_skip "containernetworking-plugins not installed"
+MKIMAGE=${MKIMAGE:-$(dirname "$CAPSTAN")/capstan-mkimage}
+[ -x "$MKIMAGE" ] || need_skip "capstan-mkimage not built"
+
+# Short path: containerd's socket lives under the data dir and unix socket paths are short.
+DATA=$(mktemp -d /tmp/cpst-cri.XXXXXX)
+LOG=$DATA/server.log
+BRIDGE=cpt$(printf '%05d' $((RANDOM % 100000)))
+# A /20 of 10.244.0.0/16 of our own, so that parallel runs do not share pod subnets.
+BLOCK=$(( (RANDOM % 15 + 1) * 16 ))
+CLUSTER_CIDR=10.244.$BLOCK.0/20
+NODE=cri-test-$$
+SOCK=$DATA/containerd/containerd.sock
+
+cleanup() {
+  stop_server TERM   # a graceful stop removes the pods; stop_server escalates to KILL
+  [ $fail -eq 0 ] || cp "$LOG" "${CAPSTAN_TEST_LOG_DIR:-/tmp}/containerd_runtime_test.server.log" 2>/dev/null
+  local pid t
+  # Containers still running (the server died): kill them through containerd before it goes.
+  for t in $(ctr --address "$SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
+    ctr --address "$SOCK" -n k8s.io tasks kill -a -s SIGKILL "$t" >/dev/null 2>&1
+  done
+  if [ -f "$DATA/containerd/containerd.pid" ]; then
+    pid=$(cat "$DATA/containerd/containerd.pid")
+    grep -q containerd "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  fi
+  for pid in $(shim_pids); do kill -KILL "$pid" 2>/dev/null; done
+  local pass
+  for pass in 1 2; do  # a second pass for mounts that appeared while containerd was stopping
+    grep -o " $DATA/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  done
+  ip link show dev "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE" type bridge
+  [ -n "${NODES_BR:-}" ] && ip link show dev "$NODES_BR" >/dev/null 2>&1 && ip link delete "$NODES_BR" type bridge
+  nft delete table inet "capstan_cni_$BRIDGE" 2>/dev/null
+  rm -rf "$DATA"
+}
+trap cleanup EXIT
+
+shim_pids() { # shims serving our containerd (they are started with -address SOCK)
+  local p
+  for p in /proc/[0-9]*; do
+    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "containerd-shim.*-address $SOCK " && basename "$p"
+  done
+}
+
+# ---- image
+"$REPO_ROOT/tests/images/build-busybox-image.sh" "$MKIMAGE" "$DATA/busybox.tar" localhost/capstan-test/busybox:1
+rc=$?
+[ $rc = 77 ] && need_skip "no static busybox"
+[ $rc = 0 ] || { bad "build busybox image"; summary; exit 1; }
+
+COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$NODE"
+        --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
+        --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
+
+# ---- import before the node runs: the plugin starts containerd just for the import
+out=$("$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox.tar" 2>&1)
+if echo "$out" | grep -q "imported localhost/capstan-test/busybox:1"; then ok "image import without a running node"
+else bad "image import without a running node" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
+[ -z "$(shim_pids)" ] && ! pgrep -f "containerd --config $DATA/" >/dev/null && ok "the import's containerd is gone" \
+  || bad "the import's containerd is gone"
+
+# ---- start the node
+"$CAPSTAN" up "${COMMON[@]}" --port 0 --http-port 0 --bind-address 127.0.0.1 >"$LOG" 2>&1 </dev/null &
+SERVER_PID=$!
+for ((i = 0; i < 600; i++)); do
+  grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.1
+done
+KUBECONFIG=$(sed -n 's/^ *kubeconfig: *//p' "$LOG" | tail -1)
+export KUBECONFIG
+if [ -z "$KUBECONFIG" ] || [ ! -f "$KUBECONFIG" ]; then
+  bad "capstan up with containerd" "$(tail -15 "$LOG" | tr '\n' ' ')"; summary; exit 1
+fi
+ok "capstan up with containerd"
+CONTAINERD_PID=$(cat "$DATA/containerd/containerd.pid" 2>/dev/null)
+check "private containerd runs" kill -0 "${CONTAINERD_PID:-0}"
+check "sandbox image imported" ctr --address "$SOCK" -n k8s.io images check name==capstan.local/pause:1
+
+# import into the running node
+out=$("$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox.tar" 2>&1)
+echo "$out" | grep -q "imported localhost/capstan-test/busybox:1" && ok "image import into the running node" \
+  || bad "image import into the running node" "$(echo "$out" | tail -3 | tr '\n' ' ')"
+
+# node gets a pod CIDR, the agent writes the CNI config
+for ((i = 0; i < 100; i++)); do
+  CIDR=$(kubectl get node "$NODE" -o jsonpath='{.spec.podCIDR}' 2>/dev/null)
+  [ -n "$CIDR" ] && [ -f "$DATA/cni/net.d/10-capstan.conflist" ] && break
+  sleep 0.2
+done
+case "$CIDR" in 10.244.*/24) ok "node pod CIDR $CIDR" ;; *) bad "node pod CIDR" "got '$CIDR'" ;; esac
+check "CNI config written" grep -q "\"bridge\": \"$BRIDGE\"" "$DATA/cni/net.d/10-capstan.conflist"
+DEFAULT_DEV=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i+1); exit}}')
+if [ -n "$DEFAULT_DEV" ]; then
+  check "egress guard drops bridge -> $DEFAULT_DEV" sh -c "nft list table inet capstan_cni_$BRIDGE | grep -q 'iifname \"$BRIDGE\" oifname \"$DEFAULT_DEV\" drop'"
+fi
+
+# ---- a pod
+cat >"$DATA/pod.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: httpd
+    image: localhost/capstan-test/busybox:1
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+YAML
+check "create pod" kubectl apply -f "$DATA/pod.yaml"
+phase=
+for ((i = 0; i < 300; i++)); do
+  phase=$(kubectl get pod web -o jsonpath='{.status.phase}' 2>/dev/null)
+  [ "$phase" = Running ] && break
+  sleep 0.2
+done
+[ "$phase" = Running ] && ok "pod Running" || bad "pod Running" "phase '$phase': $(kubectl describe pod web 2>&1 | tail -8 | tr '\n' ' ')"
+IP=$(kubectl get pod web -o jsonpath='{.status.podIP}')
+case "$IP" in 10.244.*) ok "pod IP $IP from the cluster CIDR" ;; *) bad "pod IP from the cluster CIDR" "got '$IP'" ;; esac
+
+# Only talk to the pod when the route to it is our bridge (never anything else).
+if [ -n "$IP" ] && ip route get "$IP" 2>/dev/null | grep -q "dev $BRIDGE "; then
+  ok "pod reached through bridge $BRIDGE"
+  body=
+  for ((i = 0; i < 50; i++)); do
+    body=$(curl -s --max-time 2 "http://$IP:8080/" 2>/dev/null) && [ -n "$body" ] && break
+    sleep 0.2
+  done
+  [ "$body" = "hello from capstan" ] && ok "httpd in the pod answers on the pod IP" || bad "httpd answers" "got '$body'"
+else
+  bad "pod reached through bridge $BRIDGE" "$(ip route get "$IP" 2>&1)"
+fi
+
+# ---- a pull that fails: a registry on a closed loopback port (nothing leaves the machine)
+kubectl run badimage --image=127.0.0.1:1/capstan/missing:1 >/dev/null 2>&1
+reason=
+for ((i = 0; i < 100; i++)); do
+  reason=$(kubectl get pod badimage -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}' 2>/dev/null)
+  case "$reason" in ErrImagePull|ImagePullBackOff) break ;; esac
+  sleep 0.2
+done
+case "$reason" in ErrImagePull|ImagePullBackOff) ok "unreachable registry gives $reason" ;; *) bad "unreachable registry" "reason '$reason'" ;; esac
+kubectl delete pod badimage --wait=false >/dev/null 2>&1
+
+# ---- host-gw routes: a second "node" on a bridge of our own gets a route; one whose address is on
+# the default-route interface gets none. No packet is sent to either.
+NODES_BR=cpn$(printf '%05d' $((RANDOM % 100000)))
+NODES_NET=192.168.$((RANDOM % 200 + 20))
+ip link add "$NODES_BR" type bridge && ip addr add "$NODES_NET.1/24" dev "$NODES_BR" && ip link set "$NODES_BR" up
+DEFAULT_DEV=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i+1); exit}}')
+DEFAULT_ADDR=$(ip -o -4 addr show dev "${DEFAULT_DEV:-none}" 2>/dev/null | awk '{print $4}' | head -1)
+fake_node() { # NAME IP
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata: {name: $1}
+YAML
+  kubectl patch node "$1" --subresource=status --type=merge \
+    -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$2\"}]}}" >/dev/null
+}
+fake_node "$NODE-peer" "$NODES_NET.2"
+PEER_CIDR=
+for ((i = 0; i < 100; i++)); do
+  PEER_CIDR=$(kubectl get node "$NODE-peer" -o jsonpath='{.spec.podCIDR}' 2>/dev/null)
+  [ -n "$PEER_CIDR" ] && ip route show "$PEER_CIDR" | grep -q "via $NODES_NET.2 dev $NODES_BR" && break
+  sleep 0.2
+done
+[ -n "$PEER_CIDR" ] && [ "$PEER_CIDR" != "$CIDR" ] && ok "second node gets its own pod CIDR ($PEER_CIDR)" || bad "second node pod CIDR" "'$PEER_CIDR'"
+ip route show "$PEER_CIDR" | grep -q "via $NODES_NET.2 dev $NODES_BR" && ok "host-gw route to the peer's pod CIDR" \
+  || bad "host-gw route to the peer's pod CIDR" "$(ip route show "$PEER_CIDR")"
+if [ -n "$DEFAULT_ADDR" ]; then
+  # An address in the default-route interface's subnet (never contacted): must get no route.
+  OUTSIDE_IP=$(echo "$DEFAULT_ADDR" | awk -F'[./]' '{printf "%d.%d.%d.%d", $1, $2, $3, ($4 == 250 ? 251 : 250)}')
+  fake_node "$NODE-outside" "$OUTSIDE_IP"
+  OUT_CIDR=
+  for ((i = 0; i < 50; i++)); do
+    OUT_CIDR=$(kubectl get node "$NODE-outside" -o jsonpath='{.spec.podCIDR}' 2>/dev/null); [ -n "$OUT_CIDR" ] && break; sleep 0.2
+  done
+  sleep 1
+  [ -n "$OUT_CIDR" ] && [ -z "$(ip route show "$OUT_CIDR")" ] && ok "no route through the default-route interface" \
+    || bad "no route through the default-route interface" "'$OUT_CIDR': $(ip route show "$OUT_CIDR" 2>&1)"
+  kubectl delete node "$NODE-outside" >/dev/null 2>&1
+fi
+kubectl delete node "$NODE-peer" >/dev/null 2>&1
+for ((i = 0; i < 50; i++)); do [ -z "$(ip route show "$PEER_CIDR")" ] && break; sleep 0.2; done
+[ -z "$(ip route show "$PEER_CIDR")" ] && ok "route removed with the node" || bad "route removed with the node"
+
+# ---- delete
+check "delete pod" kubectl delete pod web --wait=false
+n=1
+for ((i = 0; i < 300; i++)); do
+  n=$(ctr --address "$SOCK" -n k8s.io containers ls -q 2>/dev/null | wc -l)
+  [ "$n" = 0 ] && break
+  sleep 0.2
+done
+[ "$n" = 0 ] && ok "containers and sandbox removed after delete" || bad "containers and sandbox removed after delete" "$n left"
+# Removing the Pod object once its containers are gone is the node agent's job (graceful deletion).
+gone=
+for ((i = 0; i < 100; i++)); do
+  kubectl get pod web >/dev/null 2>&1 || { gone=1; break; }
+  sleep 0.2
+done
+[ -n "$gone" ] && ok "pod object removed" || skipped "pod object removed" "still present after its containers were removed (node agent)"
+[ -z "$(shim_pids)" ] && ok "no shims left after delete" || bad "no shims left after delete" "$(shim_pids | tr '\n' ' ')"
+
+# ---- stop: containerd, shims, mounts, bridge go away
+# a pod still running when the node stops
+sed 's/name: web}/name: survivor}/' "$DATA/pod.yaml" | kubectl apply -f - >/dev/null 2>&1
+for ((i = 0; i < 150; i++)); do
+  [ "$(kubectl get pod survivor -o jsonpath='{.status.phase}' 2>/dev/null)" = Running ] && break
+  sleep 0.2
+done
+check_eq "a pod runs when the node stops" Running kubectl get pod survivor -o jsonpath='{.status.phase}'
+stop_server TERM
+sleep 0.5
+! kill -0 "${CONTAINERD_PID:-0}" 2>/dev/null && ok "containerd stopped with the server" || bad "containerd stopped with the server"
+[ -z "$(shim_pids)" ] && ok "no shims after stop" || bad "no shims after stop" "$(shim_pids | tr '\n' ' ')"
+m=$(grep -c " $DATA/" /proc/self/mountinfo)
+[ "$m" = 0 ] && ok "no mounts left under the data dir" || bad "no mounts left under the data dir" "$m left"
+! ip link show dev "$BRIDGE" >/dev/null 2>&1 && ok "bridge removed on stop" || bad "bridge removed on stop"
+! nft list table inet "capstan_cni_$BRIDGE" >/dev/null 2>&1 && ok "egress guard removed on stop" || bad "egress guard removed on stop"
+
+summary
+[ $fail -eq 0 ]
