@@ -112,7 +112,7 @@ void usage() {
                "  --http-port N         also serve plain HTTP on 127.0.0.1:N (tests only)\n"
                "  --require PLUGIN      fail start-up unless this plugin comes up (repeatable)\n"
                "  --use TYPE=ID         run only plugin ID among those of TYPE (e.g. capstan.runtime.v1=sim)\n"
-               "  --runtime ID          same as --use capstan.runtime.v1=ID (containerd, sim)\n"
+               "  --runtime ID          same as --use capstan.runtime.v1=ID: containerd (default) or sim\n"
                "  --disable PLUGIN      do not run this plugin (id, type or type.id; repeatable)\n"
                "  --plugin-config P=JSON  a JSON object merged into plugin P's configuration (repeatable)\n"
                "  --node-name NAME      this node's name (default: the host name)\n"
@@ -206,6 +206,10 @@ std::function<std::string(const capstan::host::PluginRecord&)> plugin_config(con
 }
 
 void select_plugins(const Options& o, capstan::host::PluginRegistry& plugins) {
+  // Two runtimes ship with Capstan: real containers unless told otherwise (--runtime sim).
+  bool runtime_chosen = false;
+  for (const auto& [type, id] : o.use) runtime_chosen |= type == "capstan.runtime.v1";
+  if (!runtime_chosen) plugins.select("capstan.runtime.v1", "containerd");
   for (const auto& [type, id] : o.use) plugins.select(type, id);
   for (const auto& name : o.disabled) plugins.disable(name);
 }

@@ -195,6 +195,15 @@ std::string NodeAgent::create_and_start(PodRun& run, const sdk::ObjectPtr& obj, 
   capnp::MallocMessageBuilder m;
   auto cc = m.initRoot<rt::RuntimeRequest>().initCreateContainer();
   cc.setPodSandboxId(run.sandbox);
+  // As the kubelet does: containerd names the container after the sandbox's metadata and keeps
+  // its log under the sandbox's log directory.
+  auto sandbox_config = cc.initSandboxConfig();
+  auto sandbox_md = sandbox_config.initMetadata();
+  sandbox_md.setName(obj->name());
+  sandbox_md.setNamespace(obj->ns());
+  sandbox_md.setUid(run.uid);
+  sandbox_config.setHostname(pod_hostname(pod));
+  sandbox_config.setLogDirectory(run.log_dir);
   auto cfg = cc.initConfig();
   auto md = cfg.initMetadata();
   md.setName(spec.getName());

@@ -17,7 +17,7 @@ mkdir -p "$HOME"
 
 # As lib.sh's start_server, with the agent's endpoint on any free loopback port.
 "$CAPSTAN" up --data-dir "$WORK/data" --plugin-dir "$PLUGIN_DIR" --port 0 --http-port 0 --bind-address 127.0.0.1 \
-  --use capstan.runtime.v1=sim --plugin-config 'node-agent={"port":0,"nodeIP":"127.0.0.1"}' \
+  --use capstan.runtime.v1=sim --disable bridge --disable service-proxy --disable cluster-dns --plugin-config 'node-agent={"port":0,"nodeIP":"127.0.0.1"}' \
   >"$WORK/server.log" 2>&1 </dev/null &
 SERVER_PID=$!
 for ((i = 0; i < 200; i++)); do

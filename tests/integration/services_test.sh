@@ -80,7 +80,7 @@ POD1=$P.2; POD2=$P.3
 start_services_server() {
   local log=$WORK/server.log i
   "$CAPSTAN" up --data-dir "$WORK/data" --plugin-dir "$PLUGIN_DIR" --port 0 --http-port 0 --bind-address 127.0.0.1 \
-    ${USE_SIM:+--use capstan.runtime.v1=sim} \
+    --use capstan.runtime.v1=sim --disable bridge --plugin-config 'node-agent={"port":0}' \
     --plugin-config "network={\"serviceCIDR\":\"$SVC_CIDR\"}" \
     --plugin-config "endpoints={\"kubernetesServiceIP\":\"$KUBE_IP\",\"clusterDNSIP\":\"$DNS_IP\"}" \
     --plugin-config "service-proxy={\"serviceCIDR\":\"$SVC_CIDR\",\"sinkBridge\":\"$VIP\",\"table\":\"$TABLE\",\"clusterDNSIP\":\"$DNS_IP\",\"dnsListenAddress\":\"$GW\",\"clusterCIDR\":\"$POD_NET\"}" \
