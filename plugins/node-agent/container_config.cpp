@@ -461,14 +461,14 @@ std::string normalize_image(const std::string& image) {
   return out + digest;
 }
 
-PullAction pull_action(const std::string& policy_in, const std::string& image, bool present) {
+PullAction pull_action(const std::string& policy_in, const std::string& image, bool present, bool always_pulls) {
   std::string policy = policy_in;
   if (policy.empty()) {
     const std::string n = normalize_image(image);
     const bool latest = n.find('@') == std::string::npos && n.size() >= 7 && n.compare(n.size() - 7, 7, ":latest") == 0;
     policy = latest ? "Always" : "IfNotPresent";
   }
-  if (policy == "Always") return PullAction::kPull;
+  if (policy == "Always") return always_pulls || !present ? PullAction::kPull : PullAction::kUseLocal;
   if (policy == "Never") return present ? PullAction::kUseLocal : PullAction::kNeverPullMissing;
   return present ? PullAction::kUseLocal : PullAction::kPull;
 }

@@ -111,7 +111,10 @@ std::string normalize_image(const std::string& image);
 enum class PullAction { kPull, kUseLocal, kNeverPullMissing };
 // imagePullPolicy (empty = Always for :latest or no tag, IfNotPresent otherwise) against
 // whether the image is present.
-PullAction pull_action(const std::string& policy, const std::string& image, bool present);
+// always_pulls: Always contacts the registry even when the image is present (kubelet's rule).
+// Capstan's default is false: nodes run offline from imported images, and a node must not send
+// traffic to a registry it was not pointed at; Always then behaves as IfNotPresent.
+PullAction pull_action(const std::string& policy, const std::string& image, bool present, bool always_pulls = false);
 
 // The relative log path of a container instance: "<container>/<restartCount>.log".
 std::string container_log_path(const std::string& container, uint32_t restart_count);

@@ -269,11 +269,13 @@ TEST(Images, Normalize) {
 }
 
 TEST(Images, PullPolicy) {
-  EXPECT_EQ(pull_action("Always", "x:1", true), PullAction::kPull);
+  EXPECT_EQ(pull_action("Always", "x:1", true, /*always_pulls=*/true), PullAction::kPull);
+  EXPECT_EQ(pull_action("Always", "x:1", true), PullAction::kUseLocal);  // offline default
+  EXPECT_EQ(pull_action("Always", "x:1", false), PullAction::kPull);
   EXPECT_EQ(pull_action("IfNotPresent", "x:1", true), PullAction::kUseLocal);
   EXPECT_EQ(pull_action("IfNotPresent", "x:1", false), PullAction::kPull);
   EXPECT_EQ(pull_action("Never", "x:1", false), PullAction::kNeverPullMissing);
-  EXPECT_EQ(pull_action("", "x", true), PullAction::kPull);  // :latest -> Always
+  EXPECT_EQ(pull_action("", "x", true, true), PullAction::kPull);  // :latest -> Always
   EXPECT_EQ(pull_action("", "x:2", true), PullAction::kUseLocal);
 }
 

@@ -35,6 +35,8 @@ AgentConfig parse_agent_config(const std::string& text) {
   if (j.is_object() && j.contains("serve") && j["serve"].is_boolean()) c.serve = j["serve"];
   if (j.is_object() && j.contains("hollowNodes") && j["hollowNodes"].is_number_integer())
     c.hollow_nodes = std::max(0, j["hollowNodes"].get<int>());
+  if (j.is_object() && j.contains("alwaysPullImages") && j["alwaysPullImages"].is_boolean())
+    c.always_pulls = j["alwaysPullImages"].get<bool>();
   if (c.bind_address.empty()) c.bind_address = c.node_ip;
   if (c.node_name.empty()) {
     char buf[256] = {};

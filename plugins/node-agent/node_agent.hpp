@@ -64,6 +64,7 @@ struct AgentConfig {
   std::string bind_address;  // default: node_ip
   int port = 10250;
   bool serve = true;         // "serve": false disables the HTTP endpoint
+  bool always_pulls = false;  // imagePullPolicy Always contacts the registry even for present images
   int hollow_nodes = 0;      // > 0: run that many simulated nodes <nodeName>-<i> in this instance
   DnsSettings dns;
   std::string root() const { return data_dir + "/node-agent"; }

@@ -122,7 +122,7 @@ bool NodeAgent::ensure_image(const sdk::ObjectPtr& obj, core::Container::Reader 
     // A runtime that does not know the image service (error, not notFound) is trusted to pull by itself.
     if (!r.ok() && !r.get().getNotFound()) present = true;
   }
-  switch (pull_action(str(spec.getImagePullPolicy()), image, present)) {
+  switch (pull_action(str(spec.getImagePullPolicy()), image, present, config_.always_pulls)) {
     case PullAction::kUseLocal:
       events_.emit(obj, "Pod", "Normal", "Pulled", "Container image \"" + image + "\" already present on machine", fp);
       return true;
