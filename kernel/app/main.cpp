@@ -6,12 +6,15 @@
 
 #include <csignal>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
 #include <thread>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <capnp/message.h>
@@ -205,6 +208,23 @@ std::function<std::string(const capstan::host::PluginRecord&)> plugin_config(con
   };
 }
 
+// One process per data directory: two would share the store file, containerd and the node's
+// network objects and undo each other's work. The lock lives as long as the process.
+void lock_data_dir(const std::string& dir) {
+  const std::string path = (fs::path(dir) / "capstan.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    throw std::runtime_error("another capstan process (pid " + std::string(n > 0 ? pid : "?") + ") is using the data directory " + dir);
+  }
+  std::string me = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, me.data(), me.size(), 0) < 0) {
+    // the pid is only informational
+  }
+}
+
 void select_plugins(const Options& o, capstan::host::PluginRegistry& plugins) {
   // Two runtimes ship with Capstan: real containers unless told otherwise (--runtime sim).
   bool runtime_chosen = false;
@@ -224,6 +244,7 @@ void report_failures(const capstan::host::PluginRegistry& plugins) {
 int run_server(const Options& o, uint32_t role) {
   const auto started = std::chrono::steady_clock::now();
   fs::create_directories(o.data_dir);
+  lock_data_dir(o.data_dir);
   fs::create_directories(fs::path(o.data_dir) / "tls");
 
   capstan::store::EventBus bus;
@@ -314,6 +335,7 @@ capstan::http::ClientConfig agent_client_config(const Options& o) {
 int run_agent(const Options& o) {
   const auto started = std::chrono::steady_clock::now();
   fs::create_directories(o.data_dir);
+  lock_data_dir(o.data_dir);
   auto client_config = agent_client_config(o);
   const std::string url = (client_config.tls ? "https://" : "http://") + client_config.host + ":" + client_config.port;
   capstan::http::HttpClient client(client_config);

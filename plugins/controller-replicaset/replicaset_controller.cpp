@@ -211,6 +211,11 @@ sdk::ReconcileResult ReplicaSetController::reconcile(const std::string& key) {
 
   // Status, from what the cache shows now.
   RsCounts c = count_pods(active, to_map(spec.getTemplate().getMetadata().getLabels()), spec.getMinReadySeconds(), now);
+  // status.replicas also counts this set's pods that are still terminating (graceful deletion),
+  // so `kubectl rollout status` waits for old pods to be gone ("old replicas are pending
+  // termination") instead of finishing while they still serve.
+  for (const auto& p : owned)
+    if (p.deleting && p.phase != "Succeeded" && p.phase != "Failed") ++c.replicas;
   auto st = rs.getStatus();
   const int64_t generation = rs.getMetadata().getGeneration().isValue() ? rs.getMetadata().getGeneration().getValue() : 0;
   sdk::ReconcileResult result = sdk::ReconcileResult::ok();
