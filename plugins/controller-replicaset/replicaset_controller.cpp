@@ -104,13 +104,14 @@ std::string ReplicaSetController::owner_refs_json(capnp::List<meta::OwnerReferen
 }
 
 // Adopt (add our controller ref) or release (remove it); precondition on the pod's uid and RV.
-bool ReplicaSetController::patch_owner(const sdk::ObjectPtr& pod, const sdk::ObjectPtr& rs, bool adopt) {
+bool ReplicaSetController::patch_owner(const sdk::ObjectPtr& pod, const sdk::ObjectPtr& rs, bool adopt, bool* conflict) {
   auto md = pod->as<Pod>().getMetadata();
   nlohmann::json body;
   body["metadata"]["resourceVersion"] = md.getResourceVersion().cStr();
   body["metadata"]["ownerReferences"] =
       nlohmann::json::parse(owner_refs_json(md.getOwnerReferences(), rs->uid(), adopt ? &rs : nullptr));
   auto r = client_.patch(kPods, pod->ns(), pod->name(), "merge", body.dump());
+  if (conflict && r.status.conflict()) *conflict = true;
   if (!r.status.ok() && !r.status.not_found() && !r.status.conflict())
     host_.warn("replicaset " + rs->key() + ": cannot " + (adopt ? "adopt" : "release") + " pod " + pod->name() +
                ": " + r.status.message);
@@ -163,6 +164,7 @@ sdk::ReconcileResult ReplicaSetController::reconcile(const std::string& key) {
   // Claim pods: keep owned matching ones, release owned non-matching, adopt matching orphans.
   std::vector<PodInfo> owned;
   std::map<std::string, sdk::ObjectPtr> by_name;
+  bool claim_conflict = false;
   for (const auto& p : pods_.list(ns)) {
     PodInfo info = pod_info(p);
     bool matches = !selector_empty(sel) && selector_matches(sel, info.labels);
@@ -174,12 +176,15 @@ sdk::ReconcileResult ReplicaSetController::reconcile(const std::string& key) {
         patch_owner(p, obj, false);
       }
     } else if (info.controller_uid.empty() && matches && !info.deleting && !rs_deleting) {
-      if (patch_owner(p, obj, true)) {
+      if (patch_owner(p, obj, true, &claim_conflict)) {
         owned.push_back(info);
         by_name[info.name] = p;
       }
     }
   }
+  // A pod changed under an adoption: the cache is behind (often our own earlier adoption, not yet
+  // observed). Counting it as not ours would create a replacement for a pod we own: retry instead.
+  if (claim_conflict) return sdk::ReconcileResult{true, std::chrono::milliseconds{0}, {}};
   std::vector<PodInfo> active;
   for (auto& p : owned)
     if (is_active(p)) active.push_back(p);

@@ -29,7 +29,9 @@ class ReplicaSetController final : public sdk::Plugin {
   void on_pod(const sdk::ObjectPtr& obj, sdk::EventKind kind);
   std::string owner_refs_json(capnp::List<meta::OwnerReference>::Reader refs, const std::string& drop_uid,
                               const sdk::ObjectPtr* add);
-  bool patch_owner(const sdk::ObjectPtr& pod, const sdk::ObjectPtr& rs, bool adopt);
+  // True when the pod's owner references were written; `conflict` is set when the pod changed
+  // since the cache saw it (the claim must be retried on a fresh cache).
+  bool patch_owner(const sdk::ObjectPtr& pod, const sdk::ObjectPtr& rs, bool adopt, bool* conflict = nullptr);
   bool create_pod(apps::v1::ReplicaSet::Reader rs, const sdk::ObjectPtr& rs_obj);
   sdk::ReconcileResult reconcile(const std::string& key);
 
