@@ -1,7 +1,9 @@
 // capstan.agent.v1/cluster-dns: runs dnsmasq as this node's cluster resolver and feeds it one hosts
 // file per Service (dns_records.hpp). dnsmasq reads --hostsdir changes by itself (inotify), so a
 // record change is a file write, never a restart.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -192,6 +194,14 @@ class ClusterDns final : public sdk::Plugin {
     }
     if (address.empty()) return;
     if (std::chrono::steady_clock::now() - last_failure_ < std::chrono::seconds(3)) return;
+    // The pod CIDR is known before the network plugin has put its gateway on the node bridge:
+    // dnsmasq would fail to bind and wait out a restart delay. Checked again within a second.
+    if (!is_local_address(address)) {
+      if (waiting_for_ != address) host_.info("cluster DNS: waiting for " + address + " to be on an interface");
+      waiting_for_ = address;
+      return;
+    }
+    waiting_for_.clear();
     DnsmasqOptions o;
     o.binary = settings_.binary;
     o.pid_file = pid_file_;
@@ -210,6 +220,19 @@ class ClusterDns final : public sdk::Plugin {
     running_address_ = address;
     host_.info("cluster DNS: dnsmasq (pid " + std::to_string(pid_) + ") serving " + settings_.domain + " on " + address +
                ":" + std::to_string(settings_.port));
+  }
+
+  static bool is_local_address(const std::string& address) {
+    in_addr want{};
+    if (inet_pton(AF_INET, address.c_str(), &want) != 1) return true;  // not IPv4: let dnsmasq judge
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return true;
+    bool found = false;
+    for (auto* a = list; a && !found; a = a->ifa_next)
+      found = a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+              reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr == want.s_addr;
+    freeifaddrs(list);
+    return found;
   }
 
   std::string log_tail() {
@@ -288,6 +311,7 @@ class ClusterDns final : public sdk::Plugin {
   std::map<std::string, std::string> written_;
   pid_t pid_ = -1;
   std::string running_address_;
+  std::string waiting_for_;  // the address logged as not yet local
   std::chrono::steady_clock::time_point last_failure_{};
   std::mutex mu_;
   std::condition_variable cv_;

@@ -112,7 +112,13 @@ class BridgeAgent final : public sdk::Plugin {
     if (guard_installed_) run({"nft", "delete", "table", "inet", table_});
     guard_installed_ = false;
     std::error_code ec;
-    if (!written_conflist_.empty()) fs::remove(written_conflist_, ec);
+    // The runtime may stop after this plugin and then tears its pods down through CNI, which needs
+    // this configuration (without it containerd cannot release the pods' addresses). While pods are
+    // attached to the bridge the file stays; the next start rewrites it.
+    const auto ports = run({"ip", "-o", "link", "show", "master", config_.bridge});
+    const bool pods_attached = ports.exit_code == 0 && !ports.output.empty();
+    if (!written_conflist_.empty() && !pods_attached) fs::remove(written_conflist_, ec);
+    if (pods_attached) host_.info("cni-bridge: pods still attached to " + config_.bridge + "; kept " + written_conflist_ + " for their teardown");
     if (created_bridge_) {
       run({"ip", "link", "delete", config_.bridge, "type", "bridge"});
       fs::remove(marker(), ec);

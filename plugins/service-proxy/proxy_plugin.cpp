@@ -6,6 +6,7 @@
 // on this node instead of following the default route. Everything made here (table, bridge, route,
 // the route_localnet setting) is undone on stop.
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -154,7 +155,13 @@ class ServiceProxy final : public sdk::Plugin {
   }
 
  private:
-  std::string lock_path() const { return "/run/capstan-" + settings_.rules.table + ".lock"; }
+  // Tables belong to a network namespace, so the lock does too: nodes run in separate namespaces
+  // on one machine (each with its own table of the same name) must not skip each other.
+  std::string lock_path() const {
+    struct stat st {};
+    const std::string netns = ::stat("/proc/self/ns/net", &st) == 0 ? "-net" + std::to_string(st.st_ino) : "";
+    return "/run/capstan-" + settings_.rules.table + netns + ".lock";
+  }
 
   void make_sink() {
     const auto& br = settings_.sink_bridge;
