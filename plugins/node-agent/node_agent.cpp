@@ -94,6 +94,8 @@ NodeAgent::NodeAgent(const sdk::Host& host, const std::string& config)
   controller_ = std::make_unique<sdk::Controller>(
       "node-agent", host_, [this](const std::string& k) { return reconcile(k); }, 4);
   controller_->watch(pods_);
+  metrics_ = std::make_unique<metrics::MetricsPublisher>(host_, pods_, nodes_, config_.hollow_nodes > 0,
+                                                         metrics::parse_publisher_options(config, config_.hollow_nodes > 0));
   // Deleted pods are enqueued too by watch(): reconcile finds them gone and tears down.
   node_cpu_milli_ = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)) * 1000;
   std::ifstream in("/proc/meminfo");
@@ -140,6 +142,7 @@ void NodeAgent::start() {
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
   pods_.start();
   controller_->start();
+  metrics_->start();
   host_.info("node-agent: node " + (nodes_.size() == 1 ? nodes_[0] : std::to_string(nodes_.size()) + " hollow nodes " + nodes_[0] + "..") + " registered, runtime " + rt_version_ +
              (server_ ? ", endpoint " + config_.bind_address + ":" + std::to_string(served_port_) : ""));
 }
@@ -152,6 +155,7 @@ void NodeAgent::stop() {
   }
   hb_cv_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
+  metrics_->stop();
   if (server_) server_->stop();
   server_.reset();
   controller_->stop();

@@ -30,6 +30,7 @@
 #include "capstan/plugin.hpp"
 #include "capstan/runtime.capnp.h"
 #include "container_config.hpp"
+#include "metrics_publisher.hpp"
 #include "probes.hpp"
 #include "volumes.hpp"
 
@@ -205,6 +206,7 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   std::condition_variable hb_cv_;
   bool stopping_ = false;
   std::thread heartbeat_;
+  std::unique_ptr<metrics::MetricsPublisher> metrics_;  // metrics_publisher.cpp
 };
 
 }  // namespace capstan::agent

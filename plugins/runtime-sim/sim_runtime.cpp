@@ -467,9 +467,11 @@ std::string SimRuntime::handle(const std::string& request) {
           stats[i].setContainerId(found[i]->id);
           stats[i].setName(found[i]->name);
           stats[i].setPodSandboxId(found[i]->sandbox);
-          stats[i].setTimestamp(now);
-          // A simulated process uses 1 millicore and 1 MiB.
-          stats[i].setCpuUsageCoreNanoSeconds(static_cast<uint64_t>((now - found[i]->started) / 1000));
+          // A simulated process uses 1 millicore and 1 MiB. Microsecond readings keep the rate
+          // between any two of them exactly 1000000 nanocores (kubectl rounds 1000001n up to 2m).
+          const int64_t at = now - now % 1000;
+          stats[i].setTimestamp(at);
+          stats[i].setCpuUsageCoreNanoSeconds(static_cast<uint64_t>(at / 1000 - found[i]->started / 1000));
           stats[i].setMemoryWorkingSetBytes(1 << 20);
         }
         break;
