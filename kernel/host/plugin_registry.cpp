@@ -38,6 +38,10 @@ struct PluginRegistry::Loaded {
 
 namespace {
 
+// A requirement ending in '?' is optional: it only orders (see plugin_registry.hpp).
+bool is_optional(const std::string& dep) { return !dep.empty() && dep.back() == '?'; }
+std::string requirement_name(const std::string& dep) { return is_optional(dep) ? dep.substr(0, dep.size() - 1) : dep; }
+
 // Calls a plugin's on_print for a batch of objects; a failing printer yields "<error>" cells.
 std::function<std::vector<std::vector<std::string>>(const std::vector<const std::string*>&)> make_printer(
     const capstan_plugin_descriptor* d, void* state, std::string kind) {
@@ -159,7 +163,8 @@ void PluginRegistry::resolve(uint32_t role, bool kinds_from_other_roles) {
       r.error = "duplicate plugin " + r.uri() + " (also in " + records_[it->second].path + ")";
     }
   }
-  auto providers = [&](const std::string& dep) {
+  auto providers = [&](const std::string& entry) {
+    const std::string dep = requirement_name(entry);
     std::vector<size_t> out;
     if (dep.size() > 2 && dep.compare(dep.size() - 2, 2, ".*") == 0) {
       std::string type = dep.substr(0, dep.size() - 2);
@@ -186,6 +191,7 @@ void PluginRegistry::resolve(uint32_t role, bool kinds_from_other_roles) {
     mark[i] = 1;
     stack.push_back(r.uri());
     for (const auto& dep : r.dependencies) {
+      if (is_optional(dep)) continue;  // ordering only: placed below, never a reason to fail
       auto ps = providers(dep);
       if (ps.empty()) {
         r.state = PluginState::kFailed;
@@ -209,6 +215,59 @@ void PluginRegistry::resolve(uint32_t role, bool kinds_from_other_roles) {
     std::vector<std::string> stack;
     if (!records_[i].schema_only) visit(i, stack);
   }
+  order_ = order_with_optional(order_, by_uri, providers);
+}
+
+std::vector<size_t> PluginRegistry::order_with_optional(
+    const std::vector<size_t>& hard_order, const std::map<std::string, size_t>& by_uri,
+    const std::function<std::vector<size_t>(const std::string&)>& providers) const {
+  // The plugins that resolved, each with what must come before it: its requirements, then the
+  // optional ones that are present. An optional edge that would close a cycle is dropped, so an
+  // optional requirement never fails a plugin nor reorders a required one.
+  std::map<size_t, std::vector<size_t>> before;
+  for (size_t i : hard_order) before[i];
+  auto reaches = [&](size_t from, size_t to) {  // `to` must come before `from` already
+    std::vector<size_t> todo{from};
+    std::vector<bool> seen(records_.size(), false);
+    while (!todo.empty()) {
+      size_t n = todo.back();
+      todo.pop_back();
+      if (n == to) return true;
+      if (seen[n]) continue;
+      seen[n] = true;
+      for (size_t m : before[n]) todo.push_back(m);
+    }
+    return false;
+  };
+  for (size_t i : hard_order)
+    for (const auto& dep : records_[i].dependencies)
+      if (!is_optional(dep))
+        for (size_t p : providers(dep))
+          if (before.count(p)) before[i].push_back(p);
+  for (size_t i : hard_order)
+    for (const auto& dep : records_[i].dependencies)
+      if (is_optional(dep))
+        for (size_t p : providers(dep))
+          if (p != i && before.count(p) && !reaches(p, i)) before[i].push_back(p);
+  // Depth-first in the same visiting order as above, so that without optional requirements the
+  // order is exactly the one of the required ones.
+  std::vector<size_t> order;
+  std::vector<bool> done(records_.size(), false);
+  std::function<void(size_t)> visit = [&](size_t i) {
+    if (done[i]) return;
+    done[i] = true;
+    for (size_t p : before[i]) visit(p);
+    order.push_back(i);
+  };
+  for (const auto& [uri, i] : by_uri)
+    if (before.count(i)) visit(i);
+  return order;
+}
+
+std::vector<std::string> PluginRegistry::order() const {
+  std::vector<std::string> out;
+  for (size_t i : order_) out.push_back(records_[i].uri());
+  return out;
 }
 
 bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
@@ -254,7 +313,7 @@ bool PluginRegistry::initialise_plugins(schema::KindRegistry& kinds, const std::
     // A plugin whose requirement did not come up does not come up either.
     std::string missing;
     for (const auto& dep : r.dependencies)
-      if (!dependency_ready(dep)) missing = dep;
+      if (!is_optional(dep) && !dependency_ready(dep)) missing = dep;
     if (!missing.empty()) {
       r.state = PluginState::kFailed;
       r.error = "requires " + missing + ", which did not initialise";

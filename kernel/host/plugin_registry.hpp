@@ -46,6 +46,9 @@ class PluginRegistry {
   void discover(const std::string& dir);
   // Orders the loaded plugins by their requirements; marks cycles, duplicates and missing
   // requirements as failed with a clear error. Plugins whose roles exclude `role` are skipped.
+  // A requirement ending in '?' ("capstan.network.v1.*?") is optional: the plugin starts after
+  // (and stops before) the matching plugins that run in this process, and is neither failed nor
+  // delayed when there are none; an optional edge that would close a cycle is ignored.
   // With kinds_from_other_roles, plugins of other roles that declare kinds become schema-only
   // providers: their kinds are registered and they satisfy requirements, but they do not run.
   void resolve(uint32_t role, bool kinds_from_other_roles = false);
@@ -66,6 +69,9 @@ class PluginRegistry {
   void stop();
 
   const std::vector<PluginRecord>& records() const { return records_; }
+  // The uris in start order (stop is the reverse), after resolve (and initialise, which drops
+  // the plugins that did not come up).
+  std::vector<std::string> order() const;
   // The admission hook backed by the plugins (valid after initialise()).
   api::Admission* admission();
   // Routes an extension-point call (capstan_host_api.invoke) to the running plugin serving target.
@@ -74,6 +80,8 @@ class PluginRegistry {
  private:
   struct Loaded;
   bool initialise_plugins(schema::KindRegistry& kinds, const std::vector<std::string>& required, std::string& error);
+  std::vector<size_t> order_with_optional(const std::vector<size_t>& hard_order, const std::map<std::string, size_t>& by_uri,
+                                          const std::function<std::vector<size_t>(const std::string&)>& providers) const;
   std::map<std::string, std::string> selection_;
   std::vector<std::string> disabled_;
   std::function<std::string(const PluginRecord&)> config_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 #include "api/object_service.hpp"
 #include "capstan/abi.h"
@@ -144,6 +145,50 @@ struct Kernel {
   schema::KindRegistry kinds;
   api::ObjectService objects{kinds, store, nullptr};
 };
+
+// A runtime declares "capstan.testnet.v1.*?": it starts after the network plugin and stops before
+// it, so that the network is still there while the runtime tears its pods down.
+TEST(PluginHost, OptionalRequirementOrdersStartAndStop) {
+  Kernel k;
+  PluginRegistry registry;
+  registry.discover(dir("order"));
+  ASSERT_EQ(registry.records().size(), 3u);
+  registry.resolve(CAPSTAN_ROLE_SERVER);
+  for (const auto& r : registry.records()) EXPECT_EQ(r.state, PluginState::kFound) << r.uri() << ": " << r.error;
+  const std::vector<std::string> want = {"capstan.testnet.v1.order-bridge", "capstan.test.v1.order-runtime",
+                                         "capstan.test.v1.order-agent"};
+  EXPECT_EQ(registry.order(), want);
+  std::string error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {}, error)) << error;
+  EXPECT_EQ(registry.order(), want);
+  registry.start();
+  for (const auto& r : registry.records()) EXPECT_EQ(r.state, PluginState::kRunning) << r.uri();
+  registry.stop();  // in reverse: agent, runtime, network
+  for (const auto& r : registry.records()) EXPECT_EQ(r.state, PluginState::kStopped) << r.uri();
+}
+
+TEST(PluginHost, OptionalRequirementMayBeAbsent) {
+  Kernel k;
+  PluginRegistry registry;
+  registry.discover(dir("order"));
+  registry.disable("capstan.testnet.v1");
+  registry.resolve(CAPSTAN_ROLE_SERVER);
+  EXPECT_EQ(find(registry, "order-runtime")->state, PluginState::kFound) << find(registry, "order-runtime")->error;
+  EXPECT_EQ(find(registry, "order-agent")->state, PluginState::kFound) << find(registry, "order-agent")->error;
+  EXPECT_EQ(registry.order(), (std::vector<std::string>{"capstan.test.v1.order-runtime", "capstan.test.v1.order-agent"}));
+  std::string error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {"capstan.test.v1.order-agent"}, error)) << error;
+  EXPECT_EQ(find(registry, "order-runtime")->state, PluginState::kInitialised);
+}
+
+TEST(PluginHost, OptionalRequirementNeverMakesACycle) {
+  PluginRegistry registry;
+  registry.discover(dir("soft-cycle"));
+  registry.resolve(CAPSTAN_ROLE_SERVER);
+  for (const auto& r : registry.records()) EXPECT_EQ(r.state, PluginState::kFound) << r.uri() << ": " << r.error;
+  // soft-a requires soft-b; soft-b's optional requirement on soft-a yields.
+  EXPECT_EQ(registry.order(), (std::vector<std::string>{"capstan.test.v1.soft-b", "capstan.test.v1.soft-a"}));
+}
 
 TEST(PluginHost, SkipFromOnInitIsSkippedNotFailed) {
   Kernel k;

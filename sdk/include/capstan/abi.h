@@ -99,7 +99,7 @@ typedef struct capstan_plugin_descriptor {
   const char* type;               /* versioned plugin type, e.g. "capstan.kind.v1" */
   const char* id;                 /* unique within its type, e.g. "core" */
   uint32_t roles;                 /* CAPSTAN_ROLE_* bitmask */
-  const char* const* dependencies; /* NULL-terminated "type.id" list (a "type.*" entry needs any of that type) */
+  const char* const* dependencies; /* NULL-terminated "type.id" list ("type.*": any of that type; a trailing '?': optional, only orders) */
 
   /* serialized capstan.plugin.PluginManifest (kinds, schema nodes, ...): static, borrowed */
   capstan_borrowed_bytes manifest;

@@ -83,7 +83,7 @@ struct PluginInfo {
   std::string type;   // capstan.kind.v1, capstan.controller.v1, ...
   std::string id;
   uint32_t roles = CAPSTAN_ROLE_SERVER;
-  std::vector<std::string> dependencies;  // "type.id" or "type.*" of plugins that must start first
+  std::vector<std::string> dependencies;  // "type.id" or "type.*" of plugins that must start first ('?' appended: if present)
   ManifestBuilder manifest;
   // Creates the plugin; config is the JSON configuration text (possibly empty).
   std::function<std::unique_ptr<Plugin>(const Host& host, const std::string& config)> create;
