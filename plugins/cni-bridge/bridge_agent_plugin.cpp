@@ -112,9 +112,10 @@ class BridgeAgent final : public sdk::Plugin {
     if (guard_installed_) run({"nft", "delete", "table", "inet", table_});
     guard_installed_ = false;
     std::error_code ec;
-    // The runtime may stop after this plugin and then tears its pods down through CNI, which needs
-    // this configuration (without it containerd cannot release the pods' addresses). While pods are
-    // attached to the bridge the file stays; the next start rewrites it.
+    // Pods still attached are torn down later through CNI, which needs this configuration (without
+    // it containerd cannot release their addresses): pods a runtime keeps across a node stop, or a
+    // runtime that does not order itself before the network ("capstan.network.v1.*?") and stops
+    // after this plugin. While pods are attached the file stays; the next start rewrites it.
     const auto ports = run({"ip", "-o", "link", "show", "master", config_.bridge});
     const bool pods_attached = ports.exit_code == 0 && !ports.output.empty();
     if (!written_conflist_.empty() && !pods_attached) fs::remove(written_conflist_, ec);

@@ -65,6 +65,53 @@ std::string containerd_config_toml(const ContainerdSettings& s) {
   return o.str();
 }
 
+namespace {
+
+const char* const kProxyVariables[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"};
+
+}  // namespace
+
+std::vector<std::string> containerd_environment(const ContainerdSettings& s, const std::vector<std::string>& base) {
+  if (s.registry_proxy.empty()) return base;
+  std::vector<std::string> env;
+  for (const auto& entry : base) {
+    const std::string name = entry.substr(0, entry.find('='));
+    bool replaced = name == "REQUEST_METHOD";
+    for (const char* v : kProxyVariables) replaced |= name == v;
+    if (!replaced) env.push_back(entry);
+  }
+  // Go reads the upper-case names first; both are set so that every reader agrees.
+  for (const char* v : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"}) env.push_back(std::string(v) + "=" + s.registry_proxy);
+  for (const char* v : {"NO_PROXY", "no_proxy"}) env.push_back(std::string(v) + "=" + s.registry_no_proxy);
+  return env;
+}
+
+std::string check_registry_proxy(const std::string& proxy) {
+  if (proxy.empty()) return "";
+  for (unsigned char c : proxy)
+    if (c <= ' ' || c == 0x7f) return "registryProxy must not contain spaces or control characters";
+  std::string rest = proxy;
+  if (auto p = proxy.find("://"); p != std::string::npos) {
+    const std::string scheme = proxy.substr(0, p);
+    if (scheme != "http" && scheme != "https" && scheme != "socks5" && scheme != "socks5h")
+      return "registryProxy scheme must be http, https, socks5 or socks5h (got \"" + scheme + "\")";
+    rest = proxy.substr(p + 3);
+  }
+  rest = rest.substr(0, rest.find('/'));
+  rest = rest.substr(rest.rfind('@') == std::string::npos ? 0 : rest.rfind('@') + 1);
+  if (rest.empty() || rest[0] == ':') return "registryProxy must name a host (e.g. http://proxy.example:3128)";
+  return "";
+}
+
+std::string redact_url(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  const size_t host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const auto at = url.find('@', host_start);
+  const auto slash = url.find('/', host_start);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
+  return url.substr(0, host_start) + "***@" + url.substr(at + 1);
+}
+
 std::string probe_snapshotter(const std::string& scratch_dir) {
   const fs::path base = fs::path(scratch_dir) / "overlay-probe";
   std::error_code ec;

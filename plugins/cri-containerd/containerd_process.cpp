@@ -43,6 +43,29 @@ std::string tail_of(const std::string& path, size_t lines) {
   return out;
 }
 
+// The values of `names` in a NAME=value list ("" when unset), in order.
+std::vector<std::string> values_of(const std::vector<std::string>& env, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    std::string v;
+    for (const auto& e : env)
+      if (e.size() > n.size() && e.compare(0, n.size(), n) == 0 && e[n.size()] == '=') v = e.substr(n.size() + 1);
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<std::string> process_environment(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string e; std::getline(in, e, '\0');) out.push_back(e);
+  return out;
+}
+
+// What decides where registry traffic goes: an adopted containerd must agree on all of them.
+const std::vector<std::string> kNetworkVariables = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                                    "NO_PROXY",   "no_proxy",   "REQUEST_METHOD"};
+
 }  // namespace
 
 ContainerdProcess::ContainerdProcess(ContainerdSettings settings, Log log)
@@ -63,6 +86,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
   fs::create_directories(s.dir);
   fs::create_directories(s.cni_conf_dir);
   const std::string config = containerd_config_toml(s);
+  if (auto why = check_registry_proxy(s.registry_proxy); !why.empty()) throw std::runtime_error(why);
+  const std::vector<std::string> env = containerd_environment(s, current_environment());
 
   // A containerd that a previous run of this data dir left behind (e.g. after a crash): adopt it
   // when it serves our config, so its containers are not orphaned; otherwise stop it first.
@@ -75,7 +100,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
       std::ifstream cur(s.config_path());
       std::stringstream cur_text;
       cur_text << cur.rdbuf();
-      if (ours && cur_text.str() == config && socket_accepts(s.socket)) {
+      const bool same_env = values_of(process_environment(old), kNetworkVariables) == values_of(env, kNetworkVariables);
+      if (ours && cur_text.str() == config && same_env && socket_accepts(s.socket)) {
         pid_ = old;
         log_("cri-containerd: adopted running containerd (pid " + std::to_string(old) + ")");
         return;
@@ -94,7 +120,7 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
   }
   std::error_code ec;
   fs::remove(s.socket, ec);
-  pid_ = spawn_background({"containerd", "--config", s.config_path()}, s.log_path());
+  pid_ = spawn_background({"containerd", "--config", s.config_path()}, s.log_path(), &env);
   {
     std::ofstream pidf(s.pid_path(), std::ios::trunc);
     pidf << pid_ << "\n";
@@ -113,7 +139,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   log_("cri-containerd: containerd started (pid " + std::to_string(pid_) + ", socket " + s.socket + ", snapshotter " +
-       s.snapshotter + ")");
+       s.snapshotter + ", registry proxy " + (s.registry_proxy.empty() ? std::string("none") : redact_url(s.registry_proxy)) +
+       ")");
 }
 
 void ContainerdProcess::stop() {

@@ -10,6 +10,7 @@
 
 #include <thread>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -148,6 +149,38 @@ TEST(ContainerdConfig, CarriesTheSettingsThisMachineNeeds) {
   EXPECT_NE(toml.find("bin_dir = \"/usr/lib/cni\""), std::string::npos);
   EXPECT_NE(toml.find("stream_server_address = \"127.0.0.1\""), std::string::npos);
   EXPECT_NE(toml.find("netns_mounts_under_state_dir = true"), std::string::npos);
+}
+
+TEST(ContainerdEnvironment, RegistryTrafficGoesToTheProxyByDefault) {
+  auto s = cri::default_settings("/var/lib/x");
+  EXPECT_EQ(s.registry_proxy, "http://127.0.0.1:1");  // closed: pulls fail at once, nothing leaves
+  const std::vector<std::string> base = {"PATH=/usr/bin", "HTTPS_PROXY=http://outside:3128", "no_proxy=*",
+                                         "REQUEST_METHOD=GET", "HOME=/root"};
+  auto env = cri::containerd_environment(s, base);
+  auto count = [&](const std::string& e) { return std::count(env.begin(), env.end(), e); };
+  for (const char* v : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"})
+    EXPECT_EQ(count(std::string(v) + "=http://127.0.0.1:1"), 1) << v;
+  for (const char* v : {"NO_PROXY", "no_proxy"}) EXPECT_EQ(count(std::string(v) + "=localhost,127.0.0.0/8,::1"), 1) << v;
+  // What Capstan inherited must not widen it: "no_proxy=*" would make every pull direct.
+  EXPECT_EQ(count("no_proxy=*"), 0);
+  EXPECT_EQ(count("HTTPS_PROXY=http://outside:3128"), 0);
+  EXPECT_EQ(count("REQUEST_METHOD=GET"), 0);
+  EXPECT_EQ(count("PATH=/usr/bin"), 1);
+  EXPECT_EQ(count("HOME=/root"), 1);
+  EXPECT_EQ(env.size(), 8u);  // PATH, HOME and the six set here
+  s.registry_proxy = "";  // containerd's own behaviour: the environment as it is
+  EXPECT_EQ(cri::containerd_environment(s, base), base);
+}
+
+TEST(ContainerdEnvironment, ChecksAndRedactsTheProxy) {
+  for (const char* good : {"", "http://127.0.0.1:1", "http://proxy.example:3128", "https://u:p@proxy:443/",
+                           "socks5://127.0.0.1:1080", "proxy.example:3128"})
+    EXPECT_EQ(cri::check_registry_proxy(good), "") << good;
+  for (const char* bad : {"ftp://proxy:21", "http://", "http://:3128", "http://a b:1", "http://x:1\n"})
+    EXPECT_NE(cri::check_registry_proxy(bad), "") << bad;
+  EXPECT_EQ(cri::redact_url("http://user:secret@proxy:3128"), "http://***@proxy:3128");
+  EXPECT_EQ(cri::redact_url("http://proxy:3128/a@b"), "http://proxy:3128/a@b");
+  EXPECT_EQ(cri::redact_url("http://127.0.0.1:1"), "http://127.0.0.1:1");
 }
 
 TEST(CtrImport, ParsesUnpackedNames) {

@@ -34,6 +34,8 @@ struct Config {
   int stream_port = 0;
   std::string log_level = "info";
   bool keep_pods_on_stop = false;
+  std::string registry_proxy = ContainerdSettings{}.registry_proxy;  // "" = containerd's own (direct) pulls
+  std::string registry_no_proxy = ContainerdSettings{}.registry_no_proxy;
 };
 
 Config parse_config(const std::string& text) {
@@ -53,6 +55,8 @@ Config parse_config(const std::string& text) {
   get("cniBinDir", c.cni_bin_dir);
   get("streamAddress", c.stream_address);
   get("logLevel", c.log_level);
+  get("registryProxy", c.registry_proxy);
+  get("registryNoProxy", c.registry_no_proxy);
   if (j.contains("streamPort") && j["streamPort"].is_number_integer()) c.stream_port = j["streamPort"].get<int>();
   if (j.contains("keepPodsOnStop") && j["keepPodsOnStop"].is_boolean()) c.keep_pods_on_stop = j["keepPodsOnStop"].get<bool>();
   return c;
@@ -98,6 +102,8 @@ class ContainerdRuntimePlugin final : public sdk::Plugin {
     settings_.stream_address = config_.stream_address;
     settings_.stream_port = config_.stream_port;
     settings_.log_level = config_.log_level;
+    settings_.registry_proxy = config_.registry_proxy;
+    settings_.registry_no_proxy = config_.registry_no_proxy;
     if (config_.pause_binary.empty()) config_.pause_binary = plugin_directory() + "/capstan-pause";
   }
 
@@ -237,6 +243,9 @@ sdk::PluginInfo make_info() {
   info.type = "capstan.runtime.v1";
   info.id = "containerd";
   info.roles = CAPSTAN_ROLE_AGENT;
+  // containerd sets pods' networks up and tears them down through the CNI configuration the node's
+  // network plugin writes: start after it and, above all, stop before it (pods are removed at stop).
+  info.dependencies = {"capstan.network.v1.*?"};
   info.manifest.description("container runtime over containerd's CRI (runtime.v1 gRPC); runs a private containerd");
   info.create = [](const sdk::Host& host, const std::string& config) {
     return std::make_unique<ContainerdRuntimePlugin>(host, config);

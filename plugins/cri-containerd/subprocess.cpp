@@ -77,7 +77,14 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
   return r;
 }
 
-pid_t spawn_background(const std::vector<std::string>& argv, const std::string& log_path) {
+std::vector<std::string> current_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) out.emplace_back(*e);
+  return out;
+}
+
+pid_t spawn_background(const std::vector<std::string>& argv, const std::string& log_path,
+                       const std::vector<std::string>* env) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -92,8 +99,10 @@ pid_t spawn_background(const std::vector<std::string>& argv, const std::string& 
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
   auto args = c_argv(argv);
+  std::vector<char*> envp;
+  if (env) envp = c_argv(*env);
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), env ? envp.data() : environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));

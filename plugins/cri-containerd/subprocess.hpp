@@ -19,8 +19,13 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
 
 // Starts argv[0] in the background with stdout and stderr appended to `log_path`, in a new
 // session (so a terminal's Ctrl-C reaches the parent only, which then stops it in order).
-// Returns its pid; throws on failure.
-pid_t spawn_background(const std::vector<std::string>& argv, const std::string& log_path);
+// Returns its pid; throws on failure. `env` (NAME=value entries) replaces the environment when
+// given; otherwise it inherits ours.
+pid_t spawn_background(const std::vector<std::string>& argv, const std::string& log_path,
+                       const std::vector<std::string>* env = nullptr);
+
+// This process's environment as NAME=value entries.
+std::vector<std::string> current_environment();
 
 // Sends SIGTERM, waits up to `grace`, then SIGKILL; reaps it when it is our child.
 void terminate_process(pid_t pid, std::chrono::milliseconds grace);
