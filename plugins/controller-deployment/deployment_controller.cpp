@@ -15,6 +15,7 @@
 #include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
+#include "capstan/timestamps.hpp"
 #include "deploy_logic.hpp"
 
 namespace capstan::deployment {
@@ -49,24 +50,8 @@ void set_map(Init init, const Labels& m) {
   }
 }
 
-int64_t parse_time(const std::string& s) {
-  std::tm tm{};
-  if (s.size() < 19 || sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                              &tm.tm_min, &tm.tm_sec) != 6)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+using sdk::now_rfc3339;
+using sdk::parse_time;
 
 // The template in canonical form, without the pod-template-hash label and with sorted maps:
 // equal bytes = same template.

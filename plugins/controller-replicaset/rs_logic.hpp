@@ -11,34 +11,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "capstan/timestamps.hpp"
+
 namespace capstan::replicaset {
 
 using Labels = std::map<std::string, std::string>;
 
-// Parses an RFC 3339 UTC time ("2026-01-02T03:04:05Z", fractions ignored); 0 when empty/invalid.
-inline int64_t parse_time(const std::string& s) {
-  std::tm tm{};
-  if (s.size() < 19) return 0;
-  if (sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-             &tm.tm_sec) != 6)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
-inline std::string format_time(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-inline int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+using sdk::format_time;
+using sdk::now_seconds;
+using sdk::parse_time;
 
 // What the controller needs to know about one pod.
 struct PodInfo {

@@ -230,6 +230,32 @@ TEST(Pod, SpecIsImmutableExceptImagesDeadlineAndNewTolerations) {
   EXPECT_TRUE(admit_pod(request(Op::kUpdate, "Pod", created, created, "status")).allowed);
 }
 
+TEST(Pod, BindingSetsNodeNameAndPodScheduledTrue) {
+  auto created = mutated(admit_pod(request(Op::kCreate, "Pod", build<Pod>([](Pod::Builder p) {
+    basic_pod(p);
+    auto c = p.initStatus().initConditions(2);
+    c[0].setType("Initialized");
+    c[0].setStatus("True");
+    c[1].setType("PodScheduled");  // an earlier failed attempt
+    c[1].setStatus("False");
+    c[1].setReason("Unschedulable");
+  }))));
+  capnp::MallocMessageBuilder msg;
+  msg.setRoot(created->as<Pod>());
+  msg.getRoot<Pod>().getSpec().setNodeName("node-1");
+  auto bytes = sdk::serialize(msg);
+  auto bound = mutated(admit_pod(request(Op::kUpdate, "Pod", sdk::Object::from_bytes(bytes.data(), bytes.size()), created, "binding")));
+  auto conditions = bound->as<Pod>().getStatus().getConditions();
+  ASSERT_EQ(conditions.size(), 2u);
+  EXPECT_EQ(conditions[0].getType(), "Initialized");
+  EXPECT_EQ(conditions[1].getType(), "PodScheduled");
+  EXPECT_EQ(conditions[1].getStatus(), "True");
+  EXPECT_EQ(conditions[1].getReason(), "");
+  EXPECT_NE(conditions[1].getLastTransitionTime(), "");
+  // Outside the binding subresource, spec.nodeName may not change at all.
+  EXPECT_FALSE(admit_pod(request(Op::kUpdate, "Pod", sdk::Object::from_bytes(bytes.data(), bytes.size()), created)).allowed);
+}
+
 void labelled_template(core::v1::PodTemplateSpec::Builder t, const char* app) {
   set_labels(t.getMetadata().initLabels(1), {{"app", app}});
   basic_container(t.initSpec().initContainers(1)[0], "nginx", "nginx:1.27");

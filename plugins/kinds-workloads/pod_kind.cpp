@@ -1,6 +1,8 @@
 #include "kinds.hpp"
 #include "pod_spec.hpp"
 
+#include "capstan/timestamps.hpp"
+
 namespace capstan::workloads {
 
 using core::v1::Pod;
@@ -66,6 +68,23 @@ sdk::AdmissionResult admit_pod_delete(const sdk::AdmissionRequest& req) {
   return result;
 }
 
+// The binding also records PodScheduled=True, in the same write, as Kubernetes' binding storage
+// does: the scheduler needs no second write per pod, and the node agent never races one.
+void mark_scheduled(core::v1::PodStatus::Builder status) {
+  auto old = status.asReader().getConditions();
+  uint32_t keep = 0;
+  for (auto c : old) keep += c.getType() != "PodScheduled";
+  auto list = capnp::Orphanage::getForMessageContaining(status).newOrphan<capnp::List<core::v1::PodCondition>>(keep + 1);
+  uint32_t i = 0;
+  for (auto c : old)
+    if (c.getType() != "PodScheduled") list.get().setWithCaveats(i++, c);
+  auto scheduled = list.get()[i];
+  scheduled.setType("PodScheduled");
+  scheduled.setStatus("True");
+  scheduled.setLastTransitionTime(sdk::now_rfc3339());
+  status.adoptConditions(std::move(list));
+}
+
 }  // namespace
 
 sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req) {
@@ -82,6 +101,8 @@ sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req) {
     if (!allowed_pod_update(spec.asReader(), old, req.subresource == "binding")) causes.push_back({"spec", "FieldValueForbidden", kPodUpdateForbidden});
   }
   if (!causes.empty()) return sdk::AdmissionResult::invalid("", std::move(causes));
+  if (req.subresource == "binding" && req.old_object && req.old_object->as<Pod>().getSpec().getNodeName().size() == 0)
+    mark_scheduled(m.root.getStatus());
   if (req.operation == Op::kCreate) {
     auto status = m.root.getStatus();
     if (status.getPhase().size() == 0) status.setPhase("Pending");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/timestamps.hpp"
 #include "conversion.hpp"
 
 namespace capstan::scheduler {
@@ -18,14 +19,7 @@ const sdk::Resource kNodes{"", "v1", "nodes"};
 constexpr int kBinders = 8;
 constexpr auto kUnschedulableRetry = std::chrono::seconds(30);
 
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+using sdk::now_rfc3339;
 
 bool responsible_for(Pod::Reader pod) {
   auto name = pod.getSpec().getSchedulerName();
@@ -198,12 +192,10 @@ void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node) {
     return;
   }
   ++bound_;
-  submit(
-      [this, obj, key, node] {
-        set_condition(obj, true, "", "");
-        emit_event(obj, "Normal", "Scheduled", "Successfully assigned " + key + " to " + node);
-      },
-      false);
+  // PodScheduled=True comes with the binding itself (the Pod kind's binding admission), as in
+  // Kubernetes: one write per bound pod, not two.
+  submit([this, obj, key, node] { emit_event(obj, "Normal", "Scheduled", "Successfully assigned " + key + " to " + node); },
+         false);
 }
 
 void Scheduler::record_failure(const sdk::ObjectPtr& obj, const std::string& message) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/timestamps.hpp"
 
 namespace capstan::sdk {
 
@@ -22,12 +23,7 @@ constexpr int kCreateAttempts = 3;
 constexpr const char* kCombinedPrefix = "(combined from similar events): ";
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return format_time(std::chrono::system_clock::to_time_t(t));
 }
 
 std::string text_pointer(capnp::AnyStruct::Reader root, unsigned index) {
