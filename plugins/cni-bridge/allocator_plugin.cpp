@@ -3,11 +3,13 @@
 // kube-controller-manager's range allocator does. The CIDRs in use are read back from the Nodes
 // themselves, so assignments survive restarts and a deleted Node's CIDR becomes free again.
 #include <map>
+#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/events.hpp"
 #include "capstan/plugin.hpp"
 #include "ipv4.hpp"
 
@@ -22,7 +24,7 @@ std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size());
 class PodCidrAllocator final : public sdk::Plugin {
  public:
   PodCidrAllocator(const sdk::Host& host, const std::string& config)
-      : host_(host), client_(host, "pod-cidr-allocator"), nodes_(client_, kNodes) {
+      : host_(host), client_(host, "pod-cidr-allocator"), events_(host, "cidrAllocator"), nodes_(client_, kNodes) {
     std::string cluster = "10.244.0.0/16";
     if (!config.empty()) {
       auto j = nlohmann::json::parse(config, nullptr, false);
@@ -58,7 +60,9 @@ class PodCidrAllocator final : public sdk::Plugin {
     auto obj = nodes_.get("", name);
     std::lock_guard lock(mu_);
     if (!obj) {
-      assigned_.erase(name);  // its block is free again
+      // Its block is free again: the nodes waiting for one try again.
+      assigned_.erase(name);
+      retry_waiting();
       return sdk::ReconcileResult::ok();
     }
     auto spec = obj->as<core::Node>().getSpec();
@@ -79,7 +83,18 @@ class PodCidrAllocator final : public sdk::Plugin {
     std::optional<Cidr> pick;
     if (auto it = assigned_.find(name); it != assigned_.end()) pick = it->second;
     else pick = first_free_subnet(cluster_, node_prefix_, used);
-    if (!pick) return sdk::ReconcileResult::fail("no free pod CIDR left in " + cluster_.str() + " for node " + name);
+    if (!pick) {
+      // Exhausted: retrying on a timer would rescan every Node for every waiting one (thousands of
+      // nodes, a few hundred blocks). The node waits until a Node goes away, with one event, as
+      // kube-controller-manager's CIDRNotAvailable.
+      if (waiting_.insert(key).second) {
+        host_.warn("pod-cidr-allocator: no free pod CIDR left in " + cluster_.str() + " for node " + name);
+        events_.record(sdk::ObjectRef::of(*obj, "v1", "Node"), "Warning", "CIDRNotAvailable",
+                       "Node " + name + " status is now: CIDRNotAvailable");
+      }
+      return sdk::ReconcileResult::ok();
+    }
+    waiting_.erase(key);
     nlohmann::json patch = {{"spec", {{"podCIDR", pick->str()}, {"podCIDRs", nlohmann::json::array({pick->str()})}}}};
     auto r = client_.patch(kNodes, "", name, "merge", patch.dump());
     if (r.status.not_found()) return sdk::ReconcileResult::ok();
@@ -89,8 +104,15 @@ class PodCidrAllocator final : public sdk::Plugin {
     return sdk::ReconcileResult::ok();
   }
 
+  void retry_waiting() {
+    for (const auto& key : waiting_) controller_->enqueue(key);
+    waiting_.clear();
+  }
+
   sdk::Host host_;
   sdk::Client client_;
+  sdk::EventRecorder events_;
+  std::set<std::string> waiting_;  // keys of the Nodes that found no free block
   sdk::Informer nodes_;
   Cidr cluster_;
   int node_prefix_ = 24;

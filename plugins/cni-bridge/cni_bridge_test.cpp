@@ -42,6 +42,23 @@ TEST(Ipv4, AllocatesLowestFreeBlock) {
   std::set<Cidr> full{tiny};
   EXPECT_FALSE(first_free_subnet(tiny, 24, full));
   EXPECT_FALSE(first_free_subnet(cluster, 8, {}));
+  // A block outside the cluster CIDR takes nothing from it; one containing it takes everything.
+  EXPECT_EQ(first_free_subnet(cluster, 24, {*parse_cidr("10.0.0.0/16")})->str(), "10.244.0.0/24");
+  EXPECT_FALSE(first_free_subnet(cluster, 24, {*parse_cidr("10.0.0.0/8")}));
+}
+
+TEST(Ipv4, FirstFreeSubnetAtThousandsOfNodes) {
+  // 5,000 nodes of a /12: every pick is one sweep, and the picks fill the range in order.
+  auto cluster = *parse_cidr("100.64.0.0/12");
+  std::set<Cidr> used;
+  for (int i = 0; i < 5000; ++i) {
+    auto pick = first_free_subnet(cluster, 24, used);
+    ASSERT_TRUE(pick);
+    ASSERT_EQ(pick->network, cluster.network + (static_cast<uint32_t>(i) << 8));
+    used.insert(*pick);
+  }
+  used.erase(*parse_cidr("100.64.7.0/24"));  // a node went away: its block is the lowest free one
+  EXPECT_EQ(first_free_subnet(cluster, 24, used)->str(), "100.64.7.0/24");
 }
 
 TEST(Conflist, BridgeHostLocalPortmap) {

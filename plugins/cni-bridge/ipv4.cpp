@@ -37,19 +37,21 @@ std::optional<Cidr> parse_cidr(const std::string& text, bool allow_host_bits) {
 
 std::optional<Cidr> first_free_subnet(const Cidr& cluster, int node_prefix, const std::set<Cidr>& used) {
   if (node_prefix < cluster.prefix || node_prefix > 32) return std::nullopt;
-  const uint64_t count = uint64_t{1} << (node_prefix - cluster.prefix);
+  // One sweep over the used blocks in address order (a cluster of thousands of nodes asks this once
+  // per new node): the candidate moves past every block it overlaps, aligned to the block size.
   const uint64_t step = uint64_t{1} << (32 - node_prefix);
-  for (uint64_t i = 0; i < count; ++i) {
-    Cidr candidate{static_cast<uint32_t>(cluster.network + i * step), node_prefix};
-    bool taken = false;
-    for (const auto& u : used)
-      if (u.overlaps(candidate)) {
-        taken = true;
-        break;
-      }
-    if (!taken) return candidate;
+  const uint64_t end = uint64_t{cluster.network} + (uint64_t{1} << (32 - cluster.prefix));
+  uint64_t at = cluster.network;
+  for (const auto& u : used) {
+    const uint64_t u_start = u.network;
+    const uint64_t u_end = u_start + (uint64_t{1} << (32 - u.prefix));
+    if (u_end <= at) continue;              // wholly before the candidate
+    if (u_start >= at + step) break;        // this and every later block start after it
+    at = (u_end + step - 1) / step * step;  // overlaps: the next aligned block after it
+    if (at + step > end) return std::nullopt;
   }
-  return std::nullopt;
+  if (at + step > end) return std::nullopt;
+  return Cidr{static_cast<uint32_t>(at), node_prefix};
 }
 
 }  // namespace capstan::cni

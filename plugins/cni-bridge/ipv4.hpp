@@ -29,7 +29,8 @@ std::string format_ipv4(uint32_t addr);
 // an interface address such as 192.168.1.5/24).
 std::optional<Cidr> parse_cidr(const std::string& text, bool allow_host_bits = false);
 
-// The lowest block of size /node_prefix inside `cluster` that overlaps none of `used`.
+// The lowest block of size /node_prefix inside `cluster` that overlaps none of `used`
+// (O(size of used)).
 std::optional<Cidr> first_free_subnet(const Cidr& cluster, int node_prefix, const std::set<Cidr>& used);
 
 }  // namespace capstan::cni
