@@ -2,6 +2,8 @@
 // node's HTTP endpoint uses (see node_agent.hpp for how the agent is split).
 #include "node_agent.hpp"
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -107,6 +109,38 @@ NodeAgent::NodeAgent(const sdk::Host& host, const std::string& config)
 
 NodeAgent::~NodeAgent() { stop(); }
 
+// Registers every node this instance runs and creates its Lease; thousands of hollow nodes are
+// registered by a few threads at once (each registration is four round trips).
+void NodeAgent::register_nodes() {
+  auto register_one = [this](const std::string& node) {
+    register_node(node);
+    try {
+      renew_lease(node);
+    } catch (const std::exception& e) {
+      // e.g. kube-node-lease not created yet by the namespace controller: the heartbeat retries.
+      if (nodes_.size() == 1) host_.info(std::string("node-agent: ") + e.what() + "; retrying");
+    }
+  };
+  if (nodes_.size() == 1) return register_one(nodes_[0]);
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  std::string error;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 8; ++w)
+    workers.emplace_back([&] {
+      for (size_t i; (i = next++) < nodes_.size();) {
+        try {
+          register_one(nodes_[i]);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(error_mu);
+          if (error.empty()) error = e.what();
+        }
+      }
+    });
+  for (auto& t : workers) t.join();
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
 void NodeAgent::start() {
   rt_version_ = "unknown";
   {
@@ -129,15 +163,7 @@ void NodeAgent::start() {
       server_.reset();
     }
   }
-  for (const auto& node : nodes_) {
-    register_node(node);
-    try {
-      renew_lease(node);
-    } catch (const std::exception& e) {
-      // e.g. kube-node-lease not created yet by the namespace controller: the heartbeat retries.
-      if (nodes_.size() == 1) host_.info(std::string("node-agent: ") + e.what() + "; retrying");
-    }
-  }
+  register_nodes();
   stopping_ = false;
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
   pods_.start();

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "agent_logic.hpp"
@@ -150,6 +151,7 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
 
   // node_status.cpp
   void fill_node_status(core::NodeStatus::Builder st, const std::string& transition, const std::string& node);
+  void register_nodes();  // all of nodes_, several at once for hollow nodes
   void register_node(const std::string& node);
   void post_node_status(const std::string& node);
   void renew_lease(const std::string& node);
@@ -206,6 +208,8 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   std::condition_variable hb_cv_;
   bool stopping_ = false;
   std::thread heartbeat_;
+  std::mutex leases_mu_;
+  std::unordered_map<std::string, sdk::ObjectPtr> leases_;  // node -> its Lease as last renewed
   std::unique_ptr<metrics::MetricsPublisher> metrics_;  // metrics_publisher.cpp
 };
 
