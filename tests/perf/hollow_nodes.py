@@ -213,9 +213,13 @@ def schedule_mode(api, server, agent, start_server, agent_rss_idle, t_nodes):
         if time.time() - t_ready > args.timeout:
             break
     done.set()
+    # The store's revision counts every write (bindings, status, events, leases, ...).
+    st, body = api.call("GET", "/api/v1/namespaces/default/pods?limit=1")
+    writes = int(json.loads(body)["metadata"].get("resourceVersion", "0")) - int(rv)
     last_bound = max(bound.values()) if bound else time.time()
     rate = len(bound) / max(1e-9, last_bound - t_ready)
     print(f"{len(bound)}/{args.pods} pods bound in {last_bound - t_ready:.1f} s after the server was ready: {rate:.0f} pods/s")
+    print(f"store writes from ready to the end: {writes} ({writes / max(1, len(bound)):.1f} per bound pod)")
     print(f"API GET during the bindings ({len(probe_lat)} probes): p99 {pct(probe_lat, 0.99):.1f} ms")
     print(f"RESULT mode=schedule nodes={args.nodes} pods={args.pods} bound={len(bound)} bound_per_s={rate:.0f} "
           f"api_p99_ms={pct(probe_lat, 0.99):.1f} server_rss_mb={peak_server:.0f} agent_rss_mb={rss_mb(agent.pid):.0f} "
@@ -237,8 +241,10 @@ try:
 
     def start_server(plugins, log_name):
         log = os.path.join(work, log_name)
+        # A cluster CIDR with room for a /24 per node at 5,000 nodes (the default /16 has 256).
         p = subprocess.Popen([args.capstan, "server", "--data-dir", os.path.join(work, "server"), "--plugin-dir",
-                              plugins, "--port", "0", "--http-port", str(port)],
+                              plugins, "--port", "0", "--http-port", str(port), "--plugin-config",
+                              'pod-cidr-allocator={"clusterCIDR":"100.64.0.0/10"}'],
                              stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
         procs.append(p)
         wait_line(log, r"plain HTTP: http://127.0.0.1:(\d+)", p)
