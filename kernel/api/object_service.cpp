@@ -91,15 +91,29 @@ bool spec_changed(const json& a, const json& b, const std::string& status_field)
   return false;
 }
 
-// Equality ignoring the fields every write touches anyway.
-bool same_object(json a, json b) {
-  for (json* o : {&a, &b}) {
-    if (auto m = o->find("metadata"); m != o->end() && m->is_object()) {
-      m->erase("resourceVersion");
-      m->erase("managedFields");
+// Equality ignoring the fields every write touches anyway (without copying either object: this
+// runs on every update).
+bool same_object(const json& a, const json& b) {
+  if (!a.is_object() || !b.is_object() || a.size() != b.size()) return a == b;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    auto other = b.find(it.key());
+    if (other == b.end()) return false;
+    if (it.key() != "metadata" || !it->is_object() || !other->is_object()) {
+      if (*it != *other) return false;
+      continue;
     }
+    auto ignored = [](const std::string& k) { return k == "resourceVersion" || k == "managedFields"; };
+    size_t compared = 0, others = 0;
+    for (auto m = it->begin(); m != it->end(); ++m) {
+      if (ignored(m.key())) continue;
+      ++compared;
+      auto o = other->find(m.key());
+      if (o == other->end() || *m != *o) return false;
+    }
+    for (auto m = other->begin(); m != other->end(); ++m) others += !ignored(m.key());
+    if (compared != others) return false;
   }
-  return a == b;
+  return true;
 }
 
 ApiError from_patch_error(const patch::PatchError& e) {
@@ -416,7 +430,8 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
       create_opts.keep_managed_fields = true;
       return create(kind, ns, std::move(body), create_opts, std::move(done));
     }
-    auto updated = apply(json::parse(current->json));
+    json live = json::parse(current->json);
+    auto updated = apply(live);
     if (!updated || !updated->is_object()) throw bad_request("the patch did not produce an object");
     // A patch never renames or moves an object.
     auto& meta = (*updated)["metadata"];
@@ -435,7 +450,8 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
                      m.erase("resourceVersion");
                    }
                    return u;
-                 });
+                 },
+                 std::move(live));
     (void)type;
   } catch (const ApiError& e) {
     WriteOutcome o;
@@ -453,10 +469,11 @@ void ObjectService::update_with(const schema::Kind& kind, const std::string& ns,
     if (expected_revision != 0 && expected_revision != current->revision)
       throw conflict(kind.group_resource(), name,
                      "the object has been modified; please apply your changes to the latest version and try again");
-    auto updated = compute(json::parse(current->json));
+    json live = json::parse(current->json);
+    auto updated = compute(live);
     if (!updated) throw bad_request("the update did not produce an object");
     write_update(kind, ns, name, current, std::move(*updated), subresource, opts, {}, std::move(done), 0,
-                 expected_revision == 0 ? compute : Compute());
+                 expected_revision == 0 ? compute : Compute(), std::move(live));
   } catch (const ApiError& e) {
     WriteOutcome o;
     o.error = e;
@@ -467,11 +484,12 @@ void ObjectService::update_with(const schema::Kind& kind, const std::string& ns,
 void ObjectService::write_update(const schema::Kind& kind, const std::string& ns, const std::string& name,
                                  const store::ObjectPtr& current, json updated, const std::string& subresource,
                                  const WriteOptions& opts, std::vector<std::string> warnings, WriteDone done,
-                                 int attempt, std::function<std::optional<json>(const json& live)> recompute) {
+                                 int attempt, std::function<std::optional<json>(const json& live)> recompute,
+                                 std::optional<json> parsed_current) {
   WriteOutcome outcome;
   outcome.warnings = warnings;
   try {
-    json old = json::parse(current->json);
+    json old = parsed_current ? std::move(*parsed_current) : json::parse(current->json);
     json next;
     const bool has_status_subresource = !kind.status_field.empty() && kind.has_subresource("status");
     if (subresource == kind.status_field && !subresource.empty()) {
@@ -501,10 +519,14 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& ns
     meta.erase("resourceVersion");
     meta["generation"] = old_meta.value("generation", int64_t{1});
 
-    next = canonicalize(kind, next, opts.validation, outcome.warnings);
+    // A binding sets one string field of the stored (already canonical) object: no re-encoding, and
+    // no managedFields entry, as Kubernetes' binding storage writes the pod directly. It is the
+    // scheduler's one write per pod.
+    const bool binding = subresource == "binding";
+    if (!binding) next = canonicalize(kind, next, opts.validation, outcome.warnings);
     if (admission_) admission_->admit(kind, Operation::kUpdate, subresource, next, &old, opts.dry_run, outcome.warnings);
     if (spec_changed(old, next, kind.status_field)) next["metadata"]["generation"] = old_meta.value("generation", int64_t{1}) + 1;
-    if (!opts.field_manager.empty()) {
+    if (!opts.field_manager.empty() && !binding) {
       KindPatchSchema ps(kinds_.model(), kind.schema);
       next = patch::record_update_manager(old, next, ps,
                                           {opts.field_manager, false, kind.api_version(), now_rfc3339(), subresource});
@@ -544,10 +566,11 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& ns
     // with 409 (ObjectServiceTest.ConcurrentPatchesAreNotLost). Each retry is one stack frame.
     if (immediate->code == store::WriteCode::kConflict && recompute && attempt < 100 && immediate->previous) {
       auto live = immediate->previous;
-      auto again = recompute(json::parse(live->json));
+      json parsed = json::parse(live->json);
+      auto again = recompute(parsed);
       if (!again) throw conflict(kind.group_resource(), name, "the object has been modified");
       return write_update(kind, ns, name, live, std::move(*again), subresource, opts, warnings, std::move(done),
-                          attempt + 1, recompute);
+                          attempt + 1, recompute, std::move(parsed));
     }
     if (immediate->code == store::WriteCode::kConflict)
       throw conflict(kind.group_resource(), name,

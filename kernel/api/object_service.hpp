@@ -99,7 +99,8 @@ class ObjectService {
   void write_update(const schema::Kind& kind, const std::string& ns, const std::string& name,
                     const store::ObjectPtr& current, nlohmann::json updated, const std::string& subresource,
                     const WriteOptions& opts, std::vector<std::string> warnings, WriteDone done, int attempt,
-                    std::function<std::optional<nlohmann::json>(const nlohmann::json& live)> recompute);
+                    std::function<std::optional<nlohmann::json>(const nlohmann::json& live)> recompute,
+                    std::optional<nlohmann::json> parsed_current = std::nullopt);  // `current` parsed, when the caller has it
   store::ObjectPtr build_object(const schema::Kind& kind, const std::string& key, uint64_t revision,
                                 nlohmann::json object) const;
 
