@@ -16,7 +16,10 @@ namespace {
 using core::v1::Pod;
 const sdk::Resource kPods{"", "v1", "pods"};
 const sdk::Resource kNodes{"", "v1", "nodes"};
-constexpr int kBinders = 8;
+// Bindings in flight at once: each waits for its group commit, so throughput is roughly
+// binders / commit latency (8 gave ~1,000/s at 5,000 hollow nodes; 128 ~2,000/s, where the
+// server's CPU is the limit; 256 no more).
+constexpr int kBinders = 128;
 constexpr auto kUnschedulableRetry = std::chrono::seconds(30);
 
 using sdk::now_rfc3339;
