@@ -138,9 +138,17 @@ void EventRecorder::record(const ObjectRef& involved, std::string_view type, std
     if (stopped_) return;
     if (!synchronous_) {
       if (queue_.size() >= kQueueLimit) {
+        // At most one line per 10 s, with the count: a burst drops thousands at scale.
+        ++dropped_;
+        const auto now = std::chrono::steady_clock::now();
+        if (last_drop_report_ != std::chrono::steady_clock::time_point{} && now - last_drop_report_ < std::chrono::seconds(10))
+          return;
+        const size_t count = dropped_;
+        dropped_ = 0;
+        last_drop_report_ = now;
         l.unlock();
-        host_.warn(component_ + ": event queue full, dropping " + p.reason + " event for " + p.involved.kind + " " +
-                   p.involved.name);
+        host_.warn(component_ + ": event queue full, dropped " + std::to_string(count) + " event(s), the last " +
+                   p.reason + " for " + p.involved.kind + " " + p.involved.name);
         return;
       }
       queue_.push_back(std::move(p));

@@ -144,6 +144,8 @@ class EventRecorder {
   std::deque<Pending> queue_;
   bool synchronous_ = true;
   bool stopped_ = false;
+  size_t dropped_ = 0;  // dropped since the last report of a full queue
+  std::chrono::steady_clock::time_point last_drop_report_{};
   bool writing_ = false;
   std::thread thread_;
 
