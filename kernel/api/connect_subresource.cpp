@@ -91,13 +91,31 @@ void relay_http(const http::Request& req, std::shared_ptr<http::Responder> res, 
     auto stream = client.open_stream(target);
     res->on_close([&client, stream] { client.cancel(*stream); });
     bool started = false;
+    // A backend's error in plain text ("previous terminated container ... not found") becomes a
+    // Status with that message, as kube-apiserver answers: kubectl shows only a Status's message.
+    int error_code = 0;
+    std::string error_text;
     int status = client.run_stream_raw(
         *stream,
         [&](int code, const std::string& content_type) {
+          if (code >= 400 && content_type.find("json") == std::string::npos) {
+            error_code = code;
+            return;
+          }
           res->begin_stream(code, {{"Content-Type", content_type.empty() ? "text/plain" : content_type}});
           started = true;
         },
-        [&](const std::string& data) { return res->write(data); });
+        [&](const std::string& data) {
+          if (error_code == 0) return res->write(data);
+          if (error_text.size() < 4096) error_text += data;
+          return true;
+        });
+    if (error_code != 0) {
+      while (!error_text.empty() && (error_text.back() == '\n' || error_text.back() == '\r')) error_text.pop_back();
+      const char* reason = error_code == 400 ? "BadRequest" : error_code == 404 ? "NotFound"
+                           : error_code == 403 ? "Forbidden" : "InternalError";
+      return reply_status(res, error_code, reason, error_text.empty() ? "the node answered " + std::to_string(error_code) : error_text);
+    }
     if (!started) {
       return reply_status(res, 500, "InternalError",
                           status == 0 ? "error dialing backend: cannot connect to " + config.host + ":" + config.port
