@@ -193,6 +193,16 @@ void NodeAgent::stop() {
   }
   for (auto& [k, t] : pending)
     if (t->thread.joinable()) t->thread.join();
+  // The volumes must not outlive the node: tmpfs mounts (secrets, emptyDir medium Memory) would stay
+  // mounted under the data dir. The runtime stops the pods' sandboxes after this plugin; a lazy
+  // unmount leaves a still-running container its view until then, and the next start sets the
+  // volumes up again for the new sandboxes.
+  std::vector<std::string> uids;
+  {
+    std::lock_guard lock(runs_mu_);
+    for (const auto& [key, run] : runs_) uids.push_back(run.uid);
+  }
+  for (const auto& uid : uids) volumes_.teardown(uid);
   events_.flush();
 }
 
