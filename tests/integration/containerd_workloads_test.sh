@@ -22,22 +22,9 @@ set -u
 source "$(dirname "$0")/lib.sh"
 capstan_args "$@"
 
-need_skip() { echo "SKIP $1"; exit 77; }
-[ "$(id -u)" = 0 ] || need_skip "not root: containerd needs root"
-for t in containerd ctr runc ip nft; do command -v "$t" >/dev/null || need_skip "$t is not installed"; done
-[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || need_skip "containernetworking-plugins not installed"
-MKIMAGE=${MKIMAGE:-$(dirname "$CAPSTAN")/capstan-mkimage}
-[ -x "$MKIMAGE" ] || need_skip "capstan-mkimage not built"
-
-# Short path: containerd's socket lives under the data dir and unix socket paths are short.
-DATA=$(mktemp -d /tmp/cpst-wl.XXXXXX)
-LOG=$DATA/server.log
-BRIDGE=cpw$(printf '%05d' $((RANDOM % 100000)))
-# A /20 of 10.244.0.0/16 of our own, so that parallel runs do not share pod subnets.
-BLOCK=$(( (RANDOM % 15 + 1) * 16 ))
-CLUSTER_CIDR=10.244.$BLOCK.0/20
+source "$(dirname "$0")/containerd_node.sh"
+containerd_node_setup cpw
 NODE=wl-test-$$
-SOCK=$DATA/containerd/containerd.sock
 IMG1=localhost/capstan-test/busybox:1
 IMG2=localhost/capstan-test/busybox:2
 START=$SECONDS
@@ -47,32 +34,9 @@ cleanup() {
   [ -n "$CM_WATCH_PID" ] && kill "$CM_WATCH_PID" 2>/dev/null && wait "$CM_WATCH_PID" 2>/dev/null
   stop_server TERM   # a graceful stop removes the pods; stop_server escalates to KILL
   [ $fail -eq 0 ] || cp "$LOG" "${CAPSTAN_TEST_LOG_DIR:-/tmp}/containerd_workloads_test.server.log" 2>/dev/null
-  local pid t
-  # Containers still running (the server died): kill them through containerd before it goes.
-  for t in $(ctr --address "$SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
-    ctr --address "$SOCK" -n k8s.io tasks kill -a -s SIGKILL "$t" >/dev/null 2>&1
-  done
-  if [ -f "$DATA/containerd/containerd.pid" ]; then
-    pid=$(cat "$DATA/containerd/containerd.pid")
-    grep -q containerd "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  fi
-  for pid in $(shim_pids); do kill -KILL "$pid" 2>/dev/null; done
-  local pass
-  for pass in 1 2; do  # a second pass for mounts that appeared while containerd was stopping
-    grep -o " $DATA/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-  done
-  ip link show dev "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE" type bridge
-  nft delete table inet "capstan_cni_$BRIDGE" 2>/dev/null
-  rm -rf "$DATA"
+  containerd_node_teardown
 }
 trap cleanup EXIT
-
-shim_pids() { # shims serving our containerd (they are started with -address SOCK)
-  local p
-  for p in /proc/[0-9]*; do
-    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "containerd-shim.*-address $SOCK " && basename "$p"
-  done
-}
 
 # poll SECONDS CMD... : until CMD succeeds (quietly), at most SECONDS
 poll() {
