@@ -83,6 +83,19 @@ bool project_keys(const StringMap& data, Items items, int default_mode, bool opt
   return true;
 }
 
+// A ConfigMap's or Secret's keys (fetched as `data`, absent when it does not exist) into files; a
+// missing object is an error unless the volume or source is optional. `kind`: configmap | secret.
+template <typename Items>
+bool project_object(const std::optional<StringMap>& data, const std::string& kind, const std::string& name, Items items,
+                    int default_mode, bool optional, std::map<std::string, FilePayload>& out, std::string& error) {
+  if (!data) {
+    if (optional) return true;
+    error = kind + " \"" + name + "\" not found";
+    return false;
+  }
+  return project_keys(*data, items, default_mode, optional, kind, out, error);
+}
+
 template <typename Items>
 bool project_downward(core::Pod::Reader pod, Items items, int default_mode, const PodContext& ctx,
                       std::map<std::string, FilePayload>& out, std::string& error) {
@@ -261,12 +274,9 @@ VolumeSetup VolumeManager::setup(core::Pod::Reader pod, const ObjectSource& obje
           auto cm = vol.getConfigMap();
           const bool optional = cm.getOptional().isValue() && cm.getOptional().getValue();
           const int mode = cm.getDefaultMode().isValue() ? cm.getDefaultMode().getValue() : 0644;
-          auto data = objects.config_map(ns, str(cm.getName()));
-          if (!data && !optional) {
-            fail("configmap \"" + str(cm.getName()) + "\" not found");
-            return out;
-          }
-          if (data && !project_keys(*data, cm.getItems(), mode, optional, "configmap", files, error)) {
+          const std::string source = str(cm.getName());
+          if (!project_object(objects.config_map(ns, source), "configmap", source, cm.getItems(), mode, optional, files,
+                              error)) {
             fail(error);
             return out;
           }
@@ -276,12 +286,8 @@ VolumeSetup VolumeManager::setup(core::Pod::Reader pod, const ObjectSource& obje
           auto s = vol.getSecret();
           const bool optional = s.getOptional().isValue() && s.getOptional().getValue();
           const int mode = s.getDefaultMode().isValue() ? s.getDefaultMode().getValue() : 0644;
-          auto data = objects.secret(ns, str(s.getSecretName()));
-          if (!data && !optional) {
-            fail("secret \"" + str(s.getSecretName()) + "\" not found");
-            return out;
-          }
-          if (data && !project_keys(*data, s.getItems(), mode, optional, "secret", files, error)) {
+          const std::string source = str(s.getSecretName());
+          if (!project_object(objects.secret(ns, source), "secret", source, s.getItems(), mode, optional, files, error)) {
             fail(error);
             return out;
           }
@@ -301,12 +307,9 @@ VolumeSetup VolumeManager::setup(core::Pod::Reader pod, const ObjectSource& obje
             if (src.hasConfigMap()) {
               auto cm = src.getConfigMap();
               const bool optional = cm.getOptional().isValue() && cm.getOptional().getValue();
-              auto data = objects.config_map(ns, str(cm.getName()));
-              if (!data && !optional) {
-                fail("configmap \"" + str(cm.getName()) + "\" not found");
-                return out;
-              }
-              if (data && !project_keys(*data, cm.getItems(), mode, optional, "configmap", files, error)) {
+              const std::string source = str(cm.getName());
+              if (!project_object(objects.config_map(ns, source), "configmap", source, cm.getItems(), mode, optional,
+                                  files, error)) {
                 fail(error);
                 return out;
               }
@@ -314,12 +317,9 @@ VolumeSetup VolumeManager::setup(core::Pod::Reader pod, const ObjectSource& obje
               secret_like = true;
               auto s = src.getSecret();
               const bool optional = s.getOptional().isValue() && s.getOptional().getValue();
-              auto data = objects.secret(ns, str(s.getName()));
-              if (!data && !optional) {
-                fail("secret \"" + str(s.getName()) + "\" not found");
-                return out;
-              }
-              if (data && !project_keys(*data, s.getItems(), mode, optional, "secret", files, error)) {
+              const std::string source = str(s.getName());
+              if (!project_object(objects.secret(ns, source), "secret", source, s.getItems(), mode, optional, files,
+                                  error)) {
                 fail(error);
                 return out;
               }
