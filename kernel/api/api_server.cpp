@@ -10,11 +10,11 @@
 #include "api/scale_subresource.hpp"
 #include "api/table.hpp"
 #include "api/watch_stream.hpp"
-#include "patch/json_patch.hpp"
-#include "patch/merge_patch.hpp"
-#include "patch/patch_error.hpp"
-#include "query/go_bool.hpp"
-#include "query/yaml_json.hpp"
+#include "capstan/machinery/patch/json_patch.hpp"
+#include "capstan/machinery/patch/merge_patch.hpp"
+#include "capstan/machinery/patch/patch_error.hpp"
+#include "api/go_bool.hpp"
+#include "api/yaml_json.hpp"
 #include "store/event_bus.hpp"
 
 namespace capstan::api {
@@ -60,7 +60,7 @@ std::vector<std::string> split_path(const std::string& path) {
 bool flag(const http::Request& req, const char* name) {
   const std::string* v = req.query_param(name);
   if (!v) return false;
-  auto b = query::parse_go_bool(*v);
+  auto b = parse_go_bool(*v);
   if (!b) throw bad_request(std::string("invalid boolean value for ") + name + ": " + *v);
   return *b;
 }
@@ -104,10 +104,10 @@ json decode_body(const http::Request& req) {
                    "the body of the request was in an unknown format - accepted media types include: application/json, "
                    "application/yaml (protobuf request bodies are not decoded yet)");
   try {
-    return query::decode_body(ct, req.body);
-  } catch (const query::UnsupportedMediaType& e) {
+    return api::decode_body(ct, req.body);
+  } catch (const UnsupportedMediaType& e) {
     throw ApiError(415, "UnsupportedMediaType", e.what());
-  } catch (const query::QueryError& e) {
+  } catch (const BodyError& e) {
     throw bad_request(e.what());
   }
 }
@@ -304,12 +304,12 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       std::string label = param(req, "labelSelector"), field = param(req, "fieldSelector");
       if (kind->namespaced == false) ns.clear();
       if (watch) {
-        query::LabelSelector ls;
-        query::FieldSelector fs;
+        selectors::LabelSelector ls;
+        selectors::FieldSelector fs;
         try {
-          ls = query::LabelSelector::parse(label);
-          fs = query::FieldSelector::parse(field);
-        } catch (const query::QueryError& e) {
+          ls = selectors::LabelSelector::parse(label);
+          fs = selectors::FieldSelector::parse(field);
+        } catch (const selectors::SelectorError& e) {
           throw bad_request(e.what());
         }
         objects_.check_field_selector(*kind, fs);
@@ -462,8 +462,8 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
                      "application/strategic-merge-patch+json");
     json doc;
     try {
-      doc = type == PatchType::kApply ? query::decode_yaml(req.body) : query::decode_json(req.body);
-    } catch (const query::QueryError& e) {
+      doc = type == PatchType::kApply ? decode_yaml(req.body) : decode_json(req.body);
+    } catch (const BodyError& e) {
       throw bad_request(e.what());
     }
     auto opts = write_options(req);
@@ -511,8 +511,8 @@ void ApiServer::handle_scale(http::Request& req, const std::shared_ptr<http::Res
     std::string ct = content_type(req);
     json doc;
     try {
-      doc = query::decode_json(req.body);
-    } catch (const query::QueryError& e) {
+      doc = decode_json(req.body);
+    } catch (const BodyError& e) {
       throw bad_request(e.what());
     }
     std::function<json(const json&)> change;

@@ -7,15 +7,15 @@
 #include <ctime>
 #include <random>
 
-#include "api/kind_patch_schema.hpp"
+#include "capstan/machinery/patch/kind_patch_schema.hpp"
 #include "api/names.hpp"
-#include "patch/json_patch.hpp"
-#include "patch/merge_patch.hpp"
-#include "patch/patch_error.hpp"
-#include "patch/server_side_apply.hpp"
-#include "patch/strategic_merge_patch.hpp"
-#include "query/field_selector.hpp"
-#include "query/label_selector.hpp"
+#include "capstan/machinery/patch/json_patch.hpp"
+#include "capstan/machinery/patch/merge_patch.hpp"
+#include "capstan/machinery/patch/patch_error.hpp"
+#include "capstan/machinery/patch/server_side_apply.hpp"
+#include "capstan/machinery/patch/strategic_merge_patch.hpp"
+#include "capstan/machinery/selectors/field_selector.hpp"
+#include "capstan/machinery/selectors/label_selector.hpp"
 
 namespace capstan::api {
 
@@ -318,7 +318,7 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, json
     json object = canonicalize(kind, body, opts.validation, outcome.warnings);
     if (admission_) admission_->admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings);
     if (!opts.field_manager.empty()) {
-      KindPatchSchema ps(kinds_.model(), kind.schema);
+      patch::KindPatchSchema ps(kinds_.model(), kind.schema);
       object = patch::record_update_manager(nullptr, object, ps, {opts.field_manager, false, kind.api_version(), now_rfc3339(), ""});
     }
     const std::string k = key(kind, ns, name);
@@ -397,7 +397,7 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
                           const json& patch_doc, const std::string& subresource, const WriteOptions& opts,
                           WriteDone done) {
   try {
-    auto patch_schema = std::make_shared<KindPatchSchema>(kinds_.model(), kind.schema);
+    auto patch_schema = std::make_shared<patch::KindPatchSchema>(kinds_.model(), kind.schema);
     WriteOptions o = opts;
     auto apply = [this, &kind, type, patch_doc, patch_schema, o](const json& live) -> std::optional<json> {
       try {
@@ -527,7 +527,7 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& ns
     if (admission_) admission_->admit(kind, Operation::kUpdate, subresource, next, &old, opts.dry_run, outcome.warnings);
     if (spec_changed(old, next, kind.status_field)) next["metadata"]["generation"] = old_meta.value("generation", int64_t{1}) + 1;
     if (!opts.field_manager.empty() && !binding) {
-      KindPatchSchema ps(kinds_.model(), kind.schema);
+      patch::KindPatchSchema ps(kinds_.model(), kind.schema);
       next = patch::record_update_manager(old, next, ps,
                                           {opts.field_manager, false, kind.api_version(), now_rfc3339(), subresource});
     }
@@ -689,7 +689,7 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
   }
 }
 
-void ObjectService::check_field_selector(const schema::Kind& kind, const query::FieldSelector& selector) const {
+void ObjectService::check_field_selector(const schema::Kind& kind, const selectors::FieldSelector& selector) const {
   for (const auto& r : selector.requirements()) {
     if (r.field == "metadata.name" || r.field == "metadata.namespace") continue;
     if (std::find(kind.selectable_fields.begin(), kind.selectable_fields.end(), r.field) != kind.selectable_fields.end())
@@ -707,12 +707,12 @@ store::ObjectPtr ObjectService::get(const schema::Kind& kind, const std::string&
 std::vector<store::ObjectPtr> ObjectService::list(const schema::Kind& kind, const std::string& ns,
                                                   const std::string& label_selector, const std::string& field_selector,
                                                   uint64_t* revision) const {
-  query::LabelSelector labels;
-  query::FieldSelector fields;
+  selectors::LabelSelector labels;
+  selectors::FieldSelector fields;
   try {
-    labels = query::LabelSelector::parse(label_selector);
-    fields = query::FieldSelector::parse(field_selector);
-  } catch (const query::QueryError& e) {
+    labels = selectors::LabelSelector::parse(label_selector);
+    fields = selectors::FieldSelector::parse(field_selector);
+  } catch (const selectors::SelectorError& e) {
     throw bad_request(e.what());
   }
   check_field_selector(kind, fields);
@@ -737,7 +737,7 @@ std::vector<store::ObjectPtr> ObjectService::list(const schema::Kind& kind, cons
         continue;
       out.push_back(obj);
     }
-  } catch (const query::QueryError& e) {
+  } catch (const selectors::SelectorError& e) {
     throw bad_request(e.what());
   }
   return out;

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "api/admission.hpp"
-#include "query/field_selector.hpp"
+#include "capstan/machinery/selectors/field_selector.hpp"
 #include "api/api_error.hpp"
-#include "schema/json_codec.hpp"
+#include "capstan/machinery/codec/json_codec.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/store.hpp"
 
@@ -70,7 +70,7 @@ class ObjectService {
               const WriteOptions& opts, WriteDone done, int attempt = 0);
 
   // Throws ApiError(400) naming a field the kind cannot be selected by.
-  void check_field_selector(const schema::Kind& kind, const query::FieldSelector& selector) const;
+  void check_field_selector(const schema::Kind& kind, const selectors::FieldSelector& selector) const;
   store::ObjectPtr get(const schema::Kind& kind, const std::string& ns, const std::string& name) const;
   // Throws ApiError(400) for a bad selector.
   std::vector<store::ObjectPtr> list(const schema::Kind& kind, const std::string& ns, const std::string& label_selector,

@@ -1,6 +1,6 @@
 #include "api/scale_subresource.hpp"
 
-#include "query/label_selector.hpp"
+#include "capstan/machinery/selectors/label_selector.hpp"
 
 namespace capstan::api {
 
@@ -39,7 +39,7 @@ std::string selector_text(const json* sel) {
   if (!sel) return "";
   if (sel->is_string()) return sel->get<std::string>();
   try {
-    return query::LabelSelector::from_json(*sel).to_string();
+    return selectors::LabelSelector::from_json(*sel).to_string();
   } catch (...) {
     return "";
   }

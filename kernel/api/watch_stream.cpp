@@ -8,8 +8,8 @@ namespace capstan::api {
 
 using nlohmann::json;
 
-WatchStream::WatchStream(const schema::Kind& kind, std::string ns, query::LabelSelector labels,
-                         query::FieldSelector fields, bool table, bool bookmarks,
+WatchStream::WatchStream(const schema::Kind& kind, std::string ns, selectors::LabelSelector labels,
+                         selectors::FieldSelector fields, bool table, bool bookmarks,
                          std::shared_ptr<http::Responder> res, std::chrono::steady_clock::time_point deadline)
     : kind_(kind), ns_(std::move(ns)), labels_(std::move(labels)), fields_(std::move(fields)), table_(table),
       bookmarks_(bookmarks), res_(std::move(res)), deadline_(deadline),

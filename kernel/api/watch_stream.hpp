@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "http/request.hpp"
-#include "query/field_selector.hpp"
-#include "query/label_selector.hpp"
+#include "capstan/machinery/selectors/field_selector.hpp"
+#include "capstan/machinery/selectors/label_selector.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/event_bus.hpp"
 
@@ -20,7 +20,7 @@ namespace capstan::api {
 
 class WatchStream : public std::enable_shared_from_this<WatchStream> {
  public:
-  WatchStream(const schema::Kind& kind, std::string ns, query::LabelSelector labels, query::FieldSelector fields,
+  WatchStream(const schema::Kind& kind, std::string ns, selectors::LabelSelector labels, selectors::FieldSelector fields,
               bool table, bool bookmarks, std::shared_ptr<http::Responder> res,
               std::chrono::steady_clock::time_point deadline);
 
@@ -39,8 +39,8 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
 
   const schema::Kind& kind_;
   std::string ns_;
-  query::LabelSelector labels_;
-  query::FieldSelector fields_;
+  selectors::LabelSelector labels_;
+  selectors::FieldSelector fields_;
   bool table_;
   bool bookmarks_;
   bool columns_sent_ = false;

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "query/yaml_json.hpp"
+#include "api/yaml_json.hpp"
 
 namespace capstan::app {
 
@@ -61,7 +61,7 @@ std::string pem(const json& section, const std::string& field) {
 }  // namespace
 
 http::ClientConfig read_kubeconfig(const std::string& path) {
-  json doc = query::decode_yaml(slurp(path));
+  json doc = api::decode_yaml(slurp(path));
   std::string context_name = doc.value("current-context", "");
   const json& contexts = doc["contexts"];
   const json& context = context_name.empty() && contexts.is_array() && !contexts.empty()

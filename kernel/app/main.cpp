@@ -30,7 +30,7 @@
 #include "http/client.hpp"
 #include "api/object_service.hpp"
 #include "host/plugin_registry.hpp"
-#include "http/pki.hpp"
+#include "app/pki.hpp"
 #include "http/server.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/event_bus.hpp"
@@ -256,7 +256,7 @@ int run_server(const Options& o, uint32_t role) {
   objects_ptr = &objects;
 
   // Listen first (nothing is served until http.start()), so plugins learn the API address.
-  auto bundle = capstan::http::pki::ensure((fs::path(o.data_dir) / "tls").string(), {"localhost", "capstan"},
+  auto bundle = capstan::pki::ensure((fs::path(o.data_dir) / "tls").string(), {"localhost", "capstan"},
                                            {o.bind_address == "0.0.0.0" ? "127.0.0.1" : o.bind_address});
   capstan::api::ApiServer api(objects, bus, {});
   capstan::http::Server http([&api](capstan::http::Request&& req, std::shared_ptr<capstan::http::Responder> res) {
@@ -296,7 +296,7 @@ int run_server(const Options& o, uint32_t role) {
   plugins.start();
   api.set_ready(true);
   const std::string kubeconfig = (fs::path(o.data_dir) / "kubeconfig").string();
-  capstan::http::pki::write_kubeconfig(kubeconfig, url, bundle);
+  capstan::pki::write_kubeconfig(kubeconfig, url, bundle);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   std::cout << "capstan " << o.command << " ready in " << ms << " ms\n"
             << "  API:        " << url << "\n";

@@ -13,8 +13,8 @@
 #include "api/binding_subresource.hpp"
 #include "api/object_service.hpp"
 #include "capstan/host.capnp.h"
-#include "query/field_selector.hpp"
-#include "query/label_selector.hpp"
+#include "capstan/machinery/selectors/field_selector.hpp"
+#include "capstan/machinery/selectors/label_selector.hpp"
 #include "store/event_bus.hpp"
 
 namespace capstan::host {
@@ -51,7 +51,7 @@ capnp::Data::Reader data_of(const std::string& s) {
 
 class PluginWatch {
  public:
-  PluginWatch(std::string ns, query::LabelSelector labels, query::FieldSelector fields, capstan_watch_callback cb,
+  PluginWatch(std::string ns, selectors::LabelSelector labels, selectors::FieldSelector fields, capstan_watch_callback cb,
               void* user)
       : ns_(std::move(ns)), labels_(std::move(labels)), fields_(std::move(fields)), cb_(cb), user_(user) {}
 
@@ -129,8 +129,8 @@ class PluginWatch {
   }
 
   std::string ns_;
-  query::LabelSelector labels_;
-  query::FieldSelector fields_;
+  selectors::LabelSelector labels_;
+  selectors::FieldSelector fields_;
   capstan_watch_callback cb_;
   void* user_;
   std::mutex mutex_;
@@ -356,9 +356,9 @@ uint64_t HostApi::start_watch(const std::string& request_bytes, capstan_watch_ca
       objects_->kinds().by_resource(to_string(r.getGroup()), to_string(r.getVersion()), to_string(r.getResource()));
   if (!kind) throw std::runtime_error("no such resource: " + to_string(r.getResource()));
   std::string ns = kind->namespaced ? to_string(req.getNamespace()) : "";
-  auto fields = query::FieldSelector::parse(to_string(req.getFieldSelector()));
+  auto fields = selectors::FieldSelector::parse(to_string(req.getFieldSelector()));
   objects_->check_field_selector(*kind, fields);  // throws for a field the kind cannot be selected by
-  auto watch = std::make_shared<PluginWatch>(ns, query::LabelSelector::parse(to_string(req.getLabelSelector())),
+  auto watch = std::make_shared<PluginWatch>(ns, selectors::LabelSelector::parse(to_string(req.getLabelSelector())),
                                              std::move(fields), cb, user);
   uint64_t after = req.getResourceVersion();
   if (after == 0) after = objects_->store().revision();

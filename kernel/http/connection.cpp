@@ -1,5 +1,5 @@
 // Plain-HTTP connections (loopback only; enforced by Server::listen_http).
-#include "http/session.hpp"
+#include "http/detail/session_impl.hpp"
 
 namespace capstan::http::detail {
 

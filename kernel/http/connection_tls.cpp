@@ -1,7 +1,7 @@
 // HTTPS connections.
 #include <boost/beast/ssl.hpp>
 
-#include "http/session.hpp"
+#include "http/detail/session_impl.hpp"
 
 namespace capstan::http::detail {
 

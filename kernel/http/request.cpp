@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "http/request.hpp"
-#include "http/wire.hpp"
+#include "http/detail/wire.hpp"
 
 namespace capstan::http {
 

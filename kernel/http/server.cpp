@@ -15,7 +15,7 @@
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
-#include "http/core.hpp"
+#include "http/detail/core.hpp"
 
 namespace capstan::http {
 

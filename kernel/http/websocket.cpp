@@ -1,5 +1,5 @@
 // WebSocket sessions over plain TCP.
-#include "http/ws_session_impl.hpp"
+#include "http/detail/ws_session_impl.hpp"
 
 namespace capstan::http::detail {
 CAPSTAN_HTTP_INSTANTIATE_WS(TcpStream)

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "schema/json_codec.hpp"
-#include "schema/schema_model.hpp"
+#include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/machinery/codec/schema_model.hpp"
 
 namespace capstan::schema {
 

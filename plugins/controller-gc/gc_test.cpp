@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 #include "garbage_collector.hpp"
 
 namespace capstan::gc {

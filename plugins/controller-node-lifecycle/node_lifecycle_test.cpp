@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "agent_logic.hpp"
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 
 namespace capstan::lifecycle {
 namespace {

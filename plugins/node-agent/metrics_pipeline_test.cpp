@@ -11,7 +11,7 @@
 
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/runtime.capnp.h"
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 #include "metrics_publisher.hpp"
 #include "sim_runtime.hpp"
 

@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <set>
 
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 #include "node_agent.hpp"
 #include "sim_runtime.hpp"
 

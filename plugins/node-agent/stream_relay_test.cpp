@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 #include "node_agent.hpp"
 #include "sim_runtime.hpp"
 

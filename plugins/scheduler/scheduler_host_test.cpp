@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 #include "scheduler.hpp"
 
 namespace capstan::scheduler {

@@ -2,6 +2,7 @@
 include(CMakeFindDependencyMacro)
 find_dependency(CapnProto CONFIG)
 find_dependency(Threads)
+find_dependency(nlohmann_json)
 include(${CMAKE_CURRENT_LIST_DIR}/CapstanSDKTargets.cmake)
 get_filename_component(CAPSTAN_SDK_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 set(CAPSTAN_SDK_SCHEMA_DIR "${CAPSTAN_SDK_PREFIX}/share/capstan/schema")

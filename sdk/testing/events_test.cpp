@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 
 namespace capstan::sdk::testing {
 namespace {

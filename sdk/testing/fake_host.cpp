@@ -1,4 +1,4 @@
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 
 #include <capnp/dynamic.h>
 #include <capnp/message.h>
@@ -12,19 +12,19 @@
 #include <random>
 #include <stdexcept>
 
-#include "api/kind_patch_schema.hpp"
+#include "capstan/machinery/patch/kind_patch_schema.hpp"
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/host.capnp.h"
 #include "capstan/plugin.capnp.h"
-#include "patch/json_patch.hpp"
-#include "patch/merge_patch.hpp"
-#include "patch/strategic_merge_patch.hpp"
-#include "query/field_selector.hpp"
-#include "query/label_selector.hpp"
-#include "schema/json_codec.hpp"
-#include "schema/schema_model.hpp"
+#include "capstan/machinery/patch/json_patch.hpp"
+#include "capstan/machinery/patch/merge_patch.hpp"
+#include "capstan/machinery/patch/strategic_merge_patch.hpp"
+#include "capstan/machinery/selectors/field_selector.hpp"
+#include "capstan/machinery/selectors/label_selector.hpp"
+#include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/machinery/codec/schema_model.hpp"
 
 namespace capstan::sdk::testing {
 
@@ -101,7 +101,7 @@ std::optional<std::string> field_value(const json& object, std::string_view path
   return std::nullopt;
 }
 
-bool matches(const json& object, const query::LabelSelector& labels, const query::FieldSelector& fields) {
+bool matches(const json& object, const selectors::LabelSelector& labels, const selectors::FieldSelector& fields) {
   const json* l = at_path(object, "metadata.labels");
   if (!labels.matches(l ? *l : json())) return false;
   return fields.matches([&](std::string_view f) { return field_value(object, f); });
@@ -134,8 +134,8 @@ struct FakeHost::Watcher {
   uint64_t id = 0;
   std::string resource_key;
   std::string ns;
-  query::LabelSelector labels;
-  query::FieldSelector fields;
+  selectors::LabelSelector labels;
+  selectors::FieldSelector fields;
   capstan_watch_callback callback = nullptr;
   void* user_data = nullptr;
 
@@ -435,8 +435,8 @@ uint64_t FakeHost::start_watch(const void* data, size_t size, capstan_watch_call
   w->id = next_watch_id_++;
   w->resource_key = group_key(r);
   w->ns = req.getNamespace();
-  w->labels = query::LabelSelector::parse(req.getLabelSelector().cStr());
-  w->fields = query::FieldSelector::parse(req.getFieldSelector().cStr());
+  w->labels = selectors::LabelSelector::parse(req.getLabelSelector().cStr());
+  w->fields = selectors::FieldSelector::parse(req.getFieldSelector().cStr());
   w->callback = cb;
   w->user_data = user_data;
   w->held = held_.count(w->resource_key) > 0;
@@ -649,8 +649,8 @@ std::string FakeHost::handle_call(const void* data, size_t size) {
       if (it == bucket.end()) out.status = not_found(*k, call.name);
       else out.object = it->second;
     } else if (call.verb == "list") {
-      auto labels = query::LabelSelector::parse(req.getList().getLabelSelector().cStr());
-      auto fields = query::FieldSelector::parse(req.getList().getFieldSelector().cStr());
+      auto labels = selectors::LabelSelector::parse(req.getList().getLabelSelector().cStr());
+      auto fields = selectors::FieldSelector::parse(req.getList().getFieldSelector().cStr());
       std::vector<const Stored*> items;
       for (const auto& [key, s] : objects_[group_key(k->resource)]) {
         if (!call.ns.empty() && s.object["metadata"].value("namespace", "") != call.ns) continue;
@@ -676,7 +676,7 @@ std::string FakeHost::handle_call(const void* data, size_t size) {
         if (type == "merge") {
           patched = patch::apply_merge_patch(it->second.object, call.object);
         } else if (type == "strategic") {
-          api::KindPatchSchema ps(model(), k->schema);
+          patch::KindPatchSchema ps(model(), k->schema);
           patched = patch::apply_strategic_merge_patch(it->second.object, call.object, ps);
         } else if (type == "json") {
           patched = patch::apply_json_patch(it->second.object, call.object);
@@ -720,7 +720,7 @@ std::string FakeHost::handle_call(const void* data, size_t size) {
     }
   } catch (const patch::PatchError& e) {
     out.status = error(e.code, e.reason, e.what());
-  } catch (const query::QueryError& e) {
+  } catch (const selectors::SelectorError& e) {
     out.status = error(400, "BadRequest", e.what());
   }
   set_status(resp, out.status);
@@ -790,10 +790,10 @@ std::vector<json> FakeHost::list(const Resource& r, const std::string& ns, const
   std::vector<json> out;
   auto b = objects_.find(group_key(r));
   if (b == objects_.end()) return out;
-  auto labels = query::LabelSelector::parse(label_selector);
+  auto labels = selectors::LabelSelector::parse(label_selector);
   for (const auto& [key, s] : b->second) {
     if (!ns.empty() && s.object["metadata"].value("namespace", "") != ns) continue;
-    if (matches(s.object, labels, query::FieldSelector())) out.push_back(s.object);
+    if (matches(s.object, labels, selectors::FieldSelector())) out.push_back(s.object);
   }
   return out;
 }

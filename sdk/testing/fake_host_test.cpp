@@ -1,6 +1,6 @@
 // The fake host itself: object rules the controller tests rely on, and informers over it.
 
-#include "fake_host.hpp"
+#include "capstan/testing/fake_host.hpp"
 
 #include <capnp/message.h>
 #include <gtest/gtest.h>
