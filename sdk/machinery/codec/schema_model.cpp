@@ -2,6 +2,8 @@
 
 #include "capstan/machinery/codec/schema_annotations.hpp"
 
+#include <algorithm>
+
 namespace capstan::schema {
 
 namespace {
@@ -53,7 +55,45 @@ std::string go_type_name(Shape shape, capnp::Type type) {
   }
 }
 
+ProtoType proto_type_of(Shape shape, capnp::Type type, capnp::List<capnp::schema::Annotation>::Reader annotations) {
+  switch (shape) {
+    case Shape::kBool: return ProtoType::kBool;
+    case Shape::kInt: return ProtoType::kInt;
+    case Shape::kUInt: return ProtoType::kUInt;
+    case Shape::kFloat: return type.which() == capnp::schema::Type::FLOAT32 ? ProtoType::kFloat : ProtoType::kDouble;
+    case Shape::kText:
+      if (has_annotation(annotations, annotation_id::kTime)) return ProtoType::kTime;
+      if (has_annotation(annotations, annotation_id::kMicroTime)) return ProtoType::kMicroTime;
+      if (has_annotation(annotations, annotation_id::kDuration)) return ProtoType::kDuration;
+      return ProtoType::kString;
+    case Shape::kQuantity: return ProtoType::kQuantity;
+    case Shape::kRawJson: return ProtoType::kRawJson;
+    case Shape::kData: return ProtoType::kBytes;
+    case Shape::kEnum: return ProtoType::kEnum;
+    case Shape::kStruct:
+    case Shape::kMap: return ProtoType::kMessage;
+    case Shape::kIntOrString: return ProtoType::kIntOrString;
+    default: return ProtoType::kNone;
+  }
+}
+
+// Sorts the slots by number. Two fields with one number would make the wire ambiguous: the
+// struct then has no protobuf form, and says why.
+void finish_message(ProtoMessage& m, const std::string& where, std::optional<std::string>& error) {
+  std::sort(m.slots.begin(), m.slots.end(), [](const ProtoSlot& a, const ProtoSlot& b) { return a.number < b.number; });
+  for (size_t i = 1; i < m.slots.size(); ++i) {
+    if (m.slots[i].number == m.slots[i - 1].number && !error)
+      error = where + ": protobuf field number " + std::to_string(m.slots[i].number) + " is used twice";
+  }
+}
+
 }  // namespace
+
+const ProtoSlot* ProtoMessage::find(uint32_t number) const {
+  auto it = std::lower_bound(slots.begin(), slots.end(), number,
+                             [](const ProtoSlot& s, uint32_t n) { return s.number < n; });
+  return it != slots.end() && it->number == number ? &*it : nullptr;
+}
 
 const FieldInfo* StructInfo::find(std::string_view json_name) const {
   auto it = by_json_name.find(std::string(json_name));
@@ -140,8 +180,62 @@ std::unique_ptr<StructInfo> SchemaModel::build(capnp::StructSchema schema) const
         f.type_name = go_type_name(f.shape, type);
       }
     }
+    // Protobuf.
+    if (auto n = uint_annotation(annotations, annotation_id::kProto); n && *n > 0 && *n <= 536870911) {
+      f.proto_number = static_cast<uint32_t>(*n);
+      if (auto e = uint_annotation(annotations, annotation_id::kProtoEmbedded); e && *e > 0 && *e <= 536870911)
+        f.proto_embedded = static_cast<uint32_t>(*e);
+      switch (f.shape) {
+        case Shape::kOptional:
+          f.proto_type = proto_type_of(f.optional_value_shape, f.optional_value.getType(), annotations);
+          f.nullable = !has_annotation(annotations, annotation_id::kNotNullable);
+          break;
+        case Shape::kList:
+          f.proto_type = proto_type_of(f.element_shape, field.getType().asList().getElementType(), annotations);
+          break;
+        default:
+          f.proto_type = proto_type_of(f.shape, field.getType(), annotations);
+          f.nullable = has_annotation(annotations, annotation_id::kNullable);
+          break;
+      }
+      if (f.proto_type == ProtoType::kNone) f.proto_number = 0;
+    }
+    const int index = static_cast<int>(out->fields.size());
+    if (f.proto_number == 0 && f.shape == Shape::kText) {
+      if (f.json_name == "apiVersion") out->type_meta_api_version = index;
+      if (f.json_name == "kind") out->type_meta_kind = index;
+    }
+    if (f.json_name == "metadata" && f.shape == Shape::kStruct) out->metadata = index;
     out->by_json_name.emplace(f.json_name, out->fields.size());
     out->fields.push_back(std::move(f));
+  }
+
+  // The protobuf messages: own fields, and one message per inline embedded struct.
+  for (size_t i = 0; i < out->fields.size(); ++i) {
+    const FieldInfo& f = out->fields[i];
+    if (f.proto_number == 0) continue;
+    if (f.proto_embedded == 0) {
+      out->proto.slots.push_back({f.proto_number, static_cast<int32_t>(i), -1});
+      continue;
+    }
+    const ProtoSlot* outer = nullptr;
+    for (const auto& s : out->proto.slots)
+      if (s.number == f.proto_embedded && s.embedded >= 0) outer = &s;
+    int32_t e;
+    if (outer == nullptr) {
+      e = static_cast<int32_t>(out->proto_embedded.size());
+      out->proto_embedded.emplace_back();
+      out->proto.slots.push_back({f.proto_embedded, -1, e});
+    } else {
+      e = outer->embedded;
+    }
+    out->proto_embedded[e].slots.push_back({f.proto_number, static_cast<int32_t>(i), -1});
+  }
+  finish_message(out->proto, out->name, out->proto_error);
+  for (auto& m : out->proto_embedded) finish_message(m, out->name, out->proto_error);
+  if (out->proto_error) {
+    out->proto.slots.clear();
+    out->proto_embedded.clear();
   }
   return out;
 }

@@ -34,6 +34,27 @@ enum class Shape {
   kUnsupported,
 };
 
+// How one value travels on the protobuf wire (docs/protobuf.md): the element of a list, the
+// scalar of an `$optional` group, the entry of a `$map` (kMessage).
+enum class ProtoType : uint8_t {
+  kNone,         // not on the wire (no `$proto` number)
+  kBool,         // varint 0/1
+  kInt,          // varint of the 64-bit two's complement (int32, int64)
+  kUInt,         // varint
+  kDouble,       // fixed64
+  kFloat,        // fixed32
+  kString,       // length-delimited UTF-8
+  kBytes,        // length-delimited
+  kEnum,         // a string holding the enumerant's name (Kubernetes enums are strings)
+  kTime,         // Text <-> metav1.Time {seconds = 1, nanos = 2}
+  kMicroTime,    // Text <-> metav1.MicroTime {seconds = 1, nanos = 2}
+  kDuration,     // Text <-> metav1.Duration {duration = 1}
+  kQuantity,     // Text <-> resource.Quantity {string = 1}
+  kRawJson,      // Text <-> a message whose bytes field 1 holds JSON (FieldsV1, RawExtension)
+  kIntOrString,  // IntOrString {type = 1, intVal = 2, strVal = 3}
+  kMessage,      // a nested struct (or a map entry)
+};
+
 struct StructInfo;
 
 struct FieldInfo {
@@ -56,6 +77,25 @@ struct FieldInfo {
   std::optional<std::string> list_type;
   std::optional<std::string> list_map_keys;
   std::string type_name;  // Go-like type for error messages and OpenAPI ("string", "int64", "[]Container")
+  // Protobuf (annotations `proto`, `protoEmbedded`, `nullable`, `notNullable`, `time`...).
+  uint32_t proto_number = 0;    // 0: not on the protobuf wire
+  uint32_t proto_embedded = 0;  // nonzero: inside the inline embedded message at this number
+  bool nullable = false;        // a Go pointer: on the wire only when set ($optional groups unless notNullable)
+  ProtoType proto_type = ProtoType::kNone;
+};
+
+// One protobuf message of a struct, its fields in ascending number: a slot is a field of the
+// struct (`field`, an index into StructInfo::fields) or an inline embedded message (`embedded`,
+// an index into StructInfo::proto_embedded).
+struct ProtoSlot {
+  uint32_t number = 0;
+  int32_t field = -1;
+  int32_t embedded = -1;
+};
+
+struct ProtoMessage {
+  std::vector<ProtoSlot> slots;
+  const ProtoSlot* find(uint32_t number) const;
 };
 
 struct StructInfo {
@@ -65,6 +105,16 @@ struct StructInfo {
   std::unordered_map<std::string, size_t> by_json_name;
   std::optional<std::string> doc;
   bool int_or_string = false;
+
+  // Protobuf: the struct's own message and those of its inline embedded structs.
+  ProtoMessage proto;
+  std::vector<ProtoMessage> proto_embedded;
+  // A root's apiVersion and kind (Text, no number): they travel in the protobuf envelope.
+  int type_meta_api_version = -1;
+  int type_meta_kind = -1;
+  int metadata = -1;  // the `metadata` field, if any (PartialObjectMetadata)
+  std::optional<std::string> proto_error;  // why the annotations give no protobuf form (a number used twice)
+  bool has_proto() const { return !proto.slots.empty(); }
 
   const FieldInfo* find(std::string_view json_name) const;
 };
