@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <set>
 #include <map>
 #include <optional>
 
@@ -121,6 +123,30 @@ To bit_cast_value(From from) {
 }  // namespace
 
 bool ProtobufCodec::supports(capnp::StructSchema schema) const { return model_.info(schema).has_proto(); }
+
+std::vector<std::string> ProtobufCodec::unnumbered_fields(capnp::StructSchema schema) const {
+  std::vector<std::string> out;
+  std::set<uint64_t> seen;
+  // Depth-first over the struct types; each is visited once (recursive types end there).
+  std::function<void(capnp::StructSchema, const std::string&, bool)> walk = [&](capnp::StructSchema s,
+                                                                                 const std::string& path, bool root) {
+    if (!seen.insert(s.getProto().getId()).second) return;
+    const StructInfo& info = model_.info(s);
+    if (info.int_or_string) return;
+    if (info.proto_error) out.push_back((path.empty() ? info.name : path) + " (" + *info.proto_error + ")");
+    for (size_t i = 0; i < info.fields.size(); ++i) {
+      const FieldInfo& f = info.fields[i];
+      const std::string p = path.empty() ? f.json_name : path + "." + f.json_name;
+      const bool type_meta = root && (static_cast<int>(i) == info.type_meta_api_version || static_cast<int>(i) == info.type_meta_kind);
+      if (f.proto_number == 0 && !type_meta) out.push_back(p);
+      if (f.shape == Shape::kStruct) walk(f.struct_schema, p, false);
+      else if ((f.shape == Shape::kList && f.element_shape == Shape::kStruct) || f.shape == Shape::kMap)
+        walk(f.element_struct, p + "[]", false);
+    }
+  };
+  walk(schema, "", true);
+  return out;
+}
 
 // ---- encoding ---------------------------------------------------------------------------------
 

@@ -295,6 +295,15 @@ TEST(ProtobufCodec, EncodeErrorsNameTheField) {
   }
 }
 
+TEST(ProtobufCodec, EveryFieldOfEveryBuiltinKindHasANumber) {
+  for (const auto* k : builtin_kinds().all()) {
+    const auto gaps = codec().unnumbered_fields(k->schema);
+    EXPECT_TRUE(gaps.empty()) << k->kind << ": " << gaps.front();
+  }
+  const auto gaps = codec().unnumbered_fields(capnp::Schema::from<capstan::plugin::PluginManifest>());
+  EXPECT_FALSE(gaps.empty());
+}
+
 TEST(ProtobufCodec, KindsWithoutNumbersAreNotSupported) {
   for (const auto* k : builtin_kinds().all()) EXPECT_TRUE(codec().supports(k->schema)) << k->kind;
   // A struct without `$K8s.proto` numbers (as a custom resource's kind may be) has no protobuf form.

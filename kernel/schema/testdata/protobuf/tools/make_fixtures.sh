@@ -9,7 +9,7 @@
 #
 # objects/<name>.pb: objects/<name>.json written in text format by json_to_textproto.py from
 #   upstream's message definitions, encoded by protoc, wrapped in the envelope.
-# kubectl-1.33/<name>.pb: the request bodies kubectl sends, recorded by capture_kubectl.py on a
+# kubectl-1.33/<name>.pb: the request bodies kubectl sends, recorded by stub_apiserver.py on a
 #   free loopback port.
 set -eu
 API=$(realpath "$1"); MACHINERY=$(realpath "$2"); METRICS=$(realpath "$3")
@@ -65,9 +65,11 @@ for json in "$DATA"/objects/*.json; do
 done
 
 # kubectl's own bodies.
-mkdir -p "$WORK/out" "$WORK/serve/shop/pods" "$DATA/kubectl-1.33"
-cp "$DATA/objects/pod.pb" "$WORK/serve/shop/pods/web-7d4b9c8f6-x2kqp.pb"
-python3 "$HERE/capture_kubectl.py" "$WORK/out" "$WORK/serve" &
+mkdir -p "$WORK/out" "$DATA/kubectl-1.33"
+cat >"$WORK/routes.json" <<ROUTES
+[{"method": "GET", "path": "/api/v1/namespaces/shop/pods/web-7d4b9c8f6-x2kqp", "file": "$DATA/objects/pod.pb"}]
+ROUTES
+python3 "$HERE/stub_apiserver.py" "$WORK/out" "$WORK/routes.json" &
 SERVER_PID=$!
 i=0
 while [ ! -s "$WORK/out/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done

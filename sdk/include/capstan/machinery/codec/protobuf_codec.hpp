@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "capstan/machinery/codec/json_codec.hpp"
 #include "capstan/machinery/codec/schema_model.hpp"
@@ -49,6 +50,11 @@ class ProtobufCodec {
   // Whether the struct has protobuf numbers at all. A kind without them is served in JSON only
   // (kube-apiserver answers 415 for protobuf bodies of custom resources).
   bool supports(capnp::StructSchema schema) const;
+
+  // Paths of the fields reachable from `schema` that have no protobuf number (a root's
+  // apiVersion and kind excepted): what protobuf would silently drop. Empty for a fully
+  // annotated kind; a plugin's tests can assert it.
+  std::vector<std::string> unnumbered_fields(capnp::StructSchema schema) const;
 
   // The message bytes of `in`, appended to `out` (no envelope). Throws ProtobufEncodeError.
   void encode(capnp::DynamicStruct::Reader in, std::string& out) const;
