@@ -389,14 +389,6 @@ struct Scalar {
   bool zero = false;  // Go's zero value of the field's type
 };
 
-}  // namespace
-
-// Converts one wire value of a scalar-like type (everything but kMessage and kIntOrString).
-static bool convert(const FieldInfo& f, ProtoType type, capnp::Type capnp_type, const pb::Field& w,
-                    DecodeState& st, Scalar& out);
-
-namespace {
-
 bool check_utf8(std::string_view s, DecodeState& st) {
   if (machinery::is_valid_utf8(s)) return true;
   return st.fail("FieldValueInvalid", "protobuf: invalid UTF-8 in " + st.where());
@@ -435,11 +427,9 @@ bool want_wire(const pb::Field& w, WireType want, const char* name, DecodeState&
                                               ", want " + pb::wire_type_name(want));
 }
 
-}  // namespace
-
-static bool convert(const FieldInfo& f, ProtoType type, capnp::Type capnp_type, const pb::Field& w,
-                    DecodeState& st, Scalar& out) {
-  (void)f;
+// Converts one wire value of a scalar-like type (everything but kMessage and kIntOrString) to
+// what the capnp field of `capnp_type` holds.
+bool convert(ProtoType type, capnp::Type capnp_type, const pb::Field& w, DecodeState& st, Scalar& out) {
   switch (type) {
     case ProtoType::kBool:
       out.value = w.value != 0;
@@ -563,9 +553,17 @@ static bool convert(const FieldInfo& f, ProtoType type, capnp::Type capnp_type, 
   }
 }
 
+}  // namespace
+
 void ProtobufCodec::decode(std::string_view message, capnp::DynamicStruct::Builder out, DecodeReport& report) const {
   DecodeState st{report};
-  decode_struct(message, out, st);
+  try {
+    decode_struct(message, out, st);
+  } catch (const kj::Exception& e) {
+    // Not expected (every bound is checked before capnp sees it), but input must never escape as
+    // an exception: it is reported like any other bad input.
+    st.fail("FieldValueInvalid", "protobuf: " + st.where() + ": " + std::string(e.getDescription().cStr()));
+  }
 }
 
 bool ProtobufCodec::decode_struct(std::string_view data, capnp::DynamicStruct::Builder out, DecodeState& st) const {
@@ -633,15 +631,15 @@ uint64_t list_element_words(const FieldInfo& f) {
 }
 
 // How many varints a packed payload holds (false when one is truncated).
-bool count_packed(std::string_view payload, ProtoType type, uint32_t& count) {
+bool count_packed(std::string_view payload, ProtoType type, uint64_t& count) {
   if (type == ProtoType::kDouble) {
     if (payload.size() % 8) return false;
-    count += static_cast<uint32_t>(payload.size() / 8);
+    count += payload.size() / 8;
     return true;
   }
   if (type == ProtoType::kFloat) {
     if (payload.size() % 4) return false;
-    count += static_cast<uint32_t>(payload.size() / 4);
+    count += payload.size() / 4;
     return true;
   }
   while (!payload.empty()) {
@@ -662,9 +660,9 @@ bool ProtobufCodec::decode_message(const StructInfo& info, const ProtoMessage& m
     return st.fail("FieldValueInvalid", "protobuf: " + st.where() + " is nested deeper than " + std::to_string(limits_.max_depth));
   ++st.depth;
   struct Acc {
-    uint32_t count = 0;                     // list elements
+    uint64_t count = 0;                     // list elements
     std::vector<std::string_view> spans;    // message occurrences (merged) or map entries
-    uint32_t cursor = 0;
+    uint64_t cursor = 0;
     bool done = false;
     capnp::DynamicList::Builder list;
   };
@@ -717,14 +715,14 @@ bool ProtobufCodec::decode_message(const StructInfo& info, const ProtoMessage& m
   for (size_t i = 0; i < message.slots.size(); ++i) {
     if (acc[i].count == 0 || message.slots[i].field < 0) continue;
     const FieldInfo& f = info.fields[message.slots[i].field];
-    const uint64_t words = static_cast<uint64_t>(acc[i].count) * list_element_words(f);
-    if (words > limits_.max_list_words || st.list_words + words > limits_.max_list_words) {
+    const uint64_t words = acc[i].count * list_element_words(f);
+    if (acc[i].count >= (1u << 29) || words > limits_.max_list_words || st.list_words + words > limits_.max_list_words) {
       enter(f);
       return st.fail("FieldValueInvalid", "protobuf: " + st.where() + " has " + std::to_string(acc[i].count) +
                                               " elements, more than this object may hold");
     }
     st.list_words += words;
-    acc[i].list = out.init(f.field, acc[i].count).as<capnp::DynamicList>();
+    acc[i].list = out.init(f.field, static_cast<unsigned>(acc[i].count)).as<capnp::DynamicList>();
   }
 
   // Pass 2: the values.
@@ -753,10 +751,10 @@ bool ProtobufCodec::decode_message(const StructInfo& info, const ProtoMessage& m
           } else {
             payload.remove_prefix(pb::decode_varint(payload, e.value));
           }
-          ok = decode_element(f, {}, e.value, a.list, a.cursor++, st);
+          ok = decode_element(f, {}, e.value, a.list, static_cast<unsigned>(a.cursor++), st);
         }
       } else {
-        ok = decode_element(f, w.bytes, w.value, a.list, a.cursor++, st);
+        ok = decode_element(f, w.bytes, w.value, a.list, static_cast<unsigned>(a.cursor++), st);
       }
       any = true;
     } else if (is_message(f.proto_type)) {
@@ -825,7 +823,7 @@ bool ProtobufCodec::decode_singular(const FieldInfo& f, std::string_view data, u
     }
     case Shape::kOptional: {
       Scalar s;
-      if (!convert(f, f.proto_type, f.optional_value.getType(), w, st, s)) return false;
+      if (!convert(f.proto_type, f.optional_value.getType(), w, st, s)) return false;
       auto group = out.get(f.field).as<capnp::DynamicStruct>();
       if (s.zero && !f.nullable) group.set(f.optional_unset, capnp::VOID);
       else group.set(f.optional_value, s.value);
@@ -833,7 +831,7 @@ bool ProtobufCodec::decode_singular(const FieldInfo& f, std::string_view data, u
     }
     default: {
       Scalar s;
-      if (!convert(f, f.proto_type, f.field.getType(), w, st, s)) return false;
+      if (!convert(f.proto_type, f.field.getType(), w, st, s)) return false;
       if (s.zero && !f.nullable) out.clear(f.field);
       else out.set(f.field, s.value);
       return true;
@@ -860,7 +858,7 @@ bool ProtobufCodec::decode_element(const FieldInfo& f, std::string_view data, ui
     w.bytes = data;
     w.value = value;
     Scalar s;
-    ok = convert(f, f.proto_type, f.field.getType().asList().getElementType(), w, st, s);
+    ok = convert(f.proto_type, f.field.getType().asList().getElementType(), w, st, s);
     if (ok) list.set(index, s.value);
   }
   st.path.resize(base);
@@ -930,7 +928,7 @@ bool ProtobufCodec::decode_map(const FieldInfo& f, const std::vector<std::string
         ok = !st.failed;
       } else {
         Scalar s;
-        ok = convert(value_field, value_field.proto_type, value_field.field.getType(), v, st, s);
+        ok = convert(value_field.proto_type, value_field.field.getType(), v, st, s);
         if (ok) item.set(value_field.field, s.value);
       }
     } else if (value_field.proto_type == ProtoType::kString) {
