@@ -2,9 +2,11 @@
 
 #include "schema/kind_registry.hpp"
 
+#include <capnp/message.h>
 #include <gtest/gtest.h>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/codec/protobuf_codec.hpp"
 #include "capstan/manifest.hpp"
 #include "testing/core_kinds_manifest.hpp"
 
@@ -47,6 +49,23 @@ TEST(KindRegistry, RejectsDuplicateKind) {
   auto manifest = b.build();
   registry();  // make sure the core kinds are loaded
   EXPECT_THROW(registry().register_manifest("test.other", manifest.data(), manifest.size()), std::runtime_error);
+}
+
+// The protobuf numbers (annotations) arrive with the schema nodes a plugin exports: a kind loaded
+// at run time encodes as kubectl 1.33 does (its bytes for `create configmap x --from-literal=a=b`).
+TEST(KindRegistry, KindsKeepTheirProtobufNumbers) {
+  ProtobufCodec protobuf(registry().model());
+  for (const char* name : {"ConfigMap", "Secret", "Namespace"}) {
+    EXPECT_TRUE(protobuf.supports(kind(name).schema)) << name;
+    EXPECT_TRUE(protobuf.unnumbered_fields(kind(name).schema).empty()) << name;
+  }
+  capnp::MallocMessageBuilder m;
+  auto cm = m.initRoot<capnp::DynamicStruct>(kind("ConfigMap").schema);
+  DecodeReport report;
+  registry().codec().decode({{"metadata", {{"name", "x"}}}, {"data", {{"a", "b"}}}}, cm, report);
+  const char kubectl[] = "\x0a\x11\x0a\x01x\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00"
+                         "\x12\x06\x0a\x01" "a\x12\x01" "b";
+  EXPECT_EQ(protobuf.encode(cm.asReader()), std::string(kubectl, sizeof kubectl - 1));
 }
 
 }  // namespace

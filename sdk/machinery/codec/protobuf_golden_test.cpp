@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "schema/protobuf_codec.hpp"
-#include "schema/protobuf_envelope.hpp"
-#include "schema/protobuf_wire.hpp"
-#include "schema/testing_builtin_kinds.hpp"
+#include "capstan/machinery/codec/protobuf_codec.hpp"
+#include "capstan/machinery/codec/protobuf_envelope.hpp"
+#include "capstan/machinery/codec/protobuf_wire.hpp"
+#include "testing_builtin_kinds.hpp"
 
 namespace capstan::schema {
 namespace {
@@ -49,7 +49,7 @@ const ProtobufCodec& codec() {
   return c;
 }
 
-const Kind& kind_of(const json& object) { return builtin_kind(object.at("kind").get<std::string>()); }
+const testing::BuiltinKind& kind_of(const json& object) { return builtin_kind(object.at("kind").get<std::string>()); }
 
 struct Decoded {
   DecodeReport report;
@@ -57,7 +57,7 @@ struct Decoded {
   std::string reencoded;
 };
 
-Decoded decode_body(const Kind& kind, const std::string& body) {
+Decoded decode_body(const testing::BuiltinKind& kind, const std::string& body) {
   capnp::MallocMessageBuilder m;
   auto root = m.initRoot<capnp::DynamicStruct>(kind.schema);
   Decoded d;
@@ -104,7 +104,7 @@ TEST(ProtobufGolden, ObjectsRoundTripThroughProtobuf) {
   for (const auto& p : files(kData / "objects", ".json")) {
     SCOPED_TRACE(p.filename().string());
     const json object = json::parse(read(p));
-    const Kind& kind = kind_of(object);
+    const testing::BuiltinKind& kind = kind_of(object);
     capnp::MallocMessageBuilder m;
     auto root = m.initRoot<capnp::DynamicStruct>(kind.schema);
     DecodeReport report;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates the protobuf fixtures of kernel/schema/testdata/protobuf (see ../README.md).
+# Regenerates the protobuf fixtures of sdk/machinery/codec/testdata/protobuf (see ../README.md).
 #
 #   make_fixtures.sh KUBERNETES_API KUBERNETES_APIMACHINERY KUBERNETES_METRICS [KUBECTL]
 #

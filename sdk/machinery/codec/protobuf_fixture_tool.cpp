@@ -15,10 +15,10 @@
 #include <iterator>
 #include <string>
 
-#include "schema/protobuf_codec.hpp"
-#include "schema/protobuf_envelope.hpp"
-#include "schema/protobuf_responses.hpp"
-#include "schema/testing_builtin_kinds.hpp"
+#include "capstan/machinery/codec/protobuf_codec.hpp"
+#include "capstan/machinery/codec/protobuf_envelope.hpp"
+#include "capstan/machinery/codec/protobuf_responses.hpp"
+#include "testing_builtin_kinds.hpp"
 
 namespace {
 

@@ -1,9 +1,10 @@
 // libFuzzer target for the protobuf codec: arbitrary bytes are decoded as a bare message into the
-// root of every built-in kind (loaded at run time from a plugin manifest, as the kernel does) and,
-// when they carry the `k8s\0` envelope, as a whole object of the kind the envelope names. The
-// codec must never crash, hang or throw on input, and what it decodes must be a fixed point:
-// encoding it and decoding that again gives the same object, and its JSON form is valid UTF-8.
+// root of every built-in kind and, when they carry the `k8s\0` envelope, as a whole object of
+// the kind the envelope names. The codec must never crash, hang or throw on input, and what it
+// decodes must be a fixed point: encoding it and decoding that again gives the same object, and
+// its JSON form is valid UTF-8.
 // Seed corpus: tests/fuzz/corpus/fuzz_protobuf_codec (kubectl 1.33 bodies, protoc-encoded objects).
+// The kinds are the compiled-in schemas (testing_builtin_kinds.hpp).
 
 #include <capnp/message.h>
 
@@ -13,14 +14,14 @@
 #include <string>
 #include <string_view>
 
-#include "schema/protobuf_codec.hpp"
-#include "schema/protobuf_envelope.hpp"
-#include "schema/testing_builtin_kinds.hpp"
+#include "capstan/machinery/codec/protobuf_codec.hpp"
+#include "capstan/machinery/codec/protobuf_envelope.hpp"
+#include "testing_builtin_kinds.hpp"
 
 namespace {
 
 using capstan::schema::DecodeReport;
-using capstan::schema::Kind;
+using Kind = capstan::testing::BuiltinKind;
 using capstan::schema::ProtobufCodec;
 
 const ProtobufCodec& codec() {
