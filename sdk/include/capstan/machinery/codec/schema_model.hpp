@@ -1,8 +1,8 @@
 #pragma once
 // A precomputed view of a kind's Cap'n Proto schema in Kubernetes JSON terms: each struct's fields
-// with their JSON names and shapes (map, quantity, optional scalar, ...). Built once per struct
-// type and shared by the codec, the OpenAPI generator and the patch engine, so no hot path
-// re-reads schema annotations.
+// with their JSON names and shapes (map, quantity, optional scalar, ...), and their protobuf
+// numbers and wire shapes. Built once per struct type and shared by the codecs (JSON, protobuf),
+// the OpenAPI generator and the patch engine, so no hot path re-reads schema annotations.
 
 #include <capnp/schema.h>
 
