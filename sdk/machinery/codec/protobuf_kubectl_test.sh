@@ -36,7 +36,7 @@ check() {  # description, command...
 }
 
 # What the stub serves, encoded by Capstan's codec.
-for n in configmap secret service serviceaccount namespace deployment pod; do
+for n in configmap secret service serviceaccount namespace deployment job cronjob pod; do
   "$TOOL" encode "$OBJ/$n.json" >"$WORK/$n.pb"
 done
 "$TOOL" list metrics.k8s.io/v1beta1 PodMetricsList "$OBJ/podmetrics.json" >"$WORK/podmetrics.pb"
@@ -72,6 +72,8 @@ cat >"$WORK/routes.json" <<JSON
  {"method": "POST", "path": "/api/v1/namespaces/default/serviceaccounts", "code": 201, "file": "$W/serviceaccount.pb"},
  {"method": "POST", "path": "/api/v1/namespaces", "code": 201, "file": "$W/namespace.pb"},
  {"method": "POST", "path": "/apis/apps/v1/namespaces/default/deployments", "code": 201, "file": "$W/deployment.pb"},
+ {"method": "POST", "path": "/apis/batch/v1/namespaces/default/jobs", "code": 201, "file": "$W/job.pb"},
+ {"method": "POST", "path": "/apis/batch/v1/namespaces/default/cronjobs", "code": 201, "file": "$W/cronjob.pb"},
  {"method": "POST", "path": "/api/v1/namespaces/other/configmaps", "code": 409, "file": "$W/status.pb"},
  {"method": "GET", "path": "/api/v1/namespaces/shop/pods/web-7d4b9c8f6-x2kqp", "file": "$W/pod.pb"},
  {"method": "GET", "path": "/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods", "file": "$W/podmetrics.pb"},
@@ -108,6 +110,8 @@ check "Service read by kubectl" created service service clusterip s --tcp=80:808
 check "ServiceAccount read by kubectl" created serviceaccount serviceaccount sa
 check "Namespace read by kubectl" created namespace namespace ns1
 check "Deployment read by kubectl" created deployment deployment web --image=nginx:1.27
+check "Job read by kubectl" created job job pi --image=perl:5.34
+check "CronJob read by kubectl" created cronjob cronjob nightly --image=busybox:1.36 --schedule='0 3 * * *'
 
 # Status.
 status_read() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "capstan/apps_v1.capnp.h"
+#include "capstan/batch_v1.capnp.h"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
@@ -42,6 +43,8 @@ class BuiltinKinds {
     add("", "v1", "Endpoints", capnp::Schema::from<core::v1::Endpoints>());
     add("apps", "v1", "ReplicaSet", capnp::Schema::from<apps::v1::ReplicaSet>());
     add("apps", "v1", "Deployment", capnp::Schema::from<apps::v1::Deployment>());
+    add("batch", "v1", "Job", capnp::Schema::from<batch::v1::Job>());
+    add("batch", "v1", "CronJob", capnp::Schema::from<batch::v1::CronJob>());
     add("coordination.k8s.io", "v1", "Lease", capnp::Schema::from<coordination::v1::Lease>());
     add("discovery.k8s.io", "v1", "EndpointSlice", capnp::Schema::from<discovery::v1::EndpointSlice>());
     add("metrics.k8s.io", "v1beta1", "PodMetrics", capnp::Schema::from<metrics::v1beta1::PodMetrics>());

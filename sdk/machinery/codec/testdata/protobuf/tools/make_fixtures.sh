@@ -26,10 +26,11 @@ trap cleanup EXIT INT TERM
 
 # An include tree with upstream's import paths.
 mkdir -p "$WORK/include/k8s.io/api" "$WORK/include/k8s.io/apimachinery" "$WORK/include/k8s.io/metrics"
-for g in core apps coordination discovery; do ln -s "$API/$g" "$WORK/include/k8s.io/api/$g"; done
+for g in core apps batch coordination discovery; do ln -s "$API/$g" "$WORK/include/k8s.io/api/$g"; done
 ln -s "$MACHINERY/pkg" "$WORK/include/k8s.io/apimachinery/pkg"
 ln -s "$METRICS/pkg" "$WORK/include/k8s.io/metrics/pkg"
-PROTOS="k8s.io/api/core/v1/generated.proto k8s.io/api/apps/v1/generated.proto k8s.io/api/coordination/v1/generated.proto
+PROTOS="k8s.io/api/core/v1/generated.proto k8s.io/api/apps/v1/generated.proto k8s.io/api/batch/v1/generated.proto
+  k8s.io/api/coordination/v1/generated.proto
   k8s.io/api/discovery/v1/generated.proto k8s.io/metrics/pkg/apis/metrics/v1beta1/generated.proto"
 (cd "$WORK/include" && protoc -I . -I /usr/include --include_imports --descriptor_set_out="$WORK/ds.pb" $PROTOS 2>&1 | grep -v "warning: Import" >&2 || true)
 [ -s "$WORK/ds.pb" ] || { echo "protoc could not read the .proto files under $API, $MACHINERY, $METRICS" >&2; exit 1; }
@@ -39,6 +40,7 @@ message_of() {  # apiVersion kind -> protobuf message
   case "$1" in
     v1) echo "k8s.io.api.core.v1.$2" ;;
     apps/v1) echo "k8s.io.api.apps.v1.$2" ;;
+    batch/v1) echo "k8s.io.api.batch.v1.$2" ;;
     coordination.k8s.io/v1) echo "k8s.io.api.coordination.v1.$2" ;;
     discovery.k8s.io/v1) echo "k8s.io.api.discovery.v1.$2" ;;
     metrics.k8s.io/v1beta1) echo "k8s.io.metrics.pkg.apis.metrics.v1beta1.$2" ;;
@@ -48,6 +50,7 @@ proto_of() {
   case "$1" in
     v1) echo k8s.io/api/core/v1/generated.proto ;;
     apps/v1) echo k8s.io/api/apps/v1/generated.proto ;;
+    batch/v1) echo k8s.io/api/batch/v1/generated.proto ;;
     coordination.k8s.io/v1) echo k8s.io/api/coordination/v1/generated.proto ;;
     discovery.k8s.io/v1) echo k8s.io/api/discovery/v1/generated.proto ;;
     metrics.k8s.io/v1beta1) echo k8s.io/metrics/pkg/apis/metrics/v1beta1/generated.proto ;;
@@ -102,6 +105,8 @@ capture serviceaccount create serviceaccount sa1
 capture namespace create namespace ns1
 capture deployment create deployment web --image=nginx:1.27 --replicas=3 --port=80
 capture deployment-multi create deployment multi --image=nginx:1.27 --image=redis:7 --port=6379
+capture job create job pi --image=perl:5.34 -- perl -Mbignum=bpi -wle 'print bpi(200)'
+capture cronjob create cronjob nightly --image=busybox:1.36 --schedule='0 3 * * *' --restart=OnFailure -- sh -c date
 # A full Pod as Go writes it: `kubectl debug --copy-to` reads the Pod (objects/pod.pb, served in
 # protobuf) and creates its copy through the typed client.
 capture pod-debug-copy debug web-7d4b9c8f6-x2kqp -n shop --copy-to=web-copy --keep-labels --keep-annotations \

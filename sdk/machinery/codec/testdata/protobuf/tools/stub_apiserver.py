@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in API server on a free loopback port, for driving the real kubectl in tests.
 
-It answers legacy discovery for the built-in kinds (core, apps, metrics.k8s.io), serves the
+It answers legacy discovery for the built-in kinds (core, apps, batch, metrics.k8s.io), serves the
 responses listed in a routes file, answers any other POST with the body it received (201, same
 content type), and records what kubectl sent: one line per request in OUT_DIR/requests.log and
 the body of the latest POST in OUT_DIR/last.pb. The port is written to OUT_DIR/port. Nothing
@@ -25,6 +25,7 @@ V1 = [("configmaps", "ConfigMap", True), ("secrets", "Secret", True), ("services
       ("pods", "Pod", True), ("namespaces", "Namespace", False), ("serviceaccounts", "ServiceAccount", True),
       ("nodes", "Node", False), ("events", "Event", True), ("endpoints", "Endpoints", True)]
 APPS = [("deployments", "Deployment", True), ("replicasets", "ReplicaSet", True)]
+BATCH = [("jobs", "Job", True), ("cronjobs", "CronJob", True)]
 METRICS = [("pods", "PodMetrics", True), ("nodes", "NodeMetrics", False)]
 
 
@@ -42,9 +43,11 @@ def group(name, version):
 DISCOVERY = {
     "/api": {"kind": "APIVersions", "versions": ["v1"],
              "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]},
-    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [group("apps", "v1"), group("metrics.k8s.io", "v1beta1")]},
+    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [group("apps", "v1"), group("batch", "v1"),
+                                                              group("metrics.k8s.io", "v1beta1")]},
     "/api/v1": resources("v1", V1),
     "/apis/apps/v1": resources("apps/v1", APPS),
+    "/apis/batch/v1": resources("batch/v1", BATCH),
     "/apis/metrics.k8s.io/v1beta1": resources("metrics.k8s.io/v1beta1", METRICS),
     "/version": {"major": "1", "minor": "33", "gitVersion": "v1.33.1"},
 }
