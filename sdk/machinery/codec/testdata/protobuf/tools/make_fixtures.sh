@@ -36,6 +36,14 @@ PROTOS="k8s.io/api/core/v1/generated.proto k8s.io/api/apps/v1/generated.proto k8
 [ -s "$WORK/ds.pb" ] || { echo "protoc could not read the .proto files under $API, $MACHINERY, $METRICS" >&2; exit 1; }
 protoc -I /usr/include --decode=google.protobuf.FileDescriptorSet google/protobuf/descriptor.proto <"$WORK/ds.pb" >"$WORK/ds.txt"
 
+# The schemas' numbers and shapes against upstream's messages, field by field.
+SCHEMAS=$(cd "$DATA/../../../../schema/capstan" && pwd)
+python3 "$HERE/check_schema_numbers.py" "$WORK/ds.txt" "$SCHEMAS"/meta.capnp "$SCHEMAS"/core_v1.capnp \
+  "$SCHEMAS"/core_v1_services.capnp "$SCHEMAS"/apps_v1.capnp "$SCHEMAS"/batch_v1.capnp "$SCHEMAS"/coordination_v1.capnp \
+  "$SCHEMAS"/discovery_v1.capnp "$SCHEMAS"/metrics_v1beta1.capnp >"$WORK/check.txt" ||
+  { grep -v '^  note' "$WORK/check.txt" >&2; exit 1; }
+grep -v '^  note' "$WORK/check.txt"
+
 message_of() {  # apiVersion kind -> protobuf message
   case "$1" in
     v1) echo "k8s.io.api.core.v1.$2" ;;
