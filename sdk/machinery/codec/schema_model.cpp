@@ -237,6 +237,12 @@ std::unique_ptr<StructInfo> SchemaModel::build(capnp::StructSchema schema) const
     out->proto.slots.clear();
     out->proto_embedded.clear();
   }
+
+  out->declaration_order.resize(out->fields.size());
+  for (size_t i = 0; i < out->fields.size(); ++i) out->declaration_order[i] = i;
+  std::stable_sort(out->declaration_order.begin(), out->declaration_order.end(), [&](size_t a, size_t b) {
+    return out->fields[a].field.getProto().getCodeOrder() < out->fields[b].field.getProto().getCodeOrder();
+  });
   return out;
 }
 

@@ -101,7 +101,10 @@ struct ProtoMessage {
 struct StructInfo {
   capnp::StructSchema schema;
   std::string name;  // the struct's own name (ObjectMeta)
-  std::vector<FieldInfo> fields;
+  std::vector<FieldInfo> fields;  // in ordinal order
+  // Indexes into `fields` in the order the schema declares them (Cap'n Proto's codeOrder), which
+  // is the order Go's encoding/json writes a Kubernetes type's fields.
+  std::vector<size_t> declaration_order;
   std::unordered_map<std::string, size_t> by_json_name;
   std::optional<std::string> doc;
   bool int_or_string = false;

@@ -1,0 +1,322 @@
+#include "capstan/machinery/codec/json_writer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include "capstan/machinery/codec/json_codec.hpp"
+
+namespace capstan::schema {
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (overlong forms,
+// surrogates and code points above U+10FFFF included).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t len;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  const auto c1 = static_cast<unsigned char>(s[i + 1]);
+  if (c1 < lo || c1 > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    const auto ck = static_cast<unsigned char>(s[i + k]);
+    if (ck < 0x80 || ck > 0xBF) return 0;
+  }
+  return len;
+}
+
+void append_float(std::string& out, double v) {
+  if (!std::isfinite(v)) {  // JSON cannot carry these; Go's encoder refuses them
+    out += "null";
+    return;
+  }
+  char buf[64];
+  const double a = std::fabs(v);
+  // As Go's encoding/json: plain notation unless very small or very large.
+  const bool exponent = a != 0 && (a < 1e-6 || a >= 1e21);
+  auto r = std::to_chars(buf, buf + sizeof buf, v, exponent ? std::chars_format::scientific : std::chars_format::fixed);
+  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  const size_t n = text.size();
+  if (exponent && n >= 4 && text[n - 4] == 'e' && text[n - 3] == '-' && text[n - 2] == '0') {
+    // Go writes e-07 as e-7.
+    out.append(text.substr(0, n - 2));
+    out += text[n - 1];
+    return;
+  }
+  out.append(text);
+}
+
+class Writer {
+ public:
+  Writer(const SchemaModel& model, const JsonWriteOptions& options, JsonText& result)
+      : model_(model), options_(options), result_(result), out_(result.text) {}
+
+  void root(capnp::DynamicStruct::Reader object) { write_struct(object, /*is_root=*/true); }
+
+ private:
+  void key(bool& first, const std::string& name) {
+    if (!first) out_ += ',';
+    first = false;
+    append_json_string(out_, name);
+    out_ += ':';
+  }
+
+  void write_struct(capnp::DynamicStruct::Reader in, bool is_root = false, bool is_root_metadata = false) {
+    const StructInfo& info = model_.info(in.getSchema());
+    out_ += '{';
+    bool first = true;
+    for (size_t index : info.declaration_order) {
+      const FieldInfo& f = info.fields[index];
+      if (is_root_metadata && options_.resource_version_slot && f.json_name == "resourceVersion") {
+        // The store fills the value in once it knows the revision.
+        key(first, f.json_name);
+        out_ += '"';
+        result_.resource_version_at = out_.size();
+        out_ += '"';
+        continue;
+      }
+      switch (f.shape) {
+        case Shape::kOptional: {
+          auto group = in.get(f.field).as<capnp::DynamicStruct>();
+          KJ_IF_MAYBE(which, group.which()) {
+            if (which->getIndex() == f.optional_value.getIndex()) {
+              key(first, f.json_name);
+              write_value(f.optional_value_shape, group.get(f.optional_value));
+            }
+          }
+          break;
+        }
+        case Shape::kStruct:
+          if (f.field.getProto().isGroup() || in.has(f.field)) {
+            key(first, f.json_name);
+            write_struct(in.get(f.field).as<capnp::DynamicStruct>(), false,
+                         is_root && f.json_name == "metadata");
+          }
+          break;
+        case Shape::kIntOrString:
+          if (in.has(f.field)) {
+            key(first, f.json_name);
+            write_value(f.shape, in.get(f.field));
+          }
+          break;
+        case Shape::kList: {
+          if (!in.has(f.field)) break;
+          key(first, f.json_name);
+          out_ += '[';
+          bool first_item = true;
+          for (auto item : in.get(f.field).as<capnp::DynamicList>()) {
+            if (!first_item) out_ += ',';
+            first_item = false;
+            write_value(f.element_shape, item);
+          }
+          out_ += ']';
+          break;
+        }
+        case Shape::kMap:
+          if (!in.has(f.field)) break;
+          key(first, f.json_name);
+          write_map(f, in.get(f.field).as<capnp::DynamicList>());
+          break;
+        case Shape::kText:
+        case Shape::kQuantity:
+        case Shape::kRawJson:
+        case Shape::kData:
+          if (in.has(f.field)) {
+            key(first, f.json_name);
+            write_value(f.shape, in.get(f.field));
+          }
+          break;
+        case Shape::kUnsupported:
+          break;
+        default:
+          // Plain scalars are omitted when zero, except required ones (see JsonCodec::encode).
+          if (f.required || in.has(f.field, capnp::HasMode::NON_DEFAULT)) {
+            key(first, f.json_name);
+            write_value(f.shape, in.get(f.field));
+          }
+          break;
+      }
+    }
+    out_ += '}';
+  }
+
+  // A map is a JSON object with its keys sorted (as Go writes maps); of duplicate keys the last
+  // entry wins, as when decoding.
+  void write_map(const FieldInfo& f, capnp::DynamicList::Reader entries) {
+    const StructInfo& entry = model_.info(f.element_struct);
+    const FieldInfo& key_field = entry.fields[0];
+    const FieldInfo& value_field = entry.fields[1];
+    std::vector<std::pair<std::string_view, unsigned>> order;
+    order.reserve(entries.size());
+    for (unsigned i = 0; i < entries.size(); ++i) {
+      auto t = entries[i].as<capnp::DynamicStruct>().get(key_field.field).as<capnp::Text>();
+      order.emplace_back(std::string_view(t.begin(), t.size()), i);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    out_ += '{';
+    bool first = true;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i + 1 < order.size() && order[i + 1].first == order[i].first) continue;
+      if (!first) out_ += ',';
+      first = false;
+      append_json_string(out_, order[i].first);
+      out_ += ':';
+      auto e = entries[order[i].second].as<capnp::DynamicStruct>();
+      write_value(value_field.shape, e.get(value_field.field));
+    }
+    out_ += '}';
+  }
+
+  void write_value(Shape shape, capnp::DynamicValue::Reader value) {
+    switch (shape) {
+      case Shape::kBool:
+        out_ += value.as<bool>() ? "true" : "false";
+        return;
+      case Shape::kInt:
+        out_ += std::to_string(value.as<int64_t>());
+        return;
+      case Shape::kUInt:
+        out_ += std::to_string(value.as<uint64_t>());
+        return;
+      case Shape::kFloat:
+        append_float(out_, value.as<double>());
+        return;
+      case Shape::kText:
+      case Shape::kQuantity: {
+        auto t = value.as<capnp::Text>();
+        append_json_string(out_, std::string_view(t.begin(), t.size()));
+        return;
+      }
+      case Shape::kRawJson: {
+        auto t = value.as<capnp::Text>();
+        // The decoders store canonical JSON text; anything else (a plugin's bad bytes) is null,
+        // as JsonCodec::encode answers, so the output stays valid JSON.
+        if (nlohmann::json::accept(t.begin(), t.end())) out_.append(t.begin(), t.size());
+        else out_ += "null";
+        return;
+      }
+      case Shape::kData: {
+        auto d = value.as<capnp::Data>();
+        out_ += '"';
+        out_ += base64_encode(d.begin(), d.size());
+        out_ += '"';
+        return;
+      }
+      case Shape::kEnum: {
+        KJ_IF_MAYBE(en, value.as<capnp::DynamicEnum>().getEnumerant()) {
+          append_json_string(out_, en->getProto().getName().cStr());
+          return;
+        }
+        out_ += "null";
+        return;
+      }
+      case Shape::kIntOrString: {
+        auto s = value.as<capnp::DynamicStruct>();
+        KJ_IF_MAYBE(which, s.which()) {
+          if (which->getProto().getName() == "int") {
+            out_ += std::to_string(s.get(*which).as<int32_t>());
+          } else {
+            auto t = s.get(*which).as<capnp::Text>();
+            append_json_string(out_, std::string_view(t.begin(), t.size()));
+          }
+          return;
+        }
+        out_ += "null";
+        return;
+      }
+      case Shape::kStruct:
+        write_struct(value.as<capnp::DynamicStruct>());
+        return;
+      default:
+        out_ += "null";
+        return;
+    }
+  }
+
+  const SchemaModel& model_;
+  const JsonWriteOptions& options_;
+  JsonText& result_;
+  std::string& out_;
+};
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  size_t plain = 0;  // start of the run not yet copied
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      const size_t len = utf8_sequence(s, i);
+      if (len == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+          (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+        // U+2028 and U+2029 are escaped, as Go does, so the text is also valid JavaScript.
+        out.append(s.substr(plain, i - plain));
+        out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+        i += 3;
+        plain = i;
+        continue;
+      }
+      if (len > 0) {
+        i += len;
+        continue;
+      }
+      out.append(s.substr(plain, i - plain));
+      out += "\\ufffd";
+      ++i;
+      plain = i;
+      continue;
+    }
+    out.append(s.substr(plain, i - plain));
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:  // other control characters and, as Go escapes HTML, <, > and &
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+        break;
+    }
+    ++i;
+    plain = i;
+  }
+  out.append(s.substr(plain));
+  out += '"';
+}
+
+JsonText write_json(const SchemaModel& model, capnp::DynamicStruct::Reader object, const JsonWriteOptions& options) {
+  JsonText result;
+  result.text.reserve(512);
+  Writer(model, options, result).root(object);
+  return result;
+}
+
+}  // namespace capstan::schema
