@@ -3,13 +3,13 @@
 // own (and, for admission plugins, of every kind). The plugin host implements it; the object
 // service calls it for every write after decoding and before storing.
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "api/object_draft.hpp"
 #include "schema/kind_registry.hpp"
+#include "store/object.hpp"
 
 namespace capstan::api {
 
@@ -28,10 +28,11 @@ class Admission {
  public:
   virtual ~Admission() = default;
   // `object` is the proposed object (for deletes: a copy of the stored one the plugin may
-  // mutate, e.g. to add a finalizer); it is replaced when a plugin mutates it. Throws ApiError
-  // to refuse. Warnings are appended for the client.
-  virtual void admit(const schema::Kind& kind, Operation op, const std::string& subresource, nlohmann::json& object,
-                     const nlohmann::json* old_object, bool dry_run, std::vector<std::string>& warnings,
+  // mutate, e.g. to add a finalizer); it is replaced when a plugin mutates it. `old_object` is
+  // the stored revision (updates and deletes). Throws ApiError to refuse. Warnings are appended
+  // for the client.
+  virtual void admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
+                     const store::Object* old_object, bool dry_run, std::vector<std::string>& warnings,
                      DeleteAdmission* del = nullptr) = 0;
 };
 

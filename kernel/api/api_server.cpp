@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.hpp"
-#include "api/binding_subresource.hpp"
+#include "api/subresources.hpp"
 #include "api/discovery.hpp"
 #include "api/object_service.hpp"
 #include "api/openapi.hpp"
@@ -238,28 +238,9 @@ void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res
   }
 }
 
-// DeleteOptions from a DELETE body (or an Eviction's deleteOptions) and the query.
+// DeleteOptions from a DELETE body and the query.
 static DeleteOptions delete_options(const http::Request& req, const json& body) {
-  DeleteOptions del;
-  del.propagation_policy = body.value("propagationPolicy", param(req, "propagationPolicy"));
-  if (auto g = body.find("gracePeriodSeconds"); g != body.end() && g->is_number_integer()) del.grace_period_seconds = g->get<int64_t>();
-  else if (auto gp = param(req, "gracePeriodSeconds"); !gp.empty()) {
-    try {
-      del.grace_period_seconds = std::stoll(gp);
-    } catch (...) {
-      throw bad_request("invalid gracePeriodSeconds: " + gp);
-    }
-  }
-  if (auto p = body.find("preconditions"); p != body.end() && p->is_object()) {
-    del.precondition_uid = p->value("uid", "");
-    del.precondition_resource_version = p->value("resourceVersion", "");
-  }
-  if (!del.propagation_policy.empty() && del.propagation_policy != "Background" && del.propagation_policy != "Foreground" &&
-      del.propagation_policy != "Orphan")
-    throw invalid("DeleteOptions", "", "", {{"propagationPolicy", "FieldValueNotSupported",
-                                            "Unsupported value: \"" + del.propagation_policy +
-                                                "\": supported values: \"Foreground\", \"Background\", \"Orphan\""}});
-  return del;
+  return delete_options_of(body, [&req](const char* name) { return param(req, name); });
 }
 
 void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
@@ -303,16 +284,8 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       const bool watch = flag(req, "watch");
       std::string label = param(req, "labelSelector"), field = param(req, "fieldSelector");
       if (kind->namespaced == false) ns.clear();
+      const Selection selection = Selection::parse(*kind, ns, label, field);
       if (watch) {
-        selectors::LabelSelector ls;
-        selectors::FieldSelector fs;
-        try {
-          ls = selectors::LabelSelector::parse(label);
-          fs = selectors::FieldSelector::parse(field);
-        } catch (const selectors::SelectorError& e) {
-          throw bad_request(e.what());
-        }
-        objects_.check_field_selector(*kind, fs);
         long timeout = 1800;
         if (auto t = param(req, "timeoutSeconds"); !t.empty()) {
           try {
@@ -330,33 +303,29 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
             throw bad_request("invalid resourceVersion: " + rv_text);
           }
         }
-        auto stream = std::make_shared<WatchStream>(*kind, ns, std::move(ls), std::move(fs), table,
-                                                    flag(req, "allowWatchBookmarks"), res,
+        auto stream = std::make_shared<WatchStream>(*kind, selection, table, flag(req, "allowWatchBookmarks"), res,
                                                     std::chrono::steady_clock::now() + std::chrono::seconds(timeout));
-        std::vector<store::ObjectPtr> initial;
-        if (rv == 0) initial = objects_.store().list(objects_.prefix(*kind, ns), &rv);
         std::weak_ptr<WatchStream> weak = stream;
         auto post = post_;
-        std::shared_ptr<store::Subscription> sub;
-        auto result = bus_.subscribe(objects_.prefix(*kind, ns), rv, [weak, post] {
+        auto start = objects_.watch(*kind, selection, rv, /*send_initial=*/true, [weak, post] {
           auto run = [weak] {
             if (auto s = weak.lock()) s->drain();
           };
           if (post) post(run);
           else run();
-        }, sub);
-        if (result == store::EventBus::SubscribeResult::kExpired) {
+        });
+        if (start.expired) {
           res->begin_stream(200, {{"Content-Type", kJson}});
           json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-                         {"message", "too old resource version: " + rv_text + " (" + std::to_string(bus_.oldest_resumable()) + ")"},
+                         {"message", "too old resource version: " + rv_text + " (" + std::to_string(start.oldest_resumable) + ")"},
                          {"reason", "Expired"}, {"code", 410}};
           res->write("{\"type\":\"ERROR\",\"object\":" + status.dump() + "}\n");
           res->finish();
           return;
         }
         res->begin_stream(200, {{"Content-Type", table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : kJson}});
-        stream->send_initial(initial);
-        stream->attach(sub, &bus_);
+        stream->send_initial(start.initial);
+        stream->attach(start.subscription, &objects_);
         res->on_close([weak] {
           if (auto s = weak.lock()) s->close();
         });
@@ -368,7 +337,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
         return;
       }
       uint64_t revision = 0;
-      auto items = objects_.list(*kind, ns, label, field, &revision);
+      auto items = objects_.list(*kind, selection, &revision);
       std::string next;
       items = paginate(std::move(items), req, next);
       if (table) {
@@ -388,12 +357,13 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       return reply_json(res, 200, body);
     }
     if (method == "POST") {
-      auto body = decode_body(req);
-      return objects_.create(*kind, ns, std::move(body), write_options(req), finish_write(201));
+      auto opts = write_options(req);
+      return objects_.create(*kind, ns, objects_.decode(*kind, decode_body(req), opts.validation), opts, finish_write(201));
     }
     if (method == "DELETE") {
       // deletecollection: delete every match, answer with the list of what was deleted.
-      auto items = objects_.list(*kind, ns, param(req, "labelSelector"), param(req, "fieldSelector"), nullptr);
+      auto items = objects_.list(*kind, Selection::parse(*kind, ns, param(req, "labelSelector"), param(req, "fieldSelector")),
+                                 nullptr);
       auto opts = write_options(req);
       for (const auto& o : items) objects_.remove(*kind, o->namespace_, o->name, {}, opts, [](WriteOutcome) {});
       std::string body = "{\"kind\":\"" + kind->kind + "List\",\"apiVersion\":\"" + kind->api_version() +
@@ -411,24 +381,9 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       if (s.name == sub && s.connect) return serve_connect(req, res, *kind, objects_.get(*kind, ns, name), sub, connect_);
   }
   if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
-  if (sub == "eviction") {
-    // An Eviction is a delete with its deleteOptions (disruption budgets would veto it here).
-    if (method != "POST") throw method_not_allowed("the eviction subresource only supports create");
-    json body = decode_body(req);
-    if (!body.is_object()) throw bad_request("the body must be an Eviction object");
-    if (body.contains("metadata") && body["metadata"].is_object() && body["metadata"].value("name", name) != name)
-      throw bad_request("name in URL does not match name in Eviction object");
-    json opts = body.value("deleteOptions", json::object());
-    if (!opts.is_object()) throw bad_request("deleteOptions must be an object");
-    return objects_.remove(*kind, ns, name, delete_options(req, opts), write_options(req), [res](WriteOutcome o) {
-      if (o.error) return reply_error(res, *o.error);
-      reply_json(res, 201, success_status().dump(), o.warnings);
-    });
-  }
-  if (sub == "binding" && !kind->binding_path.empty()) {
-    if (method != "POST") throw method_not_allowed("the binding subresource only supports create");
-    std::string target = binding_target(decode_body(req), name);
-    return bind_object(objects_, *kind, ns, name, target, write_options(req), [res](WriteOutcome o) {
+  if (sub == "eviction" || (sub == "binding" && !kind->binding_path.empty())) {
+    if (method != "POST") throw method_not_allowed("the " + sub + " subresource only supports create");
+    return post_subresource(objects_, *kind, ns, name, sub, decode_body(req), write_options(req), [res](WriteOutcome o) {
       if (o.error) return reply_error(res, *o.error);
       reply_json(res, 201, success_status().dump(), o.warnings);
     });
@@ -445,8 +400,9 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   }
   if (method == "PUT") {
-    auto body = decode_body(req);
-    return objects_.update(*kind, ns, name, std::move(body), sub, write_options(req), finish_write(200));
+    auto opts = write_options(req);
+    return objects_.update(*kind, ns, name, objects_.decode(*kind, decode_body(req), opts.validation), sub, opts,
+                           finish_write(200));
   }
   if (method == "PATCH") {
     std::string ct = content_type(req);

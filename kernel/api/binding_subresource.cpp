@@ -1,5 +1,7 @@
 #include "api/binding_subresource.hpp"
 
+#include <capnp/dynamic.h>
+
 namespace capstan::api {
 
 using nlohmann::json;
@@ -25,25 +27,27 @@ void bind_object(ObjectService& objects, const schema::Kind& kind, const std::st
       cur += c;
     }
   }
-  auto compute = [&kind, parts, target, name](const json& live) -> std::optional<json> {
-    json updated = live;
-    json* at = &updated;
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      json& next = (*at)[parts[i]];
-      if (!next.is_object()) next = json::object();
-      at = &next;
-    }
-    json& field = (*at)[parts.back()];
-    if (field.is_string() && !field.get<std::string>().empty() && field.get<std::string>() != target)
-      throw conflict(kind.group_resource(), name,
-                     name + " is already bound to \"" + field.get<std::string>() + "\"");
-    if (live.contains("metadata") && live["metadata"].contains("deletionTimestamp"))
+  if (parts.empty()) throw ApiError(404, "NotFound", kind.group_resource() + " has no binding subresource");
+  // The binding sets one string field of the stored object, in place: no re-encoding.
+  auto change = [&kind, parts, target, name](ObjectDraft& object) {
+    if (object.meta().hasDeletionTimestamp())
       throw conflict(kind.group_resource(), name, "the object is being deleted");
-    field = target;
-    return updated;
+    capnp::DynamicStruct::Builder at = object.root();
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      auto field = at.getSchema().getFieldByName(parts[i]);
+      at = (field.getProto().isGroup() || at.has(field) ? at.get(field) : at.init(field)).as<capnp::DynamicStruct>();
+    }
+    auto field = at.getSchema().getFieldByName(parts.back());
+    if (at.has(field)) {
+      auto bound = at.get(field).as<capnp::Text>();
+      std::string existing(bound.begin(), bound.size());
+      if (!existing.empty() && existing != target)
+        throw conflict(kind.group_resource(), name, name + " is already bound to \"" + existing + "\"");
+    }
+    at.set(field, capnp::Text::Reader(target.c_str()));
   };
   // Admission sees the subresource "binding", so the kind may allow this field to change here only.
-  objects.update_with(kind, ns, name, compute, 0, opts, std::move(done), "binding");
+  objects.update_in_place(kind, ns, name, change, 0, opts, std::move(done), "binding");
 }
 
 }  // namespace capstan::api

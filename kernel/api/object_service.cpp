@@ -1,21 +1,19 @@
 #include "api/object_service.hpp"
 
-#include <capnp/message.h>
 #include <capnp/serialize.h>
 
 #include <algorithm>
 #include <ctime>
-#include <random>
 
-#include "capstan/machinery/patch/kind_patch_schema.hpp"
 #include "api/names.hpp"
+#include "capstan/machinery/codec/json_writer.hpp"
+#include "capstan/machinery/object_rules.hpp"
 #include "capstan/machinery/patch/json_patch.hpp"
+#include "capstan/machinery/patch/kind_patch_schema.hpp"
 #include "capstan/machinery/patch/merge_patch.hpp"
 #include "capstan/machinery/patch/patch_error.hpp"
 #include "capstan/machinery/patch/server_side_apply.hpp"
 #include "capstan/machinery/patch/strategic_merge_patch.hpp"
-#include "capstan/machinery/selectors/field_selector.hpp"
-#include "capstan/machinery/selectors/label_selector.hpp"
 
 namespace capstan::api {
 
@@ -30,43 +28,7 @@ std::string now_rfc3339(int64_t offset_seconds) {
   return buf;
 }
 
-std::string new_uid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
-  a = (a & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
-  b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // variant 10
-  char buf[40];
-  snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-           static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
-           static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffull));
-  return buf;
-}
-
 namespace {
-
-std::string random_suffix() {
-  static constexpr char kChars[] = "bcdfghjklmnpqrstvwxz2456789";
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::string s(5, 'x');
-  for (auto& c : s) c = kChars[rng() % (sizeof(kChars) - 1)];
-  return s;
-}
-
-const json* path_value(const json& obj, const std::string& dotted) {
-  const json* cur = &obj;
-  size_t start = 0;
-  while (start <= dotted.size()) {
-    size_t dot = dotted.find('.', start);
-    std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(part);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return cur;
-}
 
 std::string scalar_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -74,95 +36,133 @@ std::string scalar_text(const json& v) {
   return v.dump();
 }
 
-// Fields whose change bumps metadata.generation: everything but metadata and status.
-bool spec_changed(const json& a, const json& b, const std::string& status_field) {
-  auto skip = [&](const std::string& k) {
-    return k == "metadata" || k == "apiVersion" || k == "kind" || (!status_field.empty() && k == status_field);
-  };
-  for (auto it = a.begin(); it != a.end(); ++it) {
-    if (skip(it.key())) continue;
-    auto o = b.find(it.key());
-    if (o == b.end() || *o != it.value()) return true;
-  }
-  for (auto it = b.begin(); it != b.end(); ++it) {
-    if (skip(it.key())) continue;
-    if (a.find(it.key()) == a.end()) return true;
-  }
-  return false;
-}
+std::string text_of(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
 
-// Equality ignoring the fields every write touches anyway (without copying either object: this
-// runs on every update).
-bool same_object(const json& a, const json& b) {
-  if (!a.is_object() || !b.is_object() || a.size() != b.size()) return a == b;
-  for (auto it = a.begin(); it != a.end(); ++it) {
-    auto other = b.find(it.key());
-    if (other == b.end()) return false;
-    if (it.key() != "metadata" || !it->is_object() || !other->is_object()) {
-      if (*it != *other) return false;
-      continue;
-    }
-    auto ignored = [](const std::string& k) { return k == "resourceVersion" || k == "managedFields"; };
-    size_t compared = 0, others = 0;
-    for (auto m = it->begin(); m != it->end(); ++m) {
-      if (ignored(m.key())) continue;
-      ++compared;
-      auto o = other->find(m.key());
-      if (o == other->end() || *m != *o) return false;
-    }
-    for (auto m = other->begin(); m != other->end(); ++m) others += !ignored(m.key());
-    if (compared != others) return false;
-  }
-  return true;
+machinery::ObjectKind rules_for(const schema::Kind& kind) {
+  return machinery::ObjectKind{kind.api_version(), kind.kind, kind.namespaced, kind.status_field,
+                               !kind.status_field.empty() && kind.has_subresource("status")};
 }
 
 ApiError from_patch_error(const patch::PatchError& e) {
   ApiError err(e.code, e.reason, e.what());
-  for (const auto& [field, message] : e.causes) err.causes.push_back({field, e.code == 409 ? "FieldManagerConflict" : "FieldValueInvalid", message});
+  for (const auto& [field, message] : e.causes)
+    err.causes.push_back({field, e.code == 409 ? "FieldManagerConflict" : "FieldValueInvalid", message});
   return err;
 }
 
-// metadata.<field> as a string: "" when absent or null; a 400 (as the decoder would answer) when
-// it has another type. json::value() threw nlohmann's type_error here, which escaped the
-// service without calling `done`.
-std::string meta_string(const schema::Kind& kind, const json& meta, const char* field) {
-  auto it = meta.find(field);
-  if (it == meta.end() || it->is_null()) return "";
-  if (!it->is_string())
-    throw bad_request(kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind +
-                      ": json: cannot unmarshal " + std::string(it->type_name()) + " into field metadata." + field +
-                      " of type string");
-  return it->get<std::string>();
-}
-
-void check_type_meta(const schema::Kind& kind, json& body) {
+// apiVersion and kind of a body, when it states them, must be the URL's (kube-apiserver decodes
+// into the URL's type and refuses another); metadata must be an object.
+void check_type_meta(const schema::Kind& kind, const json& body) {
   if (!body.is_object()) throw bad_request("the request body must be a JSON or YAML object");
   if (auto v = body.find("apiVersion"); v != body.end() && !v->is_null()) {
     if (!v->is_string() || v->get<std::string>() != kind.api_version())
-      throw bad_request("the API version in the data (" + scalar_text(*v) + ") does not match the expected API version (" +
-                        kind.api_version() + ")");
+      throw bad_request("the API version in the data (" + scalar_text(*v) +
+                        ") does not match the expected API version (" + kind.api_version() + ")");
   }
   if (auto k = body.find("kind"); k != body.end() && !k->is_null()) {
     if (!k->is_string() || k->get<std::string>() != kind.kind)
-      throw bad_request("the kind in the data (" + scalar_text(*k) + ") does not match the expected kind (" + kind.kind + ")");
+      throw bad_request("the kind in the data (" + scalar_text(*k) + ") does not match the expected kind (" +
+                        kind.kind + ")");
   }
-  body["apiVersion"] = kind.api_version();
-  body["kind"] = kind.kind;
-  auto& meta = body["metadata"];
-  if (meta.is_null()) meta = json::object();
-  if (!meta.is_object()) throw bad_request("metadata must be an object");
+  if (auto m = body.find("metadata"); m != body.end() && !m->is_null() && !m->is_object())
+    throw bad_request("metadata must be an object");
 }
 
-void set_namespace(const schema::Kind& kind, json& meta, const std::string& ns) {
+// A namespaced object's namespace is the URL's; the body may repeat it but not name another.
+void set_namespace(const schema::Kind& kind, meta::ObjectMeta::Builder meta, const std::string& ns) {
   if (kind.namespaced) {
-    if (auto n = meta.find("namespace"); n != meta.end() && n->is_string() && !n->get<std::string>().empty() &&
-                                         n->get<std::string>() != ns)
+    if (meta.hasNamespace() && meta.getNamespace().size() > 0 && text_of(meta.getNamespace()) != ns)
       throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
-    meta["namespace"] = ns;
+    meta.setNamespace(ns);
   } else {
-    meta.erase("namespace");
+    meta.disownNamespace();
   }
 }
+
+// A selectable field's value as field selectors compare it ("" when absent), read in place.
+std::string field_text(const schema::SchemaModel& model, capnp::DynamicStruct::Reader root, const std::string& path) {
+  capnp::DynamicStruct::Reader current = root;
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const schema::FieldInfo* f = model.info(current.getSchema()).find(part);
+    if (!f) return "";
+    const bool last = dot == std::string::npos;
+    switch (f->shape) {
+      case schema::Shape::kStruct:
+        if (last) return "";
+        if (!f->field.getProto().isGroup() && !current.has(f->field)) return "";
+        current = current.get(f->field).as<capnp::DynamicStruct>();
+        start = dot + 1;
+        continue;
+      case schema::Shape::kText:
+      case schema::Shape::kQuantity:
+        return last && current.has(f->field) ? text_of(current.get(f->field).as<capnp::Text>()) : "";
+      case schema::Shape::kBool:
+        return last ? (current.get(f->field).as<bool>() ? "true" : "false") : "";
+      case schema::Shape::kInt:
+        return last ? std::to_string(current.get(f->field).as<int64_t>()) : "";
+      case schema::Shape::kUInt:
+        return last ? std::to_string(current.get(f->field).as<uint64_t>()) : "";
+      case schema::Shape::kEnum: {
+        if (!last) return "";
+        KJ_IF_MAYBE(e, current.get(f->field).as<capnp::DynamicEnum>().getEnumerant()) {
+          return e->getProto().getName().cStr();
+        }
+        return "";
+      }
+      case schema::Shape::kOptional: {
+        if (!last) return "";
+        auto group = current.get(f->field).as<capnp::DynamicStruct>();
+        KJ_IF_MAYBE(which, group.which()) {
+          if (which->getIndex() != f->optional_value.getIndex()) return "";
+          auto v = group.get(f->optional_value);
+          switch (f->optional_value_shape) {
+            case schema::Shape::kBool: return v.as<bool>() ? "true" : "false";
+            case schema::Shape::kInt: return std::to_string(v.as<int64_t>());
+            case schema::Shape::kUInt: return std::to_string(v.as<uint64_t>());
+            case schema::Shape::kText: return text_of(v.as<capnp::Text>());
+            default: return "";
+          }
+        }
+        return "";
+      }
+      default:
+        return "";
+    }
+  }
+}
+
+void set_managed_fields(meta::ObjectMeta::Builder meta, const json& entries) {
+  if (!entries.is_array() || entries.empty()) {
+    meta.disownManagedFields();
+    return;
+  }
+  auto list = meta.initManagedFields(static_cast<unsigned>(entries.size()));
+  for (unsigned i = 0; i < entries.size(); ++i) {
+    const json& e = entries[i];
+    auto out = list[i];
+    auto text = [&](const char* key, auto set) {
+      if (auto v = e.find(key); v != e.end() && v->is_string()) set(v->get<std::string>());
+    };
+    text("manager", [&](const std::string& v) { out.setManager(v); });
+    text("operation", [&](const std::string& v) { out.setOperation(v); });
+    text("apiVersion", [&](const std::string& v) { out.setApiVersion(v); });
+    text("time", [&](const std::string& v) { out.setTime(v); });
+    text("fieldsType", [&](const std::string& v) { out.setFieldsType(v); });
+    text("subresource", [&](const std::string& v) { out.setSubresource(v); });
+    if (auto v = e.find("fieldsV1"); v != e.end() && !v->is_null()) out.setFieldsV1(v->dump());
+  }
+}
+
+// The served form of an object, in two steps: everything that is costly, outside the store's
+// write lock; then, under it, the revision written into the bytes and spliced into the JSON.
+struct Prepared {
+  ObjectDraft object;  // compact, without resourceVersion
+  schema::JsonText json;
+  store::Object facts;  // key, namespace, name, uid, labels, fields
+};
 
 }  // namespace
 
@@ -179,12 +179,13 @@ std::string ObjectService::prefix(const schema::Kind& kind, const std::string& n
   return p;
 }
 
-json ObjectService::canonicalize(const schema::Kind& kind, const json& body, schema::UnknownFieldPolicy policy,
-                                 std::vector<std::string>& warnings) const {
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<capnp::DynamicStruct>(kind.schema);
+// ---- decoding --------------------------------------------------------------------------------
+
+DecodedObject ObjectService::decode(const schema::Kind& kind, const json& body, schema::UnknownFieldPolicy policy) const {
+  check_type_meta(kind, body);
+  DecodedObject out{ObjectDraft(kind), {}};
   schema::DecodeReport report;
-  kinds_.codec().decode(body, root, report);
+  kinds_.codec().decode(body, out.draft.root(), report);
   const std::string prefix = kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind + ": ";
   if (!report.type_errors.empty()) {
     ApiError e(400, "BadRequest", prefix + report.type_errors.front().message);
@@ -202,42 +203,55 @@ json ObjectService::canonicalize(const schema::Kind& kind, const json& body, sch
       for (const auto& f : report.unknown_fields) e.causes.push_back({f, "FieldValueInvalid", "unknown field \"" + f + "\""});
       throw e;
     }
-    for (const auto& f : report.unknown_fields) warnings.push_back("unknown field \"" + f + "\"");
+    for (const auto& f : report.unknown_fields) out.warnings.push_back("unknown field \"" + f + "\"");
   }
   if (!report.missing_required.empty()) {
     std::vector<Cause> causes;
     for (const auto& m : report.missing_required) causes.push_back({m.field, "FieldValueRequired", "Required value"});
-    std::string name;
-    if (auto n = path_value(body, "metadata.name"); n && n->is_string()) name = n->get<std::string>();
-    throw invalid(kind.kind, kind.group, name, std::move(causes));
+    throw invalid(kind.kind, kind.group, out.draft.name(), std::move(causes));
   }
-  return kinds_.codec().encode(root.asReader());
+  machinery::set_type_meta(rules_for(kind), out.draft.root());
+  return out;
 }
 
+ObjectDraft ObjectService::from_bytes(const schema::Kind& kind, std::string_view bytes) const {
+  try {
+    ObjectDraft draft = ObjectDraft::copy_of(kind, bytes);
+    auto root = draft.reader();
+    auto api_version = root.get("apiVersion").as<capnp::Text>();
+    auto kind_name = root.get("kind").as<capnp::Text>();
+    if (api_version.size() > 0 && text_of(api_version) != kind.api_version())
+      throw bad_request("the API version in the data (" + text_of(api_version) +
+                        ") does not match the expected API version (" + kind.api_version() + ")");
+    if (kind_name.size() > 0 && text_of(kind_name) != kind.kind)
+      throw bad_request("the kind in the data (" + text_of(kind_name) + ") does not match the expected kind (" +
+                        kind.kind + ")");
+    machinery::set_type_meta(rules_for(kind), draft.root());
+    return draft;
+  } catch (const kj::Exception& e) {
+    throw bad_request(std::string("the object is not a valid ") + kind.kind + ": " + e.getDescription().cStr());
+  }
+}
+
+// ---- the served form ---------------------------------------------------------------------------
+
 store::ObjectPtr ObjectService::build_object(const schema::Kind& kind, const std::string& key, uint64_t revision,
-                                             json object) const {
+                                             const ObjectDraft& object) const {
+  ObjectDraft compact = object.compacted();
+  auto meta = compact.meta();
+  if (revision != 0) meta.setResourceVersion(std::to_string(revision));
   auto out = std::make_shared<store::Object>();
   out->key = key;
   out->revision = revision;
-  auto& meta = object["metadata"];
-  if (revision != 0) meta["resourceVersion"] = std::to_string(revision);
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<capnp::DynamicStruct>(kind.schema);
-  schema::DecodeReport report;
-  kinds_.codec().decode(object, root, report);
-  auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asBytes();
-  out->bytes.assign(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-  out->json = object.dump();
-  if (auto v = meta.find("namespace"); v != meta.end() && v->is_string()) out->namespace_ = v->get<std::string>();
-  if (auto v = meta.find("name"); v != meta.end() && v->is_string()) out->name = v->get<std::string>();
-  if (auto v = meta.find("uid"); v != meta.end() && v->is_string()) out->uid = v->get<std::string>();
-  if (auto v = meta.find("labels"); v != meta.end() && v->is_object())
-    for (auto it = v->begin(); it != v->end(); ++it) out->labels.emplace_back(it.key(), scalar_text(it.value()));
-  for (const auto& field : kind.selectable_fields) {
-    const json* v = path_value(object, field);
-    out->fields.emplace_back(field, v ? scalar_text(*v) : "");
-  }
+  out->bytes = compact.bytes();
+  out->json = schema::write_json(kinds_.model(), compact.reader()).text;
+  auto m = compact.meta();
+  out->namespace_ = text_of(m.getNamespace());
+  out->name = text_of(m.getName());
+  out->uid = text_of(m.getUid());
+  for (auto l : m.getLabels()) out->labels.emplace_back(text_of(l.getKey()), text_of(l.getValue()));
+  for (const auto& field : kind.selectable_fields)
+    out->fields.emplace_back(field, field_text(kinds_.model(), compact.reader(), field));
   return out;
 }
 
@@ -258,16 +272,77 @@ const schema::Kind* ObjectService::kind_of_key(const std::string& key) const {
 store::ObjectPtr ObjectService::rehydrate(const std::string& key, uint64_t revision, std::string&& bytes) const {
   const schema::Kind* kind = kind_of_key(key);
   if (!kind) return nullptr;
-  auto words = kj::heapArray<capnp::word>((bytes.size() + 7) / 8);
-  memset(words.begin(), 0, words.size() * 8);
-  memcpy(words.begin(), bytes.data(), bytes.size());
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 1ull << 30;
-  capnp::FlatArrayMessageReader reader(words, options);
-  json object = kinds_.codec().encode(reader.getRoot<capnp::DynamicStruct>(kind->schema));
-  auto out = build_object(*kind, key, revision, std::move(object));
+  auto out = std::make_shared<store::Object>();
+  out->key = key;
+  out->revision = revision;
+  out->bytes = std::move(bytes);
+  StoredView view(*out, kind->schema);
+  out->json = schema::write_json(kinds_.model(), view.root()).text;
+  auto m = view.meta();
+  out->namespace_ = text_of(m.getNamespace());
+  out->name = text_of(m.getName());
+  out->uid = text_of(m.getUid());
+  for (auto l : m.getLabels()) out->labels.emplace_back(text_of(l.getKey()), text_of(l.getValue()));
+  for (const auto& field : kind->selectable_fields)
+    out->fields.emplace_back(field, field_text(kinds_.model(), view.root(), field));
   return out;
 }
+
+void ObjectService::submit(store::WriteOp::Kind op_kind, const schema::Kind& kind, const std::string& key,
+                           ObjectDraft object, uint64_t expected_revision, int success_code,
+                           std::vector<std::string> warnings, WriteDone done,
+                           std::function<void(const store::WriteResult& refused)> on_refused) {
+  // Everything costly happens here, outside the store's write lock.
+  auto prepared = std::make_shared<Prepared>(Prepared{object.compacted(), {}, {}});
+  schema::JsonWriteOptions json_options;
+  json_options.resource_version_slot = true;
+  prepared->json = schema::write_json(kinds_.model(), prepared->object.reader(), json_options);
+  auto& facts = prepared->facts;
+  auto m = prepared->object.meta();
+  facts.key = key;
+  facts.namespace_ = text_of(m.getNamespace());
+  facts.name = text_of(m.getName());
+  facts.uid = text_of(m.getUid());
+  for (auto l : m.getLabels()) facts.labels.emplace_back(text_of(l.getKey()), text_of(l.getValue()));
+  for (const auto& field : kind.selectable_fields)
+    facts.fields.emplace_back(field, field_text(kinds_.model(), prepared->object.reader(), field));
+
+  store::WriteOp op;
+  op.kind = op_kind;
+  op.key = key;
+  op.expected_revision = expected_revision;
+  op.build = [prepared](uint64_t revision, const store::ObjectPtr&) {
+    // Under the store's write lock: only the revision is added.
+    auto out = std::make_shared<store::Object>(prepared->facts);
+    out->revision = revision;
+    const std::string rv = std::to_string(revision);
+    prepared->object.meta().setResourceVersion(rv);
+    out->bytes = prepared->object.bytes();
+    if (prepared->json.resource_version_at != std::string::npos) {
+      out->json.reserve(prepared->json.text.size() + rv.size());
+      out->json.append(prepared->json.text, 0, prepared->json.resource_version_at);
+      out->json += rv;
+      out->json.append(prepared->json.text, prepared->json.resource_version_at, std::string::npos);
+    } else {
+      out->json = prepared->json.text;
+    }
+    return store::ObjectPtr(std::move(out));
+  };
+  auto immediate = store_.submit(std::move(op), [done, warnings, success_code](store::WriteResult r) {
+    WriteOutcome o;
+    o.warnings = warnings;
+    if (r.code == store::WriteCode::kOk) {
+      o.code = success_code;
+      o.object = r.object;
+    } else {
+      o.error = ApiError(500, "InternalError", r.message);
+    }
+    done(std::move(o));
+  });
+  if (immediate) on_refused(*immediate);
+}
+
+// ---- writes ----------------------------------------------------------------------------------
 
 void ObjectService::check_namespace_open(const schema::Kind& kind, const std::string& ns) const {
   if (!kind.namespaced) return;
@@ -275,80 +350,78 @@ void ObjectService::check_namespace_open(const schema::Kind& kind, const std::st
   if (scope == nullptr) return;  // no plugin manages namespaces: any name is accepted
   auto obj = store_.get_latest(key(*scope, "", ns));
   if (!obj) throw not_found(scope->group_resource(), ns);
-  if (obj->json.find("\"deletionTimestamp\"") != std::string::npos) {
-    auto meta = json::parse(obj->json)["metadata"];
-    if (meta.contains("deletionTimestamp"))
-      throw ApiError(403, "Forbidden",
-                     kind.group_resource() + " is forbidden: unable to create new content in namespace " + ns +
-                         " because it is being terminated")
-          .with_details("", kind.group, kind.plural);
-  }
+  if (StoredView(*obj, scope->schema).meta().hasDeletionTimestamp())
+    throw ApiError(403, "Forbidden",
+                   kind.group_resource() + " is forbidden: unable to create new content in namespace " + ns +
+                       " because it is being terminated")
+        .with_details("", kind.group, kind.plural);
 }
 
-void ObjectService::create(const schema::Kind& kind, const std::string& ns, json body, const WriteOptions& opts,
-                           WriteDone done) {
+void ObjectService::record_managed_fields(const schema::Kind& kind, const store::Object* current, ObjectDraft& next,
+                                          const WriteOptions& opts, const std::string& subresource) const {
+  if (opts.field_manager.empty()) return;
+  patch::KindPatchSchema ps(kinds_.model(), kind.schema);
+  const json old = current ? json::parse(current->json) : json(nullptr);
+  json result = patch::record_update_manager(old, kinds_.codec().encode(next.reader()), ps,
+                                             {opts.field_manager, false, kind.api_version(), now_rfc3339(), subresource});
+  const json* entries = nullptr;
+  if (auto m = result.find("metadata"); m != result.end() && m->is_object())
+    if (auto f = m->find("managedFields"); f != m->end()) entries = &*f;
+  set_managed_fields(next.meta(), entries ? *entries : json());
+}
+
+void ObjectService::create(const schema::Kind& kind, const std::string& ns, DecodedObject decoded,
+                           const WriteOptions& opts, WriteDone done) {
   WriteOutcome outcome;
+  outcome.warnings = std::move(decoded.warnings);
   try {
-    check_type_meta(kind, body);
-    auto& meta = body["metadata"];
+    ObjectDraft& object = decoded.draft;
+    auto meta = object.meta();
     // A namespaced object needs a namespace (as Kubernetes' ValidateObjectMeta requires). Without
     // this check POST /api/v1/configmaps stored "/core/configmaps/<name>" with no namespace.
     if (kind.namespaced && ns.empty())
-      throw invalid(kind.kind, kind.group, meta_string(kind, meta, "name"),
-                    {{"metadata.namespace", "FieldValueRequired", "Required value"}});
+      throw invalid(kind.kind, kind.group, object.name(), {{"metadata.namespace", "FieldValueRequired", "Required value"}});
     set_namespace(kind, meta, ns);
-    std::string name = meta_string(kind, meta, "name");
+    std::string name = object.name();
+    const std::string generate = text_of(meta.getGenerateName());
+    const bool generated = name.empty() && !generate.empty();
     if (name.empty()) {
-      std::string generate = meta_string(kind, meta, "generateName");
       if (generate.empty())
-        throw invalid(kind.kind, kind.group, "", {{"metadata.name", "FieldValueRequired", "Required value: name or generateName is required"}});
-      name = generate + random_suffix();
-      meta["name"] = name;
+        throw invalid(kind.kind, kind.group, "",
+                      {{"metadata.name", "FieldValueRequired", "Required value: name or generateName is required"}});
+      name = generate + machinery::random_name_suffix();
+      meta.setName(name);
     }
     if (auto problem = validate_object_name(name); !problem.empty())
-      throw invalid(kind.kind, kind.group, name, {{"metadata.name", "FieldValueInvalid", "Invalid value: \"" + name + "\": " + problem}});
+      throw invalid(kind.kind, kind.group, name,
+                    {{"metadata.name", "FieldValueInvalid", "Invalid value: \"" + name + "\": " + problem}});
     check_namespace_open(kind, ns);
-    meta["uid"] = new_uid();
-    meta["creationTimestamp"] = now_rfc3339();
-    meta["generation"] = 1;
-    for (const char* f : {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"}) meta.erase(f);
-    if (!opts.keep_managed_fields) meta.erase("managedFields");
-    if (!kind.status_field.empty() && kind.has_subresource("status")) body.erase(kind.status_field);
-
-    json object = canonicalize(kind, body, opts.validation, outcome.warnings);
+    machinery::prepare_create(rules_for(kind), object.root(),
+                              {machinery::new_uid(), now_rfc3339(), opts.keep_managed_fields});
     if (admission_) admission_->admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings);
-    if (!opts.field_manager.empty()) {
-      patch::KindPatchSchema ps(kinds_.model(), kind.schema);
-      object = patch::record_update_manager(nullptr, object, ps, {opts.field_manager, false, kind.api_version(), now_rfc3339(), ""});
-    }
+    record_managed_fields(kind, nullptr, object, opts, "");
     const std::string k = key(kind, ns, name);
     if (opts.dry_run) {
       if (store_.get_latest(k)) throw already_exists(kind.group_resource(), name);
       outcome.code = 201;
-      outcome.object = build_object(kind, k, 0, std::move(object));
+      outcome.object = build_object(kind, k, 0, object);
       return done(std::move(outcome));
     }
-    store::WriteOp op;
-    op.kind = store::WriteOp::kCreate;
-    op.key = k;
-    op.build = [this, &kind, k, object = std::move(object)](uint64_t rev, const store::ObjectPtr&) {
-      return build_object(kind, k, rev, object);
-    };
-    auto warnings = outcome.warnings;
-    auto immediate = store_.submit(std::move(op), [done, warnings, &kind, name](store::WriteResult r) {
-      WriteOutcome o;
-      o.warnings = warnings;
-      if (r.code == store::WriteCode::kOk) {
-        o.code = 201;
-        o.object = r.object;
-      } else {
-        o.error = ApiError(500, "InternalError", r.message);
+    // A generated name that is taken is generated again, as kube-apiserver (1.32+) retries, so a
+    // controller's create does not fail on a collision.
+    for (int attempt = 0;; ++attempt) {
+      const std::string current_name = text_of(object.meta().getName());
+      const bool may_retry = generated && attempt < 8;
+      std::optional<store::WriteResult> refused;
+      submit(store::WriteOp::kCreate, kind, key(kind, ns, current_name), may_retry ? object.clone() : std::move(object),
+             0, 201, outcome.warnings, done, [&](const store::WriteResult& r) { refused = r; });
+      if (!refused) return;
+      if (refused->code == store::WriteCode::kAlreadyExists && may_retry) {
+        object.meta().setName(generate + machinery::random_name_suffix());
+        continue;
       }
-      done(std::move(o));
-    });
-    if (immediate) {
-      if (immediate->code == store::WriteCode::kAlreadyExists) throw already_exists(kind.group_resource(), name);
-      throw ApiError(500, "InternalError", immediate->message);
+      if (refused->code == store::WriteCode::kAlreadyExists) throw already_exists(kind.group_resource(), current_name);
+      throw ApiError(500, "InternalError", refused->message);
     }
   } catch (const ApiError& e) {
     outcome.error = e;
@@ -359,33 +432,41 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, json
   }
 }
 
-void ObjectService::update(const schema::Kind& kind, const std::string& ns, const std::string& name, json body,
-                           const std::string& subresource, const WriteOptions& opts, WriteDone done) {
+void ObjectService::update(const schema::Kind& kind, const std::string& ns, const std::string& name,
+                           DecodedObject decoded, const std::string& subresource, const WriteOptions& opts,
+                           WriteDone done) {
   try {
-    check_type_meta(kind, body);
-    auto& meta = body["metadata"];
+    auto meta = decoded.draft.meta();
     set_namespace(kind, meta, ns);
-    std::string body_name = meta_string(kind, meta, "name");
-    if (body_name.empty()) meta["name"] = name;
+    const std::string body_name = decoded.draft.name();
+    if (body_name.empty()) meta.setName(name);
     else if (body_name != name)
       throw bad_request("the name of the object (" + body_name + ") does not match the name on the URL (" + name + ")");
     const std::string k = key(kind, ns, name);
     auto current = store_.get_latest(k);
     if (!current) throw not_found(kind.group_resource(), name);
     uint64_t expected = 0;
-    if (auto rv = meta.find("resourceVersion"); rv != meta.end() && rv->is_string() && !rv->get<std::string>().empty()) {
+    if (meta.getResourceVersion().size() > 0) {
+      const std::string rv = text_of(meta.getResourceVersion());
       try {
-        expected = std::stoull(rv->get<std::string>());
+        size_t used = 0;
+        expected = std::stoull(rv, &used);
+        if (used != rv.size()) throw std::invalid_argument(rv);
       } catch (...) {
-        throw bad_request("invalid resourceVersion: " + rv->get<std::string>());
+        throw bad_request("invalid resourceVersion: " + rv);
       }
       if (expected != current->revision)
         throw conflict(kind.group_resource(), name,
                        "the object has been modified; please apply your changes to the latest version and try again");
     }
-    std::function<std::optional<json>(const json&)> recompute;
-    if (expected == 0) recompute = [body](const json&) { return std::optional<json>(body); };
-    write_update(kind, ns, name, current, std::move(body), subresource, opts, {}, std::move(done), 0, recompute);
+    Recompute recompute;
+    if (expected == 0) {
+      // An unconditional update is retried against the live object with the same body.
+      recompute = [&kind, body = decoded.draft.bytes(), warnings = decoded.warnings](const store::ObjectPtr&) {
+        return std::optional<DecodedObject>(DecodedObject{ObjectDraft::copy_of(kind, body), warnings});
+      };
+    }
+    write_update(kind, name, current, std::move(decoded), subresource, opts, std::move(done), 0, std::move(recompute));
   } catch (const ApiError& e) {
     WriteOutcome o;
     o.error = e;
@@ -398,8 +479,8 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
                           WriteDone done) {
   try {
     auto patch_schema = std::make_shared<patch::KindPatchSchema>(kinds_.model(), kind.schema);
-    WriteOptions o = opts;
-    auto apply = [this, &kind, type, patch_doc, patch_schema, o](const json& live) -> std::optional<json> {
+    const WriteOptions o = opts;
+    auto apply = [&kind, type, patch_doc, patch_schema, o](const json& live) -> std::optional<json> {
       try {
         switch (type) {
           case PatchType::kMerge: return patch::apply_merge_patch(live, patch_doc);
@@ -424,35 +505,26 @@ void ObjectService::patch(const schema::Kind& kind, const std::string& ns, const
       if (!body.is_object()) throw bad_request("the applied configuration must be an object");
       auto& meta = body["metadata"];
       if (!meta.is_object()) meta = json::object();
-      if (meta_string(kind, meta, "name").empty()) meta["name"] = name;
+      if (!meta.contains("name") || meta["name"].is_null() || meta["name"] == "") meta["name"] = name;
       WriteOptions create_opts = opts;
       create_opts.field_manager.clear();  // managedFields already carry the Apply entry
       create_opts.keep_managed_fields = true;
-      return create(kind, ns, std::move(body), create_opts, std::move(done));
+      return create(kind, ns, decode(kind, body, opts.validation), create_opts, std::move(done));
     }
-    json live = json::parse(current->json);
-    auto updated = apply(live);
-    if (!updated || !updated->is_object()) throw bad_request("the patch did not produce an object");
-    // A patch never renames or moves an object.
-    auto& meta = (*updated)["metadata"];
-    if (!meta.is_object()) meta = json::object();
-    meta["name"] = name;
-    if (kind.namespaced) meta["namespace"] = ns;
-    meta.erase("resourceVersion");
-    write_update(kind, ns, name, current, std::move(*updated), subresource, opts, {}, std::move(done), 0,
-                 [apply, name, ns, ns_needed = kind.namespaced](const json& live) -> std::optional<json> {
-                   auto u = apply(live);
-                   if (u && u->is_object()) {
-                     auto& m = (*u)["metadata"];
-                     if (!m.is_object()) m = json::object();
-                     m["name"] = name;
-                     if (ns_needed) m["namespace"] = ns;
-                     m.erase("resourceVersion");
-                   }
-                   return u;
-                 },
-                 std::move(live));
-    (void)type;
+    // The patched JSON, with the identity a patch cannot change, decoded into the kind.
+    auto patched = [this, &kind, apply, name, ns, policy = opts.validation](const json& live) -> std::optional<DecodedObject> {
+      auto u = apply(live);
+      if (!u || !u->is_object()) throw bad_request("the patch did not produce an object");
+      auto& m = (*u)["metadata"];
+      if (!m.is_object()) m = json::object();
+      m["name"] = name;
+      if (kind.namespaced) m["namespace"] = ns;
+      m.erase("resourceVersion");
+      return decode(kind, *u, policy);
+    };
+    auto first = patched(json::parse(current->json));
+    write_update(kind, name, current, std::move(*first), subresource, opts, std::move(done), 0,
+                 [patched](const store::ObjectPtr& live) { return patched(json::parse(live->json)); });
   } catch (const ApiError& e) {
     WriteOutcome o;
     o.error = e;
@@ -469,11 +541,14 @@ void ObjectService::update_with(const schema::Kind& kind, const std::string& ns,
     if (expected_revision != 0 && expected_revision != current->revision)
       throw conflict(kind.group_resource(), name,
                      "the object has been modified; please apply your changes to the latest version and try again");
-    json live = json::parse(current->json);
-    auto updated = compute(live);
-    if (!updated) throw bad_request("the update did not produce an object");
-    write_update(kind, ns, name, current, std::move(*updated), subresource, opts, {}, std::move(done), 0,
-                 expected_revision == 0 ? compute : Compute(), std::move(live));
+    auto computed = [this, &kind, compute, policy = opts.validation](const store::ObjectPtr& live) -> std::optional<DecodedObject> {
+      auto updated = compute(json::parse(live->json));
+      if (!updated) throw bad_request("the update did not produce an object");
+      return decode(kind, *updated, policy);
+    };
+    auto first = computed(current);
+    write_update(kind, name, current, std::move(*first), subresource, opts, std::move(done), 0,
+                 expected_revision == 0 ? Recompute(computed) : Recompute());
   } catch (const ApiError& e) {
     WriteOutcome o;
     o.error = e;
@@ -481,101 +556,77 @@ void ObjectService::update_with(const schema::Kind& kind, const std::string& ns,
   }
 }
 
-void ObjectService::write_update(const schema::Kind& kind, const std::string& ns, const std::string& name,
-                                 const store::ObjectPtr& current, json updated, const std::string& subresource,
-                                 const WriteOptions& opts, std::vector<std::string> warnings, WriteDone done,
-                                 int attempt, std::function<std::optional<json>(const json& live)> recompute,
-                                 std::optional<json> parsed_current) {
-  WriteOutcome outcome;
-  outcome.warnings = warnings;
+void ObjectService::update_in_place(const schema::Kind& kind, const std::string& ns, const std::string& name,
+                                    Change change, uint64_t expected_revision, const WriteOptions& opts, WriteDone done,
+                                    const std::string& subresource) {
   try {
-    json old = parsed_current ? std::move(*parsed_current) : json::parse(current->json);
-    json next;
-    const bool has_status_subresource = !kind.status_field.empty() && kind.has_subresource("status");
-    if (subresource == kind.status_field && !subresource.empty()) {
-      next = old;
-      if (auto s = updated.find(kind.status_field); s != updated.end()) next[kind.status_field] = *s;
-      else next.erase(kind.status_field);
-    } else if (!subresource.empty() && subresource != "scale" && subresource != "binding") {
-      throw ApiError(404, "NotFound", "the server could not find the requested resource (subresource " + subresource + ")");
-    } else {
-      // The main resource, or a kernel-served view of it (scale, binding) that changes part of it.
-      next = std::move(updated);
-      check_type_meta(kind, next);
-      if (has_status_subresource) {
-        if (auto s = old.find(kind.status_field); s != old.end()) next[kind.status_field] = *s;
-        else next.erase(kind.status_field);
-      }
-    }
-    auto& meta = next["metadata"];
-    const auto& old_meta = old["metadata"];
-    for (const char* f : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace"}) {
-      if (auto v = old_meta.find(f); v != old_meta.end()) meta[f] = *v;
-      else meta.erase(f);
-    }
-    if (meta.find("managedFields") == meta.end() || meta["managedFields"].is_null()) {
-      if (auto v = old_meta.find("managedFields"); v != old_meta.end()) meta["managedFields"] = *v;
-    }
-    meta.erase("resourceVersion");
-    meta["generation"] = old_meta.value("generation", int64_t{1});
+    auto current = store_.get_latest(key(kind, ns, name));
+    if (!current) throw not_found(kind.group_resource(), name);
+    if (expected_revision != 0 && expected_revision != current->revision)
+      throw conflict(kind.group_resource(), name,
+                     "the object has been modified; please apply your changes to the latest version and try again");
+    auto changed = [&kind, change](const store::ObjectPtr& live) -> std::optional<DecodedObject> {
+      DecodedObject d{ObjectDraft::copy_of(kind, live->bytes), {}};
+      change(d.draft);
+      return d;
+    };
+    auto first = changed(current);
+    write_update(kind, name, current, std::move(*first), subresource, opts, std::move(done), 0,
+                 expected_revision == 0 ? Recompute(changed) : Recompute());
+  } catch (const ApiError& e) {
+    WriteOutcome o;
+    o.error = e;
+    done(std::move(o));
+  }
+}
 
-    // A binding sets one string field of the stored (already canonical) object: no re-encoding, and
-    // no managedFields entry, as Kubernetes' binding storage writes the pod directly. It is the
-    // scheduler's one write per pod.
-    const bool binding = subresource == "binding";
-    if (!binding) next = canonicalize(kind, next, opts.validation, outcome.warnings);
-    if (admission_) admission_->admit(kind, Operation::kUpdate, subresource, next, &old, opts.dry_run, outcome.warnings);
-    if (spec_changed(old, next, kind.status_field)) next["metadata"]["generation"] = old_meta.value("generation", int64_t{1}) + 1;
-    if (!opts.field_manager.empty() && !binding) {
-      patch::KindPatchSchema ps(kinds_.model(), kind.schema);
-      next = patch::record_update_manager(old, next, ps,
-                                          {opts.field_manager, false, kind.api_version(), now_rfc3339(), subresource});
-    }
-    const std::string k = key(kind, ns, name);
-    if (same_object(old, next)) {
+void ObjectService::write_update(const schema::Kind& kind, const std::string& name, const store::ObjectPtr& current,
+                                 DecodedObject next, const std::string& subresource, const WriteOptions& opts,
+                                 WriteDone done, int attempt, Recompute recompute) {
+  WriteOutcome outcome;
+  outcome.warnings = std::move(next.warnings);
+  try {
+    if (!subresource.empty() && subresource != kind.status_field && subresource != "scale" && subresource != "binding")
+      throw ApiError(404, "NotFound", "the server could not find the requested resource (subresource " + subresource + ")");
+    const auto rules = rules_for(kind);
+    StoredView old(*current, kind.schema);
+    ObjectDraft& object = next.draft;
+    machinery::prepare_update(rules, old.root(), object.root(), subresource);
+    if (admission_)
+      admission_->admit(kind, Operation::kUpdate, subresource, object, current.get(), opts.dry_run, outcome.warnings);
+    machinery::update_generation(rules, old.root(), object.root());
+    if (machinery::same_object(old.root(), object.reader())) {
       // Kubernetes does not write (or bump resourceVersion for) a no-op update.
       outcome.object = current;
       return done(std::move(outcome));
     }
-    const auto& next_meta = next["metadata"];
-    const bool finalized = next_meta.contains("deletionTimestamp") &&
-                           (!next_meta.contains("finalizers") || next_meta["finalizers"].empty());
+    // A binding writes one field and no managedFields entry, as Kubernetes' binding storage.
+    if (subresource != "binding") record_managed_fields(kind, current.get(), object, opts, subresource);
+    const bool finalized = machinery::finalized(object.meta());
+    const std::string k = current->key;
     if (opts.dry_run) {
-      outcome.object = build_object(kind, k, current->revision, std::move(next));
+      outcome.object = build_object(kind, k, current->revision, object);
       return done(std::move(outcome));
     }
-    store::WriteOp op;
-    op.kind = finalized ? store::WriteOp::kDelete : store::WriteOp::kUpdate;
-    op.key = k;
-    op.expected_revision = current->revision;
-    op.build = [this, &kind, k, next = std::move(next)](uint64_t rev, const store::ObjectPtr&) {
-      return build_object(kind, k, rev, next);
-    };
-    auto immediate = store_.submit(std::move(op), [done, warnings = outcome.warnings](store::WriteResult r) {
-      WriteOutcome o;
-      o.warnings = warnings;
-      if (r.code == store::WriteCode::kOk) o.object = r.object;
-      else o.error = ApiError(500, "InternalError", r.message);
-      done(std::move(o));
-    });
-    if (!immediate) return;
-    if (immediate->code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
-    // Unconditional writes (no resourceVersion) are retried against the live object, as
-    // Kubernetes' GuaranteedUpdate does. 8 attempts was too few: with a handful of concurrent
-    // writers on a busy host a descheduled writer lost every round and its merge patch failed
-    // with 409 (ObjectServiceTest.ConcurrentPatchesAreNotLost). Each retry is one stack frame.
-    if (immediate->code == store::WriteCode::kConflict && recompute && attempt < 100 && immediate->previous) {
-      auto live = immediate->previous;
-      json parsed = json::parse(live->json);
-      auto again = recompute(parsed);
+    std::optional<store::WriteResult> refused;
+    submit(finalized ? store::WriteOp::kDelete : store::WriteOp::kUpdate, kind, k, std::move(object),
+           current->revision, 200, outcome.warnings, done, [&](const store::WriteResult& r) { refused = r; });
+    if (!refused) return;
+    if (refused->code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
+    // Unconditional writes are retried against the live object, as Kubernetes' GuaranteedUpdate
+    // does. 8 attempts was too few: with a handful of concurrent writers on a busy host a
+    // descheduled writer lost every round (ObjectServiceTest.ConcurrentPatchesAreNotLost).
+    if (refused->code == store::WriteCode::kConflict && recompute && attempt < 100 && refused->previous) {
+      auto live = refused->previous;
+      auto again = recompute(live);
       if (!again) throw conflict(kind.group_resource(), name, "the object has been modified");
-      return write_update(kind, ns, name, live, std::move(*again), subresource, opts, warnings, std::move(done),
-                          attempt + 1, recompute, std::move(parsed));
+      return write_update(kind, name, live, std::move(*again), subresource, opts, std::move(done), attempt + 1,
+                          std::move(recompute));
     }
-    if (immediate->code == store::WriteCode::kConflict)
+    if (refused->code == store::WriteCode::kConflict)
       throw conflict(kind.group_resource(), name,
                      "the object has been modified; please apply your changes to the latest version and try again");
-    throw ApiError(500, "InternalError", immediate->message);
+    throw ApiError(500, "InternalError", refused->message);
   } catch (const ApiError& e) {
     outcome.error = e;
     done(std::move(outcome));
@@ -599,104 +650,67 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
       throw conflict(kind.group_resource(), name,
                      "Precondition failed: ResourceVersion in precondition: " + del.precondition_resource_version +
                          ", ResourceVersion in object meta: " + std::to_string(current->revision));
-    json old = json::parse(current->json);
-    json object = old;
+    ObjectDraft object = ObjectDraft::copy_of(kind, current->bytes);
     DeleteAdmission graceful;
     graceful.grace_period_seconds = del.grace_period_seconds;
-    if (admission_) admission_->admit(kind, Operation::kDelete, "", object, &old, opts.dry_run, outcome.warnings, &graceful);
-    auto& meta = object["metadata"];
+    if (admission_) admission_->admit(kind, Operation::kDelete, "", object, current.get(), opts.dry_run, outcome.warnings, &graceful);
+    auto meta = object.meta();
     if (graceful.retain) {
       // Graceful deletion: the owner keeps the object until its grace period is over or a later
       // delete (with grace 0) removes it; a second delete may only shorten the grace period.
-      int64_t grace = graceful.retain_grace_seconds;
-      if (!meta.contains("deletionTimestamp") || grace < meta.value("deletionGracePeriodSeconds", int64_t{0})) {
-        meta["deletionTimestamp"] = now_rfc3339(grace);
-        meta["deletionGracePeriodSeconds"] = grace;
+      const int64_t grace = graceful.retain_grace_seconds;
+      auto current_grace = meta.getDeletionGracePeriodSeconds();
+      const int64_t had = current_grace.isValue() ? current_grace.getValue() : 0;
+      if (!meta.hasDeletionTimestamp() || grace < had) {
+        meta.setDeletionTimestamp(now_rfc3339(grace));
+        meta.getDeletionGracePeriodSeconds().setValue(grace);
       }
     }
     // Orphan and Foreground keep the object with a finalizer that the garbage collector plugin
     // removes once it has released or deleted the dependents (as kube-apiserver does).
-    if ((del.propagation_policy == "Orphan" || del.propagation_policy == "Foreground") && !meta.contains("deletionTimestamp")) {
-      const std::string finalizer = del.propagation_policy == "Orphan" ? "orphan" : "foregroundDeletion";
-      auto& list = meta["finalizers"];
-      if (!list.is_array()) list = json::array();
-      if (std::find(list.begin(), list.end(), finalizer) == list.end()) list.push_back(finalizer);
-    }
-    const bool has_finalizers = meta.contains("finalizers") && meta["finalizers"].is_array() && !meta["finalizers"].empty();
-    if (has_finalizers || graceful.retain) {
+    if ((del.propagation_policy == "Orphan" || del.propagation_policy == "Foreground") && !meta.hasDeletionTimestamp())
+      machinery::add_finalizer(meta, del.propagation_policy == "Orphan" ? "orphan" : "foregroundDeletion");
+    auto retry = [&](const store::WriteResult& r) {
+      if (r.code == store::WriteCode::kConflict && attempt < 8) return remove(kind, ns, name, del, opts, done, attempt + 1);
+      if (r.code == store::WriteCode::kConflict)
+        throw conflict(kind.group_resource(), name, "the object has been modified; please try again");
+      if (r.code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
+      throw ApiError(500, "InternalError", r.message);
+    };
+    if (machinery::has_finalizers(meta.asReader()) || graceful.retain) {
       // Deletion waits for the finalizers (or the grace period): mark the object and keep it.
-      if (!meta.contains("deletionTimestamp")) {
-        meta["deletionTimestamp"] = now_rfc3339();
-        meta["deletionGracePeriodSeconds"] = del.grace_period_seconds.value_or(0);
-      }
-      if (same_object(old, object)) {
+      machinery::mark_for_deletion(meta, now_rfc3339(), del.grace_period_seconds.value_or(0));
+      StoredView old(*current, kind.schema);
+      if (machinery::same_object(old.root(), object.reader())) {
         outcome.object = current;
         return done(std::move(outcome));
       }
       if (opts.dry_run) {
-        outcome.object = build_object(kind, k, current->revision, std::move(object));
+        outcome.object = build_object(kind, k, current->revision, object);
         return done(std::move(outcome));
       }
-      store::WriteOp op;
-      op.kind = store::WriteOp::kUpdate;
-      op.key = k;
-      op.expected_revision = current->revision;
-      op.build = [this, &kind, k, object](uint64_t rev, const store::ObjectPtr&) { return build_object(kind, k, rev, object); };
-      auto immediate = store_.submit(std::move(op), [done, warnings = outcome.warnings](store::WriteResult r) {
-        WriteOutcome o;
-        o.warnings = warnings;
-        if (r.code == store::WriteCode::kOk) o.object = r.object;
-        else o.error = ApiError(500, "InternalError", r.message);
-        done(std::move(o));
-      });
-      if (immediate) {
-        if (immediate->code == store::WriteCode::kConflict && attempt < 8)
-          return remove(kind, ns, name, del, opts, std::move(done), attempt + 1);
-        if (immediate->code == store::WriteCode::kConflict)
-          throw conflict(kind.group_resource(), name, "the object has been modified; please try again");
-        if (immediate->code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
-        throw ApiError(500, "InternalError", immediate->message);
-      }
+      std::optional<store::WriteResult> refused;
+      submit(store::WriteOp::kUpdate, kind, k, std::move(object), current->revision, 200, outcome.warnings, done,
+             [&](const store::WriteResult& r) { refused = r; });
+      if (refused) retry(*refused);
       return;
     }
     if (opts.dry_run) {
       outcome.object = current;
       return done(std::move(outcome));
     }
-    store::WriteOp op;
-    op.kind = store::WriteOp::kDelete;
-    op.key = k;
-    op.expected_revision = current->revision;
-    op.build = [this, &kind, k, old](uint64_t rev, const store::ObjectPtr&) { return build_object(kind, k, rev, old); };
-    auto immediate = store_.submit(std::move(op), [done, warnings = outcome.warnings](store::WriteResult r) {
-      WriteOutcome o;
-      o.warnings = warnings;
-      if (r.code == store::WriteCode::kOk) o.object = r.object;
-      else o.error = ApiError(500, "InternalError", r.message);
-      done(std::move(o));
-    });
-    if (immediate) {
-      if (immediate->code == store::WriteCode::kConflict && attempt < 8)
-          return remove(kind, ns, name, del, opts, std::move(done), attempt + 1);
-        if (immediate->code == store::WriteCode::kConflict)
-          throw conflict(kind.group_resource(), name, "the object has been modified; please try again");
-      if (immediate->code == store::WriteCode::kNotFound) throw not_found(kind.group_resource(), name);
-      throw ApiError(500, "InternalError", immediate->message);
-    }
+    // The deletion's event carries the last state, at the deletion's revision.
+    std::optional<store::WriteResult> refused;
+    submit(store::WriteOp::kDelete, kind, k, ObjectDraft::copy_of(kind, current->bytes), current->revision, 200,
+           outcome.warnings, done, [&](const store::WriteResult& r) { refused = r; });
+    if (refused) retry(*refused);
   } catch (const ApiError& e) {
     outcome.error = e;
     done(std::move(outcome));
   }
 }
 
-void ObjectService::check_field_selector(const schema::Kind& kind, const selectors::FieldSelector& selector) const {
-  for (const auto& r : selector.requirements()) {
-    if (r.field == "metadata.name" || r.field == "metadata.namespace") continue;
-    if (std::find(kind.selectable_fields.begin(), kind.selectable_fields.end(), r.field) != kind.selectable_fields.end())
-      continue;
-    throw bad_request("field label not supported: " + r.field);
-  }
-}
+// ---- reads -----------------------------------------------------------------------------------
 
 store::ObjectPtr ObjectService::get(const schema::Kind& kind, const std::string& ns, const std::string& name) const {
   auto obj = store_.get(key(kind, ns, name));
@@ -704,43 +718,34 @@ store::ObjectPtr ObjectService::get(const schema::Kind& kind, const std::string&
   return obj;
 }
 
-std::vector<store::ObjectPtr> ObjectService::list(const schema::Kind& kind, const std::string& ns,
-                                                  const std::string& label_selector, const std::string& field_selector,
+std::vector<store::ObjectPtr> ObjectService::list(const schema::Kind& kind, const Selection& selection,
                                                   uint64_t* revision) const {
-  selectors::LabelSelector labels;
-  selectors::FieldSelector fields;
-  try {
-    labels = selectors::LabelSelector::parse(label_selector);
-    fields = selectors::FieldSelector::parse(field_selector);
-  } catch (const selectors::SelectorError& e) {
-    throw bad_request(e.what());
-  }
-  check_field_selector(kind, fields);
-  auto all = store_.list(prefix(kind, ns), revision);
-  if (labels.empty() && fields.empty()) return all;
+  auto all = store_.list(prefix(kind, selection.ns), revision);
+  if (selection.selects_everything()) return all;
   std::vector<store::ObjectPtr> out;
-  try {
-    for (auto& obj : all) {
-      if (!labels.empty() && !labels.matches([&](std::string_view key) -> const std::string* {
-            for (const auto& [k, v] : obj->labels)
-              if (k == key) return &v;
-            return nullptr;
-          }))
-        continue;
-      if (!fields.empty() && !fields.matches([&](std::string_view field) -> std::optional<std::string> {
-            if (field == "metadata.name") return obj->name;
-            if (field == "metadata.namespace") return obj->namespace_;
-            for (const auto& [k, v] : obj->fields)
-              if (k == field) return v;
-            return std::nullopt;
-          }))
-        continue;
-      out.push_back(obj);
-    }
-  } catch (const selectors::SelectorError& e) {
-    throw bad_request(e.what());
+  for (auto& obj : all)
+    if (selection.matches(*obj)) out.push_back(obj);
+  return out;
+}
+
+WatchStart ObjectService::watch(const schema::Kind& kind, const Selection& selection, uint64_t after_revision,
+                                bool send_initial, std::function<void()> on_ready) const {
+  WatchStart out;
+  uint64_t after = after_revision;
+  if (after == 0) {
+    if (send_initial) out.initial = list(kind, selection, &after);
+    else after = store_.revision();
+  }
+  auto result = store_.bus().subscribe(prefix(kind, selection.ns), after, std::move(on_ready), out.subscription);
+  if (result == store::EventBus::SubscribeResult::kExpired) {
+    out.expired = true;
+    out.oldest_resumable = store_.bus().oldest_resumable();
   }
   return out;
+}
+
+void ObjectService::unwatch(const std::shared_ptr<store::Subscription>& subscription) const {
+  if (subscription) store_.bus().unsubscribe(subscription);
 }
 
 }  // namespace capstan::api

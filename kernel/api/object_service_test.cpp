@@ -54,14 +54,33 @@ class ObjectServiceTest : public ::testing::Test {
     return out;
   }
 
+  // Bodies are decoded first, as the API server does; a decoding error is the write's outcome.
   WriteOutcome create(const schema::Kind& kind, const std::string& ns, json body, WriteOptions opts = {}) {
-    return wait([&](WriteDone done) { service.create(kind, ns, std::move(body), opts, std::move(done)); });
+    return wait([&](WriteDone done) {
+      try {
+        service.create(kind, ns, service.decode(kind, body, opts.validation), opts, done);
+      } catch (const ApiError& e) {
+        WriteOutcome o;
+        o.error = e;
+        done(std::move(o));
+      }
+    });
   }
   WriteOutcome update(const schema::Kind& kind, const std::string& ns, const std::string& name, json body,
                       WriteOptions opts = {}, const std::string& subresource = "") {
     return wait([&](WriteDone done) {
-      service.update(kind, ns, name, std::move(body), subresource, opts, std::move(done));
+      try {
+        service.update(kind, ns, name, service.decode(kind, body, opts.validation), subresource, opts, done);
+      } catch (const ApiError& e) {
+        WriteOutcome o;
+        o.error = e;
+        done(std::move(o));
+      }
     });
+  }
+  std::vector<store::ObjectPtr> list(const schema::Kind& kind, const std::string& ns, const std::string& labels,
+                                     const std::string& fields, uint64_t* revision) {
+    return service.list(kind, Selection::parse(kind, ns, labels, fields), revision);
   }
   WriteOutcome patch(const schema::Kind& kind, const std::string& ns, const std::string& name, PatchType type,
                      const json& doc, WriteOptions opts = {}) {
@@ -574,33 +593,33 @@ TEST_F(ObjectServiceTest, ListWithSelectors) {
     return out;
   };
   uint64_t rev = 0;
-  EXPECT_EQ(names(service.list(*configmap, "ns1", "", "", &rev)),
+  EXPECT_EQ(names(list(*configmap, "ns1", "", "", &rev)),
             (std::vector<std::string>{"ns1/a", "ns1/b", "ns1/c", "ns1/none"}));
   EXPECT_EQ(rev, store.revision());
-  EXPECT_EQ(names(service.list(*configmap, "", "", "", nullptr)).size(), 5u);
-  EXPECT_EQ(names(service.list(*configmap, "ns1", "env in (a,b)", "", nullptr)),
+  EXPECT_EQ(names(list(*configmap, "", "", "", nullptr)).size(), 5u);
+  EXPECT_EQ(names(list(*configmap, "ns1", "env in (a,b)", "", nullptr)),
             (std::vector<std::string>{"ns1/a", "ns1/b"}));
-  EXPECT_EQ(names(service.list(*configmap, "", "env in (a, b)", "", nullptr)),
+  EXPECT_EQ(names(list(*configmap, "", "env in (a, b)", "", nullptr)),
             (std::vector<std::string>{"ns1/a", "ns1/b", "ns2/a"}));
-  EXPECT_EQ(names(service.list(*configmap, "ns1", "env notin (a,b)", "", nullptr)),
+  EXPECT_EQ(names(list(*configmap, "ns1", "env notin (a,b)", "", nullptr)),
             (std::vector<std::string>{"ns1/c", "ns1/none"}));
-  EXPECT_EQ(names(service.list(*configmap, "ns1", "!env", "", nullptr)), (std::vector<std::string>{"ns1/none"}));
-  EXPECT_EQ(names(service.list(*configmap, "", "", "metadata.name=a", nullptr)),
+  EXPECT_EQ(names(list(*configmap, "ns1", "!env", "", nullptr)), (std::vector<std::string>{"ns1/none"}));
+  EXPECT_EQ(names(list(*configmap, "", "", "metadata.name=a", nullptr)),
             (std::vector<std::string>{"ns1/a", "ns2/a"}));
-  EXPECT_EQ(names(service.list(*configmap, "", "env=a", "metadata.namespace=ns2", nullptr)),
+  EXPECT_EQ(names(list(*configmap, "", "env=a", "metadata.namespace=ns2", nullptr)),
             (std::vector<std::string>{"ns2/a"}));
-  EXPECT_EQ(names(service.list(*configmap, "", "", "metadata.name!=a", nullptr)).size(), 3u);
+  EXPECT_EQ(names(list(*configmap, "", "", "metadata.name!=a", nullptr)).size(), 3u);
 
   for (const char* bad : {"env in (a", "env in a,b)", "=x", "a b"}) {
     try {
-      service.list(*configmap, "", bad, "", nullptr);
+      list(*configmap, "", bad, "", nullptr);
       ADD_FAILURE() << "accepted label selector " << bad;
     } catch (const ApiError& e) {
       EXPECT_EQ(e.code, 400) << bad;
     }
   }
   try {
-    service.list(*configmap, "", "", "metadata.name", nullptr);
+    list(*configmap, "", "", "metadata.name", nullptr);
     ADD_FAILURE() << "accepted field selector without operator";
   } catch (const ApiError& e) {
     EXPECT_EQ(e.code, 400);
@@ -612,7 +631,7 @@ TEST_F(ObjectServiceTest, SelectableFields) {
   json s2 = {{"metadata", {{"name", "s2"}}}, {"type", "kubernetes.io/tls"}};
   ASSERT_FALSE(create(*secrets, "default", s1).error);
   ASSERT_FALSE(create(*secrets, "default", s2).error);
-  auto got = service.list(*secrets, "default", "", "type=Opaque", nullptr);
+  auto got = list(*secrets, "default", "", "type=Opaque", nullptr);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0]->name, "s1");
 }

@@ -2,41 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/object_service.hpp"
 #include "api/table.hpp"
 
 namespace capstan::api {
 
 using nlohmann::json;
 
-WatchStream::WatchStream(const schema::Kind& kind, std::string ns, selectors::LabelSelector labels,
-                         selectors::FieldSelector fields, bool table, bool bookmarks,
+WatchStream::WatchStream(const schema::Kind& kind, Selection selection, bool table, bool bookmarks,
                          std::shared_ptr<http::Responder> res, std::chrono::steady_clock::time_point deadline)
-    : kind_(kind), ns_(std::move(ns)), labels_(std::move(labels)), fields_(std::move(fields)), table_(table),
-      bookmarks_(bookmarks), res_(std::move(res)), deadline_(deadline),
-      last_bookmark_(std::chrono::steady_clock::now()) {}
+    : kind_(kind), selection_(std::move(selection)), table_(table), bookmarks_(bookmarks), res_(std::move(res)),
+      deadline_(deadline), last_bookmark_(std::chrono::steady_clock::now()) {}
 
-bool WatchStream::matches(const store::Object& obj) const {
-  if (!ns_.empty() && obj.namespace_ != ns_) return false;
-  if (!labels_.empty() && !labels_.matches([&](std::string_view key) -> const std::string* {
-        for (const auto& [k, v] : obj.labels)
-          if (k == key) return &v;
-        return nullptr;
-      }))
-    return false;
-  if (!fields_.empty()) {
-    try {
-      return fields_.matches([&](std::string_view field) -> std::optional<std::string> {
-        if (field == "metadata.name") return obj.name;
-        if (field == "metadata.namespace") return obj.namespace_;
-        for (const auto& [k, v] : obj.fields)
-          if (k == field) return v;
-        return std::nullopt;
-      });
-    } catch (...) {
-      return false;
-    }
-  }
-  return true;
+void WatchStream::unsubscribe() {
+  if (objects_) objects_->unwatch(sub_);
+  objects_ = nullptr;
 }
 
 void WatchStream::send(const char* type, const store::ObjectPtr& obj) {
@@ -65,14 +45,14 @@ void WatchStream::send(const char* type, const store::ObjectPtr& obj) {
 
 void WatchStream::send_initial(const std::vector<store::ObjectPtr>& objects) {
   std::lock_guard lock(mutex_);
-  for (const auto& o : objects)
-    if (matches(*o)) send("ADDED", o);
+  // The object service selected these already.
+  for (const auto& o : objects) send("ADDED", o);
 }
 
-void WatchStream::attach(std::shared_ptr<store::Subscription> sub, store::EventBus* bus) {
+void WatchStream::attach(std::shared_ptr<store::Subscription> sub, const ObjectService* objects) {
   std::lock_guard lock(mutex_);
   sub_ = std::move(sub);
-  bus_ = bus;
+  objects_ = objects;
 }
 
 void WatchStream::drain() {
@@ -84,8 +64,9 @@ void WatchStream::drain() {
     sub_->drain(events, 256);
     if (events.empty()) break;
     for (const auto& e : events) {
-      if (!matches(*e.object)) continue;
-      send(e.type == store::EventType::kAdded ? "ADDED" : e.type == store::EventType::kModified ? "MODIFIED" : "DELETED",
+      auto type = selection_.filter(e);
+      if (!type) continue;
+      send(*type == store::EventType::kAdded ? "ADDED" : *type == store::EventType::kModified ? "MODIFIED" : "DELETED",
            e.object);
       if (closed_) break;
     }
@@ -98,7 +79,7 @@ void WatchStream::drain() {
     closed_ = true;
   }
   if (closed_) {
-    if (bus_) bus_->unsubscribe(sub_);
+    unsubscribe();
     res_->finish();
   }
 }
@@ -118,7 +99,7 @@ bool WatchStream::tick(std::chrono::steady_clock::time_point now) {
     res_->write(b.dump() + "\n");
     last_bookmark_ = now;
   }
-  if (closed_ && bus_) bus_->unsubscribe(sub_);
+  if (closed_) unsubscribe();
   return !closed_;
 }
 
@@ -126,7 +107,7 @@ void WatchStream::close() {
   std::lock_guard lock(mutex_);
   if (closed_) return;
   closed_ = true;
-  if (bus_) bus_->unsubscribe(sub_);
+  unsubscribe();
   res_->finish();
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// One HTTP watch: events from the bus, filtered by namespace and selectors, written as
+// One HTTP watch: events from the object service, filtered by its selection, written as
 // newline-delimited JSON (or Table rows) to the client as they come. A watcher that falls
 // behind is cut off with a 410 Expired event, as kube-apiserver does, and re-lists.
 
@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "api/selection.hpp"
 #include "http/request.hpp"
-#include "capstan/machinery/selectors/field_selector.hpp"
-#include "capstan/machinery/selectors/label_selector.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/event_bus.hpp"
 
@@ -20,13 +19,12 @@ namespace capstan::api {
 
 class WatchStream : public std::enable_shared_from_this<WatchStream> {
  public:
-  WatchStream(const schema::Kind& kind, std::string ns, selectors::LabelSelector labels, selectors::FieldSelector fields,
-              bool table, bool bookmarks, std::shared_ptr<http::Responder> res,
-              std::chrono::steady_clock::time_point deadline);
+  WatchStream(const schema::Kind& kind, Selection selection, bool table, bool bookmarks,
+              std::shared_ptr<http::Responder> res, std::chrono::steady_clock::time_point deadline);
 
   // Sends the initial ADDED events (for watches without a resourceVersion).
   void send_initial(const std::vector<store::ObjectPtr>& objects);
-  void attach(std::shared_ptr<store::Subscription> sub, store::EventBus* bus);
+  void attach(std::shared_ptr<store::Subscription> sub, const class ObjectService* objects);
   // Drains queued events to the client; safe to call from any thread.
   void drain();
   // Called periodically: ends the watch at its deadline, sends bookmarks.
@@ -34,13 +32,11 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   void close();
 
  private:
-  bool matches(const store::Object& obj) const;
   void send(const char* type, const store::ObjectPtr& obj);
+  void unsubscribe();
 
   const schema::Kind& kind_;
-  std::string ns_;
-  selectors::LabelSelector labels_;
-  selectors::FieldSelector fields_;
+  Selection selection_;
   bool table_;
   bool bookmarks_;
   bool columns_sent_ = false;
@@ -49,7 +45,7 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
   std::chrono::steady_clock::time_point last_bookmark_;
   uint64_t last_revision_ = 0;
   std::shared_ptr<store::Subscription> sub_;
-  store::EventBus* bus_ = nullptr;
+  const class ObjectService* objects_ = nullptr;
   std::mutex mutex_;
   bool closed_ = false;
 };

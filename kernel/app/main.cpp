@@ -26,6 +26,8 @@
 #include "app/image_command.hpp"
 #include "app/kubeconfig.hpp"
 #include "capstan/host.capnp.h"
+#include "host/local_host.hpp"
+#include "host/plugin_host.hpp"
 #include "host/remote_host.hpp"
 #include "http/client.hpp"
 #include "api/object_service.hpp"
@@ -67,26 +69,6 @@ std::string default_node_name() {
   for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return n;
 }
-
-// Host calls of a command that has no API server (image import): refused with a clear answer.
-class NoServer final : public capstan::host::HostTransport {
- public:
-  std::string serve(const std::string&) override {
-    capnp::MallocMessageBuilder m;
-    auto st = m.initRoot<capstan::host::HostResponse>().initStatus();
-    st.setCode(503);
-    st.setReason("ServiceUnavailable");
-    st.setMessage("this command does not talk to an API server");
-    auto words = capnp::messageToFlatArray(m);
-    auto bytes = words.asBytes();
-    return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-  }
-  uint64_t start_watch(const std::string&, capstan_watch_callback, void*) override {
-    throw std::runtime_error("this command does not talk to an API server");
-  }
-  void stop_watch(uint64_t) override {}
-  void stop_all_watches() override {}
-};
 
 std::string default_plugin_dir() {
   // <prefix>/bin/capstan -> <prefix>/lib/capstan/plugins; in the build tree, plugins-out beside bin.
@@ -254,6 +236,7 @@ int run_server(const Options& o, uint32_t role) {
   // The object service needs the admission hook of the host API, which the registry creates.
   capstan::api::ObjectService objects(kinds, store, nullptr);
   objects_ptr = &objects;
+  capstan::host::LocalHost local_host(objects);  // outlives the plugins that watch through it
 
   // Listen first (nothing is served until http.start()), so plugins learn the API address.
   auto bundle = capstan::pki::ensure((fs::path(o.data_dir) / "tls").string(), {"localhost", "capstan"},
@@ -275,7 +258,7 @@ int run_server(const Options& o, uint32_t role) {
   plugins.set_config(plugin_config(o, o.command, url));
   plugins.resolve(role);
   std::string error;
-  if (!plugins.initialise(kinds, objects, bus, o.required, error)) {
+  if (!plugins.initialise(kinds, local_host, o.required, error)) {
     spdlog::critical("{}", error);
     return 1;
   }
@@ -352,14 +335,15 @@ int run_agent(const Options& o) {
   }
 
   capstan::schema::KindRegistry kinds;
+  capstan::host::RemoteHost remote(kinds, client);  // outlives the plugins that watch through it
   capstan::host::PluginRegistry plugins;
   plugins.discover(o.plugin_dir);
   select_plugins(o, plugins);
   plugins.set_config(plugin_config(o, "agent", url));
   plugins.resolve(CAPSTAN_ROLE_AGENT, /*kinds_from_other_roles=*/true);
-  capstan::host::RemoteHost remote(kinds, client);
+  plugins.register_schema_only(kinds);
   std::string error;
-  if (!plugins.initialise_remote(kinds, remote, o.required, error)) {
+  if (!plugins.initialise(kinds, remote, o.required, error)) {
     spdlog::critical("{}", error);
     return 1;
   }
@@ -383,14 +367,15 @@ int run_agent(const Options& o) {
 int run_image(const Options& o) {
   if (o.args.size() != 2 || o.args[0] != "import") throw std::runtime_error("usage: capstan image import FILE");
   capstan::schema::KindRegistry kinds;
+  capstan::host::OfflineHost none;
   capstan::host::PluginRegistry plugins;
   plugins.discover(o.plugin_dir);
   select_plugins(o, plugins);
   plugins.set_config(plugin_config(o, "agent", ""));
   plugins.resolve(CAPSTAN_ROLE_AGENT, /*kinds_from_other_roles=*/true);
-  NoServer none;
+  plugins.register_schema_only(kinds);
   std::string error;
-  if (!plugins.initialise_remote(kinds, none, {}, error)) throw std::runtime_error(error);
+  if (!plugins.initialise(kinds, none, {}, error)) throw std::runtime_error(error);
   std::string out;
   bool ok = capstan::app::import_image(plugins, fs::absolute(o.args[1]).string(), out);
   std::cout << out << std::flush;

@@ -12,7 +12,9 @@
 
 #include "api/object_service.hpp"
 #include "capstan/host.capnp.h"
-#include "host/host_api.hpp"
+#include "capstan/host_table.hpp"
+#include "host/plugin_admission.hpp"
+#include "host/plugin_host.hpp"
 #include "schema/kind_registry.hpp"
 
 namespace capstan::host {
@@ -270,15 +272,7 @@ std::vector<std::string> PluginRegistry::order() const {
   return out;
 }
 
-bool PluginRegistry::initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
-                                const std::vector<std::string>& required, std::string& error) {
-  host_api_ = std::make_unique<HostApi>(objects, bus);
-  return initialise_plugins(kinds, required, error);
-}
-
-bool PluginRegistry::initialise_remote(schema::KindRegistry& kinds, HostTransport& remote,
-                                       const std::vector<std::string>& required, std::string& error) {
-  host_api_ = std::make_unique<HostApi>(kinds, remote);
+void PluginRegistry::register_schema_only(schema::KindRegistry& kinds) {
   for (size_t i = 0; i < records_.size(); ++i) {
     if (!records_[i].schema_only) continue;
     const auto& m = loaded_[i]->descriptor->manifest;
@@ -290,14 +284,27 @@ bool PluginRegistry::initialise_remote(schema::KindRegistry& kinds, HostTranspor
       records_[i].error = e.what();
     }
   }
-  return initialise_plugins(kinds, required, error);
 }
 
-bool PluginRegistry::initialise_plugins(schema::KindRegistry& kinds, const std::vector<std::string>& required,
-                                        std::string& error) {
-  host_api_->set_invoker([this](const std::string& target, const std::string& request, std::string& response) {
-    return invoke(target, request, response);
-  });
+bool PluginRegistry::initialise(schema::KindRegistry& kinds, PluginHost& host, const std::vector<std::string>& required,
+                                std::string& error) {
+  host_ = &host;
+  admission_ = std::make_unique<PluginAdmission>();
+  // Each plugin's table: log lines name the plugin; extension-point calls go to the others.
+  auto table_for = [this](const std::string& uri) {
+    auto& table = tables_[uri];
+    if (!table) {
+      sdk::HostTable::Hooks hooks;
+      hooks.log = [uri](int level, std::string_view message) {
+        spdlog::log(static_cast<spdlog::level::level_enum>(std::clamp(level, 0, 5)), "[{}] {}", uri, message);
+      };
+      hooks.invoke = [this](std::string_view target, std::string_view request, std::string& response) {
+        return invoke(std::string(target), std::string(request), response);
+      };
+      table = std::make_unique<sdk::HostTable>(*host_, std::move(hooks));
+    }
+    return table->api();
+  };
   std::vector<size_t> ok;
   auto dependency_ready = [&](const std::string& dep) {
     bool any_type = dep.size() > 2 && dep.compare(dep.size() - 2, 2, ".*") == 0;
@@ -322,7 +329,7 @@ bool PluginRegistry::initialise_plugins(schema::KindRegistry& kinds, const std::
     capstan_owned_bytes err{nullptr, 0, nullptr};
     const std::string config_text = config_ ? config_(r) : std::string();
     capstan_borrowed_bytes config{reinterpret_cast<const uint8_t*>(config_text.data()), config_text.size()};
-    auto status = l.descriptor->on_init(host_api_->table_for(r.uri()), config, &l.state, &err);
+    auto status = l.descriptor->on_init(table_for(r.uri()), config, &l.state, &err);
     std::string message;
     if (err.data) {
       message.assign(reinterpret_cast<const char*>(err.data), err.size);
@@ -360,7 +367,7 @@ bool PluginRegistry::initialise_plugins(schema::KindRegistry& kinds, const std::
       continue;
     }
     r.state = PluginState::kInitialised;
-    host_api_->set_admitter(r.uri(), l.descriptor, l.state);
+    admission_->add(r.uri(), l.descriptor, l.state);
     ok.push_back(i);
   }
   order_ = ok;
@@ -374,7 +381,7 @@ bool PluginRegistry::initialise_plugins(schema::KindRegistry& kinds, const std::
   return true;
 }
 
-api::Admission* PluginRegistry::admission() { return host_api_.get(); }
+api::Admission* PluginRegistry::admission() { return admission_.get(); }
 
 capstan_status PluginRegistry::invoke(const std::string& target, const std::string& request, std::string& response) {
   for (size_t i : order_) {
@@ -423,7 +430,7 @@ void PluginRegistry::stop() {
     auto& l = *loaded_[*it];
     if (r.state == PluginState::kRunning) l.descriptor->on_stop(l.state);
   }
-  if (host_api_) host_api_->stop_all_watches();
+  if (host_) host_->unwatch_all();
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     auto& r = records_[*it];
     auto& l = *loaded_[*it];

@@ -15,7 +15,11 @@ namespace capstan::api { class ObjectService; class Admission; }
 namespace capstan::store { class EventBus; }
 namespace capstan::schema { class KindRegistry; }
 
+namespace capstan::sdk { class HostTable; }
+
 namespace capstan::host {
+
+class PluginAdmission;
 
 enum class PluginState { kFound, kRefused, kSkipped, kFailed, kInitialised, kRunning, kStopped };
 const char* to_string(PluginState s);
@@ -34,8 +38,7 @@ struct PluginRecord {
   std::string uri() const { return type + "." + id; }
 };
 
-class HostApi;
-class HostTransport;
+class PluginHost;
 
 class PluginRegistry {
  public:
@@ -58,13 +61,14 @@ class PluginRegistry {
   void disable(const std::string& name) { disabled_.push_back(name); }
   // The JSON configuration handed to each plugin's on_init; call before initialise.
   void set_config(std::function<std::string(const PluginRecord&)> config) { config_ = std::move(config); }
-  // Registers kinds and calls on_init for each plugin in order. Returns false if a plugin named
-  // in `required` did not come up.
-  bool initialise(schema::KindRegistry& kinds, api::ObjectService& objects, store::EventBus& bus,
-                  const std::vector<std::string>& required, std::string& error);
-  // Same, for a process without a store: host calls go to `remote` (the API server).
-  bool initialise_remote(schema::KindRegistry& kinds, HostTransport& remote, const std::vector<std::string>& required,
-                         std::string& error);
+  // Registers the kinds of schema-only plugins (resolve's kinds_from_other_roles): a process
+  // without a store still reads and writes their objects. Call before initialise.
+  void register_schema_only(schema::KindRegistry& kinds);
+  // Registers kinds and calls on_init for each plugin in order; every plugin gets its own table
+  // over `host` (the local object service, the remote API server, or none). Returns false if a
+  // plugin named in `required` did not come up. `host` must outlive stop().
+  bool initialise(schema::KindRegistry& kinds, PluginHost& host, const std::vector<std::string>& required,
+                  std::string& error);
   void start();
   void stop();
 
@@ -72,14 +76,13 @@ class PluginRegistry {
   // The uris in start order (stop is the reverse), after resolve (and initialise, which drops
   // the plugins that did not come up).
   std::vector<std::string> order() const;
-  // The admission hook backed by the plugins (valid after initialise()).
+  // The admission hook backed by the plugins (filled by initialise()).
   api::Admission* admission();
   // Routes an extension-point call (capstan_host_api.invoke) to the running plugin serving target.
   capstan_status invoke(const std::string& target, const std::string& request, std::string& response);
 
  private:
   struct Loaded;
-  bool initialise_plugins(schema::KindRegistry& kinds, const std::vector<std::string>& required, std::string& error);
   std::vector<size_t> order_with_optional(const std::vector<size_t>& hard_order, const std::map<std::string, size_t>& by_uri,
                                           const std::function<std::vector<size_t>(const std::string&)>& providers) const;
   std::map<std::string, std::string> selection_;
@@ -88,7 +91,9 @@ class PluginRegistry {
   std::vector<PluginRecord> records_;
   std::vector<std::unique_ptr<Loaded>> loaded_;  // parallel to records_
   std::vector<size_t> order_;
-  std::unique_ptr<HostApi> host_api_;
+  PluginHost* host_ = nullptr;
+  std::unique_ptr<PluginAdmission> admission_;
+  std::map<std::string, std::unique_ptr<sdk::HostTable>> tables_;  // by plugin uri
 };
 
 }  // namespace capstan::host

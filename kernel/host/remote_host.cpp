@@ -69,7 +69,7 @@ uint64_t revision_of(const json& object) {
   }
 }
 
-void set_status(capstan::host::HostResponse::Builder resp, int code, const std::string& reason,
+void set_status(sdk::HostService::Response resp, int code, const std::string& reason,
                 const std::string& message) {
   auto st = resp.initStatus();
   st.setCode(code);
@@ -78,7 +78,7 @@ void set_status(capstan::host::HostResponse::Builder resp, int code, const std::
 }
 
 // A non-2xx answer: the server's Status, or what we can say about the body.
-void set_error(capstan::host::HostResponse::Builder resp, const http::ClientResponse& r) {
+void set_error(sdk::HostService::Response resp, const http::ClientResponse& r) {
   try {
     auto st = json::parse(r.body);
     set_status(resp, st.value("code", r.status), st.value("reason", ""), st.value("message", ""));
@@ -224,134 +224,146 @@ class RemoteWatch {
 
 RemoteHost::RemoteHost(const schema::KindRegistry& kinds, http::HttpClient& client) : kinds_(kinds), client_(client) {}
 
-RemoteHost::~RemoteHost() { stop_all_watches(); }
+RemoteHost::~RemoteHost() { unwatch_all(); }
 
-std::string RemoteHost::serve(const std::string& request_bytes) {
-  auto words = aligned(request_bytes.data(), request_bytes.size());
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 1ull << 30;
-  capnp::FlatArrayMessageReader reader(words, options);
-  auto req = reader.getRoot<capstan::host::HostRequest>();
-
-  capnp::MallocMessageBuilder out;
-  auto resp = out.initRoot<capstan::host::HostResponse>();
-  try {
-    if (req.isListKinds()) {
-      auto all = kinds_.all();
-      auto list = resp.initKinds(static_cast<unsigned>(all.size()));
-      for (unsigned i = 0; i < all.size(); ++i) {
-        list[i].setGroup(all[i]->group);
-        list[i].setVersion(all[i]->version);
-        list[i].setKind(all[i]->kind);
-        list[i].setPlural(all[i]->plural);
-        list[i].setNamespaced(all[i]->namespaced);
-      }
-      set_status(resp, 200, "", "");
-      return flat(out);
-    }
-    auto r = req.getResource();
-    const schema::Kind* kind = kinds_.by_resource(text(r.getGroup()), text(r.getVersion()), text(r.getResource()));
-    if (!kind) {
-      set_status(resp, 404, "NotFound", "the server could not find the requested resource " + text(r.getResource()));
-      return flat(out);
-    }
-    const std::string ns = kind->namespaced ? text(req.getNamespace()) : "";
-    const std::string name = text(req.getName());
-    const std::string collection = rest_collection_path(*kind, ns);
-    const std::string manager = text(req.getFieldManager());
-    const std::string manager_query = manager.empty() ? "" : "fieldManager=" + url_escape(manager);
-    auto object_path = [&](const std::string& n, const std::string& sub) {
-      return collection + "/" + url_escape(n) + (sub.empty() ? "" : "/" + sub);
-    };
-    auto with_query = [](std::string path, const std::string& q) { return q.empty() ? path : path + "?" + q; };
-    // Answers an object (get/create/update/patch/delete/bind).
-    auto answer_object = [&](const http::ClientResponse& res) {
-      if (res.status < 200 || res.status >= 300) return set_error(resp, res);
-      json obj = json::parse(res.body);
-      if (obj.value("kind", "") == "Status") {  // a delete answered with a Status: the object is gone
-        set_status(resp, res.status, "", "");
-        return;
-      }
-      resp.setObject(data_of(to_capnp(kinds_, *kind, obj)));
-      resp.setResourceVersion(revision_of(obj));
-      set_status(resp, res.status, "", "");
-    };
-    switch (req.which()) {
-      case capstan::host::HostRequest::GET:
-        answer_object(client_.request("GET", object_path(name, "")));
-        break;
-      case capstan::host::HostRequest::LIST: {
-        auto l = req.getList();
-        std::string q;
-        if (l.getLabelSelector().size()) q += "labelSelector=" + url_escape(text(l.getLabelSelector()));
-        if (l.getFieldSelector().size()) q += (q.empty() ? "" : "&") + std::string("fieldSelector=") + url_escape(text(l.getFieldSelector()));
-        auto res = client_.request("GET", with_query(collection, q));
-        if (res.status != 200) {
-          set_error(resp, res);
-          break;
-        }
-        json list = json::parse(res.body);
-        const json& items = list["items"];
-        auto out_items = resp.initItems(static_cast<unsigned>(items.size()));
-        for (unsigned i = 0; i < items.size(); ++i) out_items.set(i, data_of(to_capnp(kinds_, *kind, items[i])));
-        resp.setResourceVersion(revision_of(list));
-        set_status(resp, 200, "", "");
-        break;
-      }
-      case capstan::host::HostRequest::CREATE: {
-        json body = to_json(kinds_, *kind, req.getCreate());
-        answer_object(client_.request("POST", with_query(collection, manager_query), body.dump()));
-        break;
-      }
-      case capstan::host::HostRequest::UPDATE: {
-        auto u = req.getUpdate();
-        json body = to_json(kinds_, *kind, u.getObject());
-        std::string target = name.empty() ? body["metadata"].value("name", "") : name;
-        answer_object(client_.request("PUT", with_query(object_path(target, text(u.getSubresource())), manager_query), body.dump()));
-        break;
-      }
-      case capstan::host::HostRequest::PATCH: {
-        auto p = req.getPatch();
-        std::string t = text(p.getPatchType());
-        std::string type = t == "json"        ? "application/json-patch+json"
-                           : t == "strategic" ? "application/strategic-merge-patch+json"
-                                              : "application/merge-patch+json";
-        answer_object(client_.request("PATCH", with_query(object_path(name, text(p.getSubresource())), manager_query),
-                                      text(p.getBody()), type));
-        break;
-      }
-      case capstan::host::HostRequest::DELETE: {
-        auto d = req.getDelete();
-        json opts = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
-        if (d.getPropagationPolicy().size()) opts["propagationPolicy"] = text(d.getPropagationPolicy());
-        if (d.getPreconditionUid().size()) opts["preconditions"] = {{"uid", text(d.getPreconditionUid())}};
-        if (d.getGracePeriodSeconds() >= 0) opts["gracePeriodSeconds"] = d.getGracePeriodSeconds();
-        answer_object(client_.request("DELETE", object_path(name, ""), opts.dump()));
-        break;
-      }
-      case capstan::host::HostRequest::BIND: {
-        json binding = {{"apiVersion", "v1"},
-                        {"kind", "Binding"},
-                        {"metadata", {{"name", name}, {"namespace", ns}}},
-                        {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", text(req.getBind())}}}};
-        auto res = client_.request("POST", object_path(name, "binding"), binding.dump());
-        if (res.status < 200 || res.status >= 300) set_error(resp, res);
-        else set_status(resp, res.status, "", "");
-        break;
-      }
-      default:
-        set_status(resp, 400, "BadRequest", "unknown host request");
-    }
-  } catch (const std::exception& e) {
-    set_status(resp, 503, "ServiceUnavailable", e.what());
-  }
-  return flat(out);
+const schema::Kind& RemoteHost::kind_of(const sdk::HostTarget& t) const {
+  const schema::Kind* kind = kinds_.by_resource(t.group, t.version, t.resource);
+  if (!kind) throw NotServed("the server could not find the requested resource " + t.resource);
+  return *kind;
 }
 
-uint64_t RemoteHost::start_watch(const std::string& request_bytes, capstan_watch_callback cb, void* user) {
-  auto words = aligned(request_bytes.data(), request_bytes.size());
-  capnp::FlatArrayMessageReader reader(words);
-  auto req = reader.getRoot<capstan::host::WatchRequest>();
+namespace {
+
+std::string manager_query(const sdk::HostTarget& t) {
+  return t.field_manager.empty() ? "" : "fieldManager=" + url_escape(t.field_manager);
+}
+
+std::string with_query(std::string path, const std::string& q) { return q.empty() ? path : path + "?" + q; }
+
+std::string object_path(const schema::Kind& kind, const std::string& ns, const std::string& name,
+                        std::string_view sub = {}) {
+  return rest_collection_path(kind, ns) + "/" + url_escape(name) + (sub.empty() ? "" : "/" + std::string(sub));
+}
+
+}  // namespace
+
+// Every call: a 404 for a kind the agent does not know, 503 when the server cannot be reached.
+template <typename Call>
+void RemoteHost::guarded(Response out, Call call) {
+  try {
+    call();
+  } catch (const NotServed& e) {
+    set_status(out, 404, "NotFound", e.what());
+  } catch (const std::exception& e) {
+    set_status(out, 503, "ServiceUnavailable", e.what());
+  }
+}
+
+// Answers an object (get/create/update/patch/delete).
+void RemoteHost::answer_object(const schema::Kind& kind, const http::ClientResponse& res, Response out) const {
+  if (res.status < 200 || res.status >= 300) return set_error(out, res);
+  json obj = json::parse(res.body);
+  if (obj.value("kind", "") == "Status") {  // a delete answered with a Status: the object is gone
+    set_status(out, res.status, "", "");
+    return;
+  }
+  out.setObject(data_of(to_capnp(kinds_, kind, obj)));
+  out.setResourceVersion(revision_of(obj));
+  set_status(out, res.status, "", "");
+}
+
+void RemoteHost::get(const sdk::HostTarget& t, Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    answer_object(kind, client_.request("GET", object_path(kind, t.ns, t.name)), out);
+  });
+}
+
+void RemoteHost::list(const sdk::HostTarget& t, std::string_view label_selector, std::string_view field_selector,
+                      Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    std::string q;
+    if (!label_selector.empty()) q += "labelSelector=" + url_escape(std::string(label_selector));
+    if (!field_selector.empty()) q += (q.empty() ? "" : "&") + std::string("fieldSelector=") + url_escape(std::string(field_selector));
+    auto res = client_.request("GET", with_query(rest_collection_path(kind, kind.namespaced ? t.ns : ""), q));
+    if (res.status != 200) return set_error(out, res);
+    json list = json::parse(res.body);
+    const json& items = list["items"];
+    auto out_items = out.initItems(static_cast<unsigned>(items.size()));
+    for (unsigned i = 0; i < items.size(); ++i) out_items.set(i, data_of(to_capnp(kinds_, kind, items[i])));
+    out.setResourceVersion(revision_of(list));
+    set_status(out, 200, "", "");
+  });
+}
+
+void RemoteHost::create(const sdk::HostTarget& t, capnp::Data::Reader object, Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    json body = to_json(kinds_, kind, object);
+    answer_object(kind, client_.request("POST", with_query(rest_collection_path(kind, kind.namespaced ? t.ns : ""),
+                                                           manager_query(t)), body.dump()), out);
+  });
+}
+
+void RemoteHost::update(const sdk::HostTarget& t, capnp::Data::Reader object, std::string_view subresource,
+                        Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    json body = to_json(kinds_, kind, object);
+    std::string name = t.name.empty() ? body["metadata"].value("name", "") : t.name;
+    answer_object(kind, client_.request("PUT", with_query(object_path(kind, t.ns, name, subresource), manager_query(t)),
+                                        body.dump()), out);
+  });
+}
+
+void RemoteHost::patch(const sdk::HostTarget& t, std::string_view patch_type, std::string_view body,
+                       std::string_view subresource, Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    std::string type = patch_type == "json"        ? "application/json-patch+json"
+                       : patch_type == "strategic" ? "application/strategic-merge-patch+json"
+                                                   : "application/merge-patch+json";
+    answer_object(kind, client_.request("PATCH", with_query(object_path(kind, t.ns, t.name, subresource), manager_query(t)),
+                                        std::string(body), type), out);
+  });
+}
+
+void RemoteHost::remove(const sdk::HostTarget& t, const sdk::HostDelete& d, Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    json opts = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
+    if (!d.propagation_policy.empty()) opts["propagationPolicy"] = d.propagation_policy;
+    if (!d.precondition_uid.empty()) opts["preconditions"] = {{"uid", d.precondition_uid}};
+    if (d.grace_period_seconds >= 0) opts["gracePeriodSeconds"] = d.grace_period_seconds;
+    answer_object(kind, client_.request("DELETE", object_path(kind, t.ns, t.name), opts.dump()), out);
+  });
+}
+
+void RemoteHost::post_subresource(const sdk::HostTarget& t, std::string_view subresource, std::string_view body,
+                                  Response out) {
+  guarded(out, [&] {
+    const auto& kind = kind_of(t);
+    auto res = client_.request("POST", object_path(kind, t.ns, t.name, subresource), std::string(body));
+    if (res.status < 200 || res.status >= 300) set_error(out, res);
+    else set_status(out, res.status, "", "");
+  });
+}
+
+void RemoteHost::list_kinds(Response out) {
+  auto all = kinds_.all();
+  auto list = out.initKinds(static_cast<unsigned>(all.size()));
+  for (unsigned i = 0; i < all.size(); ++i) {
+    list[i].setGroup(all[i]->group);
+    list[i].setVersion(all[i]->version);
+    list[i].setKind(all[i]->kind);
+    list[i].setPlural(all[i]->plural);
+    list[i].setNamespaced(all[i]->namespaced);
+  }
+  set_status(out, 200, "", "");
+}
+
+uint64_t RemoteHost::watch(capstan::host::WatchRequest::Reader req, capstan_watch_callback cb, void* user) {
   auto r = req.getResource();
   const schema::Kind* kind = kinds_.by_resource(text(r.getGroup()), text(r.getVersion()), text(r.getResource()));
   if (!kind) throw std::runtime_error("no such resource: " + text(r.getResource()));
@@ -375,7 +387,7 @@ uint64_t RemoteHost::start_watch(const std::string& request_bytes, capstan_watch
   return id;
 }
 
-void RemoteHost::stop_watch(uint64_t id) {
+void RemoteHost::unwatch(uint64_t id) {
   std::shared_ptr<RemoteWatch> w;
   {
     std::lock_guard lock(mutex_);
@@ -387,7 +399,7 @@ void RemoteHost::stop_watch(uint64_t id) {
   w->stop();
 }
 
-void RemoteHost::stop_all_watches() {
+void RemoteHost::unwatch_all() {
   std::map<uint64_t, std::shared_ptr<RemoteWatch>> all;
   {
     std::lock_guard lock(mutex_);

@@ -11,26 +11,49 @@
 #include <mutex>
 #include <string>
 
-#include "host/host_transport.hpp"
+#include <stdexcept>
+#include <string_view>
 
-namespace capstan::http { class HttpClient; }
+#include "host/plugin_host.hpp"
+
+namespace capstan::http { class HttpClient; struct ClientResponse; }
 namespace capstan::schema { class KindRegistry; struct Kind; }
 
 namespace capstan::host {
 
 class RemoteWatch;
 
-class RemoteHost final : public HostTransport {
+class RemoteHost final : public PluginHost {
  public:
   RemoteHost(const schema::KindRegistry& kinds, http::HttpClient& client);
   ~RemoteHost() override;
 
-  std::string serve(const std::string& request_bytes) override;
-  uint64_t start_watch(const std::string& request_bytes, capstan_watch_callback cb, void* user) override;
-  void stop_watch(uint64_t id) override;
-  void stop_all_watches() override;
+  void get(const sdk::HostTarget& t, Response out) override;
+  void list(const sdk::HostTarget& t, std::string_view label_selector, std::string_view field_selector,
+            Response out) override;
+  void create(const sdk::HostTarget& t, capnp::Data::Reader object, Response out) override;
+  void update(const sdk::HostTarget& t, capnp::Data::Reader object, std::string_view subresource,
+              Response out) override;
+  void patch(const sdk::HostTarget& t, std::string_view patch_type, std::string_view body,
+             std::string_view subresource, Response out) override;
+  void remove(const sdk::HostTarget& t, const sdk::HostDelete& options, Response out) override;
+  void post_subresource(const sdk::HostTarget& t, std::string_view subresource, std::string_view body,
+                        Response out) override;
+  void list_kinds(Response out) override;
+  uint64_t watch(capstan::host::WatchRequest::Reader request, capstan_watch_callback callback,
+                 void* user_data) override;
+  void unwatch(uint64_t id) override;
+  void unwatch_all() override;
 
  private:
+  struct NotServed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  const schema::Kind& kind_of(const sdk::HostTarget& t) const;
+  template <typename Call>
+  void guarded(Response out, Call call);
+  void answer_object(const schema::Kind& kind, const http::ClientResponse& res, Response out) const;
+
   const schema::KindRegistry& kinds_;
   http::HttpClient& client_;
   std::mutex mutex_;

@@ -32,7 +32,8 @@ enum class EventType { kAdded, kModified, kDeleted };
 struct Event {
   EventType type;
   uint64_t revision;
-  ObjectPtr object;  // for kDeleted: the last state (its revision is the deletion's)
+  ObjectPtr object;    // for kDeleted: the last state (its revision is the deletion's)
+  ObjectPtr previous;  // for kModified: the state it replaced (watch filters need both)
 };
 
 }  // namespace capstan::store

@@ -136,10 +136,10 @@ void Store::committer_loop() {
       for (const auto& q : batch) {
         if (q.is_delete) {
           cache_.erase(q.key);
-          events.push_back(Event{EventType::kDeleted, q.revision, q.object});
+          events.push_back(Event{EventType::kDeleted, q.revision, q.object, nullptr});
         } else {
           cache_[q.key] = q.object;
-          events.push_back(Event{q.previous ? EventType::kModified : EventType::kAdded, q.revision, q.object});
+          events.push_back(Event{q.previous ? EventType::kModified : EventType::kAdded, q.revision, q.object, q.previous});
         }
       }
       committed_revision_ = batch_revision;

@@ -185,7 +185,13 @@ void Scheduler::schedule_one(const std::string& key) {
 
 void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node) {
   const std::string key = obj->key();
-  sdk::Status s = client_.bind(kPods, obj->ns(), obj->name(), node);
+  // As kube-scheduler's DefaultBinder: a Binding naming the pod (with its uid) and the node.
+  const nlohmann::json binding = {
+      {"apiVersion", "v1"},
+      {"kind", "Binding"},
+      {"metadata", {{"name", obj->name()}, {"namespace", obj->ns()}, {"uid", obj->uid()}}},
+      {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
+  sdk::Status s = client_.post_subresource(kPods, obj->ns(), obj->name(), "binding", binding.dump());
   if (!s.ok()) {
     cache_.forget(key);
     if (s.not_found()) return;

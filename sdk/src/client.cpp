@@ -139,13 +139,16 @@ Status Client::remove(const Resource& r, const std::string& ns, const std::strin
   return object_call(m).status;
 }
 
-Status Client::bind(const Resource& r, const std::string& ns, const std::string& name, const std::string& target) const {
+Status Client::post_subresource(const Resource& r, const std::string& ns, const std::string& name,
+                                const std::string& subresource, const std::string& body) const {
   capnp::MallocMessageBuilder m;
   auto req = m.initRoot<capstan::host::HostRequest>();
   set_resource(req.initResource(), r);
   req.setNamespace(ns);
   req.setName(name);
-  req.setBind(target);
+  auto p = req.initPostSubresource();
+  p.setSubresource(subresource);
+  p.setBody(body);
   req.setFieldManager(field_manager_);
   return object_call(m).status;
 }

@@ -10,9 +10,11 @@ namespace capstan::sdk {
 namespace {
 using EventFn = std::function<void(const void*, size_t)>;
 
-// Watch callbacks live here until unwatch: the kernel holds only the raw pointer.
+// Watch callbacks live here until unwatch: the host holds only the raw pointer. Keyed by the
+// host table too, because watch ids are per host and one process may hold several hosts (tests,
+// an out-of-process plugin host).
 std::mutex g_watch_mutex;
-std::map<uint64_t, std::unique_ptr<EventFn>> g_watch_callbacks;
+std::map<std::pair<const capstan_host_api*, uint64_t>, std::unique_ptr<EventFn>> g_watch_callbacks;
 
 void deliver(void* user, capstan_borrowed_bytes event) {
   auto* fn = static_cast<EventFn*>(user);
@@ -45,14 +47,14 @@ uint64_t Host::watch(const std::string& request, std::function<void(const void*,
   std::lock_guard lock(g_watch_mutex);
   if (api_->watch(api_->host_context, req, &deliver, raw, &id) != CAPSTAN_OK)
     throw std::runtime_error("kernel refused the watch");
-  g_watch_callbacks[id] = std::move(fn);
+  g_watch_callbacks[{api_, id}] = std::move(fn);
   return id;
 }
 
 void Host::unwatch(uint64_t id) const {
   api_->unwatch(api_->host_context, id);
   std::lock_guard lock(g_watch_mutex);
-  g_watch_callbacks.erase(id);
+  g_watch_callbacks.erase({api_, id});
 }
 
 std::string Host::invoke(const std::string& target, const std::string& request) const {

@@ -19,28 +19,29 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/host.capnp.h"
+#include "capstan/host_service.hpp"
+#include "capstan/host_table.hpp"
 
 namespace capstan::sdk::testing {
 
 using StringMap = std::map<std::string, std::string>;
 
-// A one-resource store (ConfigMaps) behind capstan_host_api. `call` serves get/list/create/
-// update/delete; `watch` keeps callbacks that every change is delivered to, replaying the history
-// after the requested revision first, like the kernel. Deliveries and unwatch share a mutex so
-// that, as the ABI promises, no callback runs once unwatch returns.
-class FakeApiServer {
+// A one-resource store (ConfigMaps) served through the host protocol (HostService behind the
+// SDK's table). get/list/create/update/delete work; `watch` keeps callbacks that every change is
+// delivered to synchronously, replaying the history after the requested revision first, like the
+// kernel. Deliveries and unwatch share a mutex so that, as the ABI promises, no callback runs once
+// unwatch returns. Finer control than capstan/testing/fake_host.hpp: missed events, failing lists
+// and watches.
+class FakeApiServer final : private HostService {
  public:
-  FakeApiServer() {
-    std::memset(&api_, 0, sizeof api_);
-    api_.struct_size = sizeof api_;
-    api_.host_context = this;
-    api_.call = &FakeApiServer::call_thunk;
-    api_.watch = &FakeApiServer::watch_thunk;
-    api_.unwatch = &FakeApiServer::unwatch_thunk;
-    api_.log = &FakeApiServer::log_thunk;
-  }
+  FakeApiServer()
+      : table_(*this, HostTable::Hooks{[this](int, std::string_view message) {
+                                         std::lock_guard lock(mu_);
+                                         logs_.emplace_back(message);
+                                       },
+                                       {}}) {}
 
-  const capstan_host_api* api() const { return &api_; }
+  const capstan_host_api* api() const { return table_.api(); }
 
   // Creates or replaces a ConfigMap; notify=false simulates an event the watch missed.
   uint64_t put(const std::string& ns, const std::string& name, const StringMap& data, bool notify = true) {
@@ -170,24 +171,7 @@ class FakeApiServer {
       if (w.ns.empty() || w.ns == ns) w.callback(w.user_data, borrowed(event));
   }
 
-  static void release(uint8_t* data, size_t) { std::free(data); }
-
-  static void respond(capnp::MessageBuilder& m, capstan_owned_bytes* out) {
-    const std::string bytes = serialize(m);
-    out->data = static_cast<uint8_t*>(std::malloc(bytes.size() ? bytes.size() : 1));
-    std::memcpy(out->data, bytes.data(), bytes.size());
-    out->size = bytes.size();
-    out->release = &FakeApiServer::release;
-  }
-
-  static void set_status(capstan::host::HostResponse::Builder r, int code, const char* reason) {
-    auto s = r.initStatus();
-    s.setCode(code);
-    s.setReason(reason);
-    s.setMessage(reason);
-  }
-
-  static void set_object(capstan::host::HostResponse::Builder r, const std::string& bytes) {
+  static void set_object(Response r, const std::string& bytes) {
     r.setObject(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(bytes.data()), bytes.size()));
   }
 
@@ -201,125 +185,86 @@ class FakeApiServer {
     for (auto e : cm.getData()) data[e.getKey()] = e.getValue();
   }
 
-  capstan_status handle_call(capstan_borrowed_bytes request, capstan_owned_bytes* response) {
-    auto words = aligned(request);
-    capnp::FlatArrayMessageReader reader(words.asPtr());
-    auto req = reader.getRoot<capstan::host::HostRequest>();
-    capnp::MallocMessageBuilder m;
-    auto resp = m.initRoot<capstan::host::HostResponse>();
-    const std::string ns = req.getNamespace();
-    const std::string name = req.getName();
-
-    switch (req.which()) {
-      case capstan::host::HostRequest::GET: {
-        std::lock_guard lock(mu_);
-        auto it = objects_.find(ns + "/" + name);
-        if (it == objects_.end()) {
-          set_status(resp, 404, "NotFound");
-        } else {
-          set_status(resp, 200, "");
-          set_object(resp, it->second);
-        }
-        break;
-      }
-      case capstan::host::HostRequest::LIST: {
-        ++list_calls_;
-        if (fail_list_) {
-          set_status(resp, 500, "InternalError");
-          break;
-        }
-        std::lock_guard lock(mu_);
-        std::vector<std::string> items;
-        for (const auto& [key, bytes] : objects_)
-          if (ns.empty() || key.rfind(ns + "/", 0) == 0) items.push_back(bytes);
-        set_status(resp, 200, "");
-        resp.setResourceVersion(revision_);
-        auto list = resp.initItems(static_cast<unsigned>(items.size()));
-        for (unsigned i = 0; i < items.size(); ++i)
-          list.set(i, capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(items[i].data()), items[i].size()));
-        break;
-      }
-      case capstan::host::HostRequest::CREATE:
-      case capstan::host::HostRequest::UPDATE: {
-        const bool create = req.which() == capstan::host::HostRequest::CREATE;
-        std::string ons, oname;
-        StringMap data;
-        decode(create ? req.getCreate() : req.getUpdate().getObject(), ons, oname, data);
-        bool exists;
-        {
-          std::lock_guard lock(mu_);
-          exists = objects_.count(ons + "/" + oname) > 0;
-        }
-        if (create && exists) {
-          set_status(resp, 409, "AlreadyExists");
-        } else if (!create && !exists) {
-          set_status(resp, 404, "NotFound");
-        } else {
-          const uint64_t rev = put(ons, oname, data);
-          set_status(resp, create ? 201 : 200, "");
-          set_object(resp, encode(ons, oname, data, rev));
-          resp.setResourceVersion(rev);
-        }
-        break;
-      }
-      case capstan::host::HostRequest::DELETE: {
-        if (remove(ns, name))
-          set_status(resp, 200, "");
-        else
-          set_status(resp, 404, "NotFound");
-        break;
-      }
-      default:
-        set_status(resp, 400, "BadRequest");
-    }
-    respond(m, response);
-    return CAPSTAN_OK;
+  // ---- the host protocol
+  void get(const HostTarget& t, Response out) override {
+    std::lock_guard lock(mu_);
+    auto it = objects_.find(t.ns + "/" + t.name);
+    if (it == objects_.end()) return set_status(out, 404, "NotFound", "NotFound");
+    set_status(out, 200);
+    set_object(out, it->second);
   }
 
-  capstan_status handle_watch(capstan_borrowed_bytes request, capstan_watch_callback cb, void* user,
-                              uint64_t* id) {
-    ++watch_calls_;
-    if (fail_watch_) return CAPSTAN_ERROR;
-    auto words = aligned(request);
-    capnp::FlatArrayMessageReader reader(words.asPtr());
-    auto req = reader.getRoot<capstan::host::WatchRequest>();
-    const uint64_t from = req.getResourceVersion();
-    const std::string ns = req.getNamespace();
+  void list(const HostTarget& t, std::string_view, std::string_view, Response out) override {
+    ++list_calls_;
+    if (fail_list_) return set_status(out, 500, "InternalError", "InternalError");
+    std::lock_guard lock(mu_);
+    std::vector<std::string> items;
+    for (const auto& [key, bytes] : objects_)
+      if (t.ns.empty() || key.rfind(t.ns + "/", 0) == 0) items.push_back(bytes);
+    set_status(out, 200);
+    out.setResourceVersion(revision_);
+    auto list = out.initItems(static_cast<unsigned>(items.size()));
+    for (unsigned i = 0; i < items.size(); ++i)
+      list.set(i, capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(items[i].data()), items[i].size()));
+  }
 
-    std::lock_guard deliver(deliver_mu_);
-    std::vector<HistoryEntry> replay;
+  void write(capnp::Data::Reader object, bool create, Response out) {
+    std::string ons, oname;
+    StringMap data;
+    decode(object, ons, oname, data);
+    bool exists;
     {
       std::lock_guard lock(mu_);
-      // Globally unique: the SDK's Host keeps callbacks by id, across hosts.
-      static std::atomic<uint64_t> next_id{1};
-      *id = next_id++;
-      watches_[*id] = Watcher{cb, user, ns};
+      exists = objects_.count(ons + "/" + oname) > 0;
+    }
+    if (create && exists) return set_status(out, 409, "AlreadyExists", "AlreadyExists");
+    if (!create && !exists) return set_status(out, 404, "NotFound", "NotFound");
+    const uint64_t rev = put(ons, oname, data);
+    set_status(out, create ? 201 : 200);
+    set_object(out, encode(ons, oname, data, rev));
+    out.setResourceVersion(rev);
+  }
+
+  void create(const HostTarget&, capnp::Data::Reader object, Response out) override { write(object, true, out); }
+  void update(const HostTarget&, capnp::Data::Reader object, std::string_view, Response out) override {
+    write(object, false, out);
+  }
+  void remove(const HostTarget& t, const HostDelete&, Response out) override {
+    if (remove(t.ns, t.name)) set_status(out, 200);
+    else set_status(out, 404, "NotFound", "NotFound");
+  }
+  void patch(const HostTarget&, std::string_view, std::string_view, std::string_view, Response out) override {
+    set_status(out, 400, "BadRequest", "BadRequest");
+  }
+  void post_subresource(const HostTarget&, std::string_view, std::string_view, Response out) override {
+    set_status(out, 400, "BadRequest", "BadRequest");
+  }
+  void list_kinds(Response out) override { set_status(out, 400, "BadRequest", "BadRequest"); }
+
+  uint64_t watch(capstan::host::WatchRequest::Reader req, capstan_watch_callback cb, void* user) override {
+    ++watch_calls_;
+    if (fail_watch_) throw std::runtime_error("watch refused");
+    const uint64_t from = req.getResourceVersion();
+    const std::string ns = req.getNamespace();
+    std::lock_guard deliver(deliver_mu_);
+    std::vector<HistoryEntry> replay;
+    uint64_t id;
+    {
+      std::lock_guard lock(mu_);
+      id = next_id_++;
+      watches_[id] = Watcher{cb, user, ns};
       if (from != 0)
         for (const auto& h : history_)
           if (h.revision > from && (ns.empty() || h.ns == ns)) replay.push_back(h);
     }
     for (const auto& h : replay) cb(user, borrowed(h.event));
-    return CAPSTAN_OK;
+    return id;
   }
 
-  void handle_unwatch(uint64_t id) {
+  void unwatch(uint64_t id) override {
     std::lock_guard deliver(deliver_mu_);
     std::lock_guard lock(mu_);
     watches_.erase(id);
-  }
-
-  static capstan_status call_thunk(void* ctx, capstan_borrowed_bytes req, capstan_owned_bytes* resp) {
-    return static_cast<FakeApiServer*>(ctx)->handle_call(req, resp);
-  }
-  static capstan_status watch_thunk(void* ctx, capstan_borrowed_bytes req, capstan_watch_callback cb, void* user,
-                                    uint64_t* id) {
-    return static_cast<FakeApiServer*>(ctx)->handle_watch(req, cb, user, id);
-  }
-  static void unwatch_thunk(void* ctx, uint64_t id) { static_cast<FakeApiServer*>(ctx)->handle_unwatch(id); }
-  static void log_thunk(void* ctx, int, const char* message) {
-    auto* self = static_cast<FakeApiServer*>(ctx);
-    std::lock_guard lock(self->mu_);
-    self->logs_.push_back(message);
   }
 
   struct HistoryEntry {
@@ -328,7 +273,8 @@ class FakeApiServer {
     std::string ns;
   };
 
-  capstan_host_api api_;
+  HostTable table_;
+  uint64_t next_id_ = 1;
   mutable std::mutex mu_;   // store state
   std::mutex deliver_mu_;   // one delivery at a time; unwatch waits for it
   std::map<std::string, std::string> objects_;  // "ns/name" -> ConfigMap bytes

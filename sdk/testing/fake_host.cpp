@@ -12,7 +12,6 @@
 #include <random>
 #include <stdexcept>
 
-#include "capstan/machinery/patch/kind_patch_schema.hpp"
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
@@ -25,6 +24,8 @@
 #include "capstan/machinery/selectors/label_selector.hpp"
 #include "capstan/machinery/codec/json_codec.hpp"
 #include "capstan/machinery/codec/schema_model.hpp"
+#include "capstan/machinery/object_rules.hpp"
+#include "capstan/machinery/patch/kind_patch_schema.hpp"
 
 namespace capstan::sdk::testing {
 
@@ -107,21 +108,30 @@ bool matches(const json& object, const selectors::LabelSelector& labels, const s
   return fields.matches([&](std::string_view f) { return field_value(object, f); });
 }
 
-json without_rv(json o) {
-  if (o.contains("metadata")) o["metadata"].erase("resourceVersion");
-  return o;
+machinery::ObjectKind rules_for(const FakeKind& k) {
+  return machinery::ObjectKind{k.resource.group.empty() ? k.resource.version : k.resource.group + "/" + k.resource.version,
+                               k.kind, k.namespaced, "status", k.status_subresource};
 }
 
-bool spec_changed(const json& a, const json& b) {
-  json x = a, y = b;
-  for (auto* o : {&x, &y}) {
-    o->erase("metadata");
-    o->erase("status");
+// A Cap'n Proto message of a kind, read from bytes or built from JSON.
+struct Message {
+  kj::Array<capnp::word> words;
+  std::unique_ptr<capnp::FlatArrayMessageReader> reader;
+  capnp::MallocMessageBuilder builder;
+  capnp::DynamicStruct::Builder root;
+
+  Message(const FakeKind& k, const std::string& bytes) {
+    words = aligned(bytes.data(), bytes.size());
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1ull << 30;
+    reader = std::make_unique<capnp::FlatArrayMessageReader>(words, options);
+    builder.setRoot(reader->getRoot<capnp::DynamicStruct>(k.schema));
+    root = builder.getRoot<capnp::DynamicStruct>(k.schema);
   }
-  return x != y;
-}
+  std::string bytes() { return serialize(builder); }
+};
 
-void set_status(capstan::host::HostResponse::Builder r, const Status& s) {
+void set_status(HostService::Response r, const Status& s) {
   auto st = r.initStatus();
   st.setCode(s.code);
   st.setReason(s.reason);
@@ -164,15 +174,13 @@ struct FakeHost::Watcher {
   }
 };
 
-FakeHost::FakeHost() : host_(&api_) {
-  std::memset(&api_, 0, sizeof api_);
-  api_.struct_size = sizeof api_;
-  api_.host_context = this;
-  api_.call = &FakeHost::call_thunk;
-  api_.watch = &FakeHost::watch_thunk;
-  api_.unwatch = &FakeHost::unwatch_thunk;
-  api_.log = &FakeHost::log_thunk;
-  api_.invoke = &FakeHost::invoke_thunk;
+FakeHost::FakeHost()
+    : table_(*this, HostTable::Hooks{[this](int, std::string_view message) {
+                                       std::lock_guard l(mu_);
+                                       logs_.emplace_back(message);
+                                     },
+                                     {}}),
+      host_(table_.api()) {
 
   add_kind({{"", "v1", "pods"}, "Pod", true, capnp::Schema::from<core::v1::Pod>(), true, "spec.nodeName"});
   add_kind({{"", "v1", "nodes"}, "Node", false, capnp::Schema::from<core::v1::Node>(), true, ""});
@@ -191,7 +199,7 @@ FakeHost::~FakeHost() {
     std::lock_guard l(mu_);
     for (auto& [id, w] : watchers_) ids.push_back(id);
   }
-  for (auto id : ids) stop_watch(id);
+  for (auto id : ids) unwatch(id);
 }
 
 void FakeHost::add_kind(FakeKind kind) {
@@ -229,58 +237,51 @@ std::string FakeHost::key_of(const FakeKind& k, const std::string& ns, const std
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-FakeHost::Outcome FakeHost::do_create(const FakeKind& k, const std::string& ns_in, json object, bool as_given) {
-  auto& meta = object["metadata"];
-  if (!meta.is_object()) meta = json::object();
-  std::string ns = ns_in.empty() ? meta.value("namespace", "") : ns_in;
+FakeHost::Outcome FakeHost::do_create(const FakeKind& k, const std::string& ns_in, const std::string& bytes,
+                                      bool as_given) {
+  Message m(k, bytes);
+  auto meta = machinery::metadata(m.root);
+  std::string ns = ns_in.empty() ? std::string(meta.getNamespace().cStr()) : ns_in;
   if (k.namespaced) {
     if (ns.empty()) return {error(422, "Invalid", "metadata.namespace: Required value"), {}};
-    meta["namespace"] = ns;
+    meta.setNamespace(ns);
   } else {
-    meta.erase("namespace");
     ns.clear();
   }
-  std::string name = meta.value("name", "");
+  std::string name = meta.getName().cStr();
+  auto& bucket = objects_[group_key(k.resource)];
   if (name.empty()) {
-    std::string generate = meta.value("generateName", "");
+    const std::string generate = meta.getGenerateName().cStr();
     if (generate.empty()) return {error(422, "Invalid", "metadata.name: Required value: name or generateName is required"), {}};
     static const char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";  // Kubernetes' rand.String alphabet
     static std::mt19937 rng(12345);
     do {
       name = generate;
       for (int i = 0; i < 5; ++i) name += kAlphabet[rng() % (sizeof kAlphabet - 1)];
-    } while (objects_[group_key(k.resource)].count(key_of(k, ns, name)));
-    meta["name"] = name;
+    } while (bucket.count(key_of(k, ns, name)));
+    meta.setName(name);
   }
-  auto& bucket = objects_[group_key(k.resource)];
   const std::string key = key_of(k, ns, name);
   auto existing = bucket.find(key);
   if (existing != bucket.end() && !as_given) return {error(409, "AlreadyExists", gr(k) + " \"" + name + "\" already exists"), {}};
   char uid[48];
   std::snprintf(uid, sizeof uid, "00000000-0000-4000-8000-%012llu", static_cast<unsigned long long>(++uid_counter_));
-  if (existing != bucket.end()) {
-    meta["uid"] = existing->second.object["metadata"]["uid"];
-  } else if (!as_given || !meta.contains("uid")) {
-    meta["uid"] = uid;
-  }
-  if (!as_given || !meta.contains("creationTimestamp")) meta["creationTimestamp"] = now_rfc3339();
-  if (!as_given || !meta.contains("generation")) meta["generation"] = 1;
   if (!as_given) {
-    meta.erase("deletionTimestamp");
-    meta.erase("deletionGracePeriodSeconds");
-    if (k.status_subresource) object.erase("status");
+    machinery::prepare_create(rules_for(k), m.root, {uid, now_rfc3339(), false});
+  } else {
+    // As given (status included), with the metadata a create would fill.
+    machinery::set_type_meta(rules_for(k), m.root);
+    meta = machinery::metadata(m.root);
+    if (existing != bucket.end()) meta.setUid(existing->second.object["metadata"].value("uid", ""));
+    else if (meta.getUid().size() == 0) meta.setUid(uid);
+    if (meta.getCreationTimestamp().size() == 0) meta.setCreationTimestamp(now_rfc3339());
+    if (!meta.getGeneration().isValue()) meta.getGeneration().setValue(1);
   }
-  object["apiVersion"] = k.resource.group.empty() ? k.resource.version : k.resource.group + "/" + k.resource.version;
-  object["kind"] = k.kind;
   const uint64_t rev = ++revision_;
-  meta["resourceVersion"] = std::to_string(rev);
+  machinery::metadata(m.root).setResourceVersion(std::to_string(rev));
   Stored s;
-  try {
-    s.bytes = to_bytes(k, object);
-  } catch (const std::exception& e) {
-    return {error(400, "BadRequest", e.what()), {}};
-  }
-  s.object = to_json(k, s.bytes);  // canonical form
+  s.bytes = m.bytes();
+  s.object = to_json(k, s.bytes);
   s.rev = rev;
   const bool replaced = existing != bucket.end();
   std::optional<json> previous;
@@ -293,26 +294,21 @@ FakeHost::Outcome FakeHost::do_create(const FakeKind& k, const std::string& ns_i
   return out;
 }
 
-FakeHost::Outcome FakeHost::store_update(const FakeKind& k, const std::string& key, Stored& old, json next) {
-  if (without_rv(old.object) == without_rv(next)) return {Status{}, old};
-  auto& meta = next["metadata"];
-  const bool finalized =
-      meta.contains("deletionTimestamp") && (!meta.contains("finalizers") || meta["finalizers"].empty());
+FakeHost::Outcome FakeHost::store_update(const FakeKind& k, const std::string& key, Stored& old, const std::string& next) {
+  Message before(k, old.bytes);
+  Message after(k, next);
+  if (machinery::same_object(before.root.asReader(), after.root.asReader())) return {Status{}, old};
   const uint64_t rev = ++revision_;
-  if (finalized) {
-    json last = old.object;
-    const std::string bytes = old.bytes;
+  if (machinery::finalized(machinery::metadata(after.root.asReader()))) {
+    Stored last = old;
     objects_[group_key(k.resource)].erase(key);
-    publish(k, static_cast<int>(WT::DELETED), last, std::nullopt, bytes, rev);
-    return {Status{}, Stored{last, bytes, rev}};
+    publish(k, static_cast<int>(WT::DELETED), last.object, std::nullopt, last.bytes, rev);
+    last.rev = rev;
+    return {Status{}, last};
   }
-  meta["resourceVersion"] = std::to_string(rev);
+  machinery::metadata(after.root).setResourceVersion(std::to_string(rev));
   Stored s;
-  try {
-    s.bytes = to_bytes(k, next);
-  } catch (const std::exception& e) {
-    return {error(400, "BadRequest", e.what()), {}};
-  }
+  s.bytes = after.bytes();
   s.object = to_json(k, s.bytes);
   s.rev = rev;
   json previous = old.object;
@@ -321,42 +317,25 @@ FakeHost::Outcome FakeHost::store_update(const FakeKind& k, const std::string& k
   return {Status{}, s};
 }
 
-FakeHost::Outcome FakeHost::do_update(const FakeKind& k, const std::string& ns, const std::string& name, json updated,
-                                      const std::string& subresource, bool check_rv) {
+FakeHost::Outcome FakeHost::do_update(const FakeKind& k, const std::string& ns, const std::string& name,
+                                      const std::string& bytes, const std::string& subresource, bool check_rv) {
   auto& bucket = objects_[group_key(k.resource)];
   const std::string key = key_of(k, ns, name);
   auto it = bucket.find(key);
   if (it == bucket.end()) return {not_found(k, name), {}};
-  const json& old = it->second.object;
+  if (!subresource.empty() && subresource != "status" && subresource != "binding")
+    return {error(404, "NotFound", "the server could not find the requested resource"), {}};
+  Message old(k, it->second.bytes);
+  Message next(k, bytes);
   if (check_rv) {
-    std::string rv = updated.contains("metadata") ? updated["metadata"].value("resourceVersion", "") : "";
+    const std::string rv = machinery::metadata(next.root.asReader()).getResourceVersion();
     if (!rv.empty() && rv != std::to_string(it->second.rev))
       return {conflict(k, name, "the object has been modified; please apply your changes to the latest version and try again"), {}};
   }
-  json next;
-  if (subresource == "status") {
-    next = old;
-    if (updated.contains("status")) next["status"] = updated["status"];
-    else next.erase("status");
-  } else if (!subresource.empty()) {
-    return {error(404, "NotFound", "the server could not find the requested resource"), {}};
-  } else {
-    next = std::move(updated);
-    if (k.status_subresource) {
-      if (old.contains("status")) next["status"] = old["status"];
-      else next.erase("status");
-    }
-  }
-  auto& meta = next["metadata"];
-  const auto& old_meta = old["metadata"];
-  for (const char* f : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace"}) {
-    if (auto v = old_meta.find(f); v != old_meta.end()) meta[f] = *v;
-    else meta.erase(f);
-  }
-  next["apiVersion"] = old["apiVersion"];
-  next["kind"] = old["kind"];
-  meta["generation"] = old_meta.value("generation", int64_t{1}) + (spec_changed(old, next) ? 1 : 0);
-  return store_update(k, key, it->second, std::move(next));
+  const auto rules = rules_for(k);
+  machinery::prepare_update(rules, old.root.asReader(), next.root, subresource);
+  machinery::update_generation(rules, old.root.asReader(), next.root);
+  return store_update(k, key, it->second, next.bytes());
 }
 
 FakeHost::Outcome FakeHost::do_delete(const FakeKind& k, const std::string& ns, const std::string& name,
@@ -368,21 +347,13 @@ FakeHost::Outcome FakeHost::do_delete(const FakeKind& k, const std::string& ns, 
   const std::string current_uid = it->second.object["metadata"].value("uid", "");
   if (!uid.empty() && uid != current_uid)
     return {conflict(k, name, "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + current_uid), {}};
-  json object = it->second.object;
-  auto& meta = object["metadata"];
-  if ((policy == "Orphan" || policy == "Foreground") && !meta.contains("deletionTimestamp")) {
-    const std::string finalizer = policy == "Orphan" ? "orphan" : "foregroundDeletion";
-    auto& list = meta["finalizers"];
-    if (!list.is_array()) list = json::array();
-    if (std::find(list.begin(), list.end(), finalizer) == list.end()) list.push_back(finalizer);
-  }
-  const bool has_finalizers = meta.contains("finalizers") && meta["finalizers"].is_array() && !meta["finalizers"].empty();
-  if (has_finalizers) {
-    if (!meta.contains("deletionTimestamp")) {
-      meta["deletionTimestamp"] = now_rfc3339();
-      meta["deletionGracePeriodSeconds"] = 0;
-    }
-    return store_update(k, key, it->second, std::move(object));
+  Message m(k, it->second.bytes);
+  auto meta = machinery::metadata(m.root);
+  if ((policy == "Orphan" || policy == "Foreground") && !meta.hasDeletionTimestamp())
+    machinery::add_finalizer(meta, policy == "Orphan" ? "orphan" : "foregroundDeletion");
+  if (machinery::has_finalizers(meta.asReader())) {
+    machinery::mark_for_deletion(meta, now_rfc3339(), 0);
+    return store_update(k, key, it->second, m.bytes());
   }
   Stored last = it->second;
   bucket.erase(it);
@@ -424,10 +395,7 @@ void FakeHost::publish(const FakeKind& k, int type, const json& object, const st
   history_.push_back(std::move(rec));
 }
 
-uint64_t FakeHost::start_watch(const void* data, size_t size, capstan_watch_callback cb, void* user_data) {
-  auto words = aligned(data, size);
-  capnp::FlatArrayMessageReader reader(words);
-  auto req = reader.getRoot<capstan::host::WatchRequest>();
+uint64_t FakeHost::watch(capstan::host::WatchRequest::Reader req, capstan_watch_callback cb, void* user_data) {
   Resource r{req.getResource().getGroup(), req.getResource().getVersion(), req.getResource().getResource()};
   std::lock_guard l(mu_);
   if (!kind_for(r)) throw std::runtime_error("unknown resource " + group_key(r));
@@ -450,7 +418,7 @@ uint64_t FakeHost::start_watch(const void* data, size_t size, capstan_watch_call
   return w->id;
 }
 
-void FakeHost::stop_watch(uint64_t id) {
+void FakeHost::unwatch(uint64_t id) {
   std::shared_ptr<Watcher> w;
   {
     std::lock_guard l(mu_);
@@ -524,211 +492,185 @@ size_t FakeHost::active_watches() const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The ABI
+// The host protocol
 
-capstan_status FakeHost::call_thunk(void* ctx, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
-  auto* self = static_cast<FakeHost*>(ctx);
-  std::string out;
-  try {
-    out = self->handle_call(request.data, request.size);
-  } catch (const std::exception& e) {
-    self->log_thunk(ctx, 4, (std::string("fake host: ") + e.what()).c_str());
-    return CAPSTAN_ERROR;
-  }
-  response->data = static_cast<uint8_t*>(std::malloc(out.size() ? out.size() : 1));
-  std::memcpy(response->data, out.data(), out.size());
-  response->size = out.size();
-  response->release = [](uint8_t* d, size_t) { std::free(d); };
-  return CAPSTAN_OK;
-}
-
-capstan_status FakeHost::watch_thunk(void* ctx, capstan_borrowed_bytes request, capstan_watch_callback cb,
-                                     void* user_data, uint64_t* watch_id) {
-  try {
-    *watch_id = static_cast<FakeHost*>(ctx)->start_watch(request.data, request.size, cb, user_data);
-    return CAPSTAN_OK;
-  } catch (const std::exception&) {
-    return CAPSTAN_ERROR;
-  }
-}
-
-void FakeHost::unwatch_thunk(void* ctx, uint64_t id) { static_cast<FakeHost*>(ctx)->stop_watch(id); }
-
-void FakeHost::log_thunk(void* ctx, int, const char* message) {
-  auto* self = static_cast<FakeHost*>(ctx);
-  std::lock_guard l(self->mu_);
-  self->logs_.emplace_back(message);
-}
-
-capstan_status FakeHost::invoke_thunk(void*, const char*, capstan_borrowed_bytes, capstan_owned_bytes*) {
-  return CAPSTAN_NOT_FOUND;
-}
-
-std::string FakeHost::handle_call(const void* data, size_t size) {
-  auto words = aligned(data, size);
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 1ull << 30;
-  capnp::FlatArrayMessageReader reader(words, options);
-  auto req = reader.getRoot<capstan::host::HostRequest>();
-  FakeCall call;
-  call.resource = {req.getResource().getGroup(), req.getResource().getVersion(), req.getResource().getResource()};
-  call.ns = req.getNamespace();
-  call.name = req.getName();
-
-  capnp::MallocMessageBuilder m;
-  auto resp = m.initRoot<capstan::host::HostResponse>();
-
-  const FakeKind* k = nullptr;
-  {
-    std::lock_guard l(mu_);
-    k = kind_for(call.resource);
-  }
-  switch (req.which()) {
-    case capstan::host::HostRequest::GET: call.verb = "get"; break;
-    case capstan::host::HostRequest::LIST: call.verb = "list"; break;
-    case capstan::host::HostRequest::CREATE:
-      call.verb = "create";
-      if (k) call.object = to_json(*k, std::string(reinterpret_cast<const char*>(req.getCreate().begin()), req.getCreate().size()));
-      break;
-    case capstan::host::HostRequest::UPDATE:
-      call.verb = "update";
-      call.subresource = req.getUpdate().getSubresource();
-      if (k)
-        call.object = to_json(*k, std::string(reinterpret_cast<const char*>(req.getUpdate().getObject().begin()),
-                                              req.getUpdate().getObject().size()));
-      break;
-    case capstan::host::HostRequest::DELETE: call.verb = "delete"; break;
-    case capstan::host::HostRequest::PATCH:
-      call.verb = "patch";
-      call.subresource = req.getPatch().getSubresource();
-      call.object = json::parse(req.getPatch().getBody().cStr(), nullptr, false);
-      break;
-    case capstan::host::HostRequest::LIST_KINDS: call.verb = "listKinds"; break;
-    case capstan::host::HostRequest::BIND: call.verb = "bind"; break;
-    default: call.verb = "unknown"; break;
-  }
-
+bool FakeHost::intercept(FakeCall call, Response out) {
   Reactor reactor;
   {
     std::lock_guard l(mu_);
     calls_.push_back(call);
     reactor = reactor_;
   }
-  if (reactor) {
-    if (auto s = reactor(call)) {
-      set_status(resp, *s);
-      return serialize(m);
-    }
-  }
+  if (!reactor) return false;
+  auto s = reactor(call);
+  if (!s) return false;
+  set_status(out, *s);
+  return true;
+}
 
+void FakeHost::respond(const Outcome& outcome, Response out) const {
+  set_status(out, outcome.status);
+  if (outcome.status.ok() && outcome.object) {
+    out.setObject(as_data(outcome.object->bytes));
+    out.setResourceVersion(outcome.object->rev);
+  }
+}
+
+namespace {
+Resource resource_of(const HostTarget& t) { return {t.group, t.version, t.resource}; }
+std::string bytes_of(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
+}  // namespace
+
+void FakeHost::get(const HostTarget& t, Response out) {
+  if (intercept({"get", resource_of(t), t.ns, t.name, "", json()}, out)) return;
   std::lock_guard l(mu_);
-  if (call.verb == "listKinds") {
-    auto list = resp.initKinds(static_cast<unsigned>(kinds_.size()));
-    unsigned i = 0;
-    for (const auto& [key, kind] : kinds_) {
-      auto ki = list[i++];
-      ki.setGroup(kind.resource.group);
-      ki.setVersion(kind.resource.version);
-      ki.setKind(kind.kind);
-      ki.setPlural(kind.resource.resource);
-      ki.setNamespaced(kind.namespaced);
-      ki.setRootStructId(kind.schema.getProto().getId());
-    }
-    set_status(resp, Status{});
-    return serialize(m);
-  }
-  if (!k) {
-    set_status(resp, error(404, "NotFound", "the server could not find the requested resource"));
-    return serialize(m);
-  }
-  Outcome out;
+  const FakeKind* k = kind_for(resource_of(t));
+  if (!k) return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
+  auto& bucket = objects_[group_key(k->resource)];
+  auto it = bucket.find(key_of(*k, t.ns, t.name));
+  respond(it == bucket.end() ? Outcome{not_found(*k, t.name), {}} : Outcome{Status{}, it->second}, out);
+}
+
+void FakeHost::list(const HostTarget& t, std::string_view label_selector, std::string_view field_selector,
+                    Response out) {
+  if (intercept({"list", resource_of(t), t.ns, "", "", json()}, out)) return;
+  std::lock_guard l(mu_);
+  const FakeKind* k = kind_for(resource_of(t));
+  if (!k) return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
   try {
-    if (call.verb == "get") {
-      auto& bucket = objects_[group_key(k->resource)];
-      auto it = bucket.find(key_of(*k, call.ns, call.name));
-      if (it == bucket.end()) out.status = not_found(*k, call.name);
-      else out.object = it->second;
-    } else if (call.verb == "list") {
-      auto labels = selectors::LabelSelector::parse(req.getList().getLabelSelector().cStr());
-      auto fields = selectors::FieldSelector::parse(req.getList().getFieldSelector().cStr());
-      std::vector<const Stored*> items;
-      for (const auto& [key, s] : objects_[group_key(k->resource)]) {
-        if (!call.ns.empty() && s.object["metadata"].value("namespace", "") != call.ns) continue;
-        if (matches(s.object, labels, fields)) items.push_back(&s);
-      }
-      auto list = resp.initItems(static_cast<unsigned>(items.size()));
-      for (unsigned i = 0; i < items.size(); ++i) list.set(i, as_data(items[i]->bytes));
-      resp.setResourceVersion(revision_);
-    } else if (call.verb == "create") {
-      out = do_create(*k, call.ns, call.object, false);
-    } else if (call.verb == "update") {
-      out = do_update(*k, call.ns, call.name, call.object, call.subresource, true);
-    } else if (call.verb == "patch") {
-      auto& bucket = objects_[group_key(k->resource)];
-      auto it = bucket.find(key_of(*k, call.ns, call.name));
-      if (it == bucket.end()) {
-        out.status = not_found(*k, call.name);
-      } else if (call.object.is_discarded()) {
-        out.status = error(400, "BadRequest", "the patch is not valid JSON");
-      } else {
-        const std::string type = req.getPatch().getPatchType();
-        json patched;
-        if (type == "merge") {
-          patched = patch::apply_merge_patch(it->second.object, call.object);
-        } else if (type == "strategic") {
-          patch::KindPatchSchema ps(model(), k->schema);
-          patched = patch::apply_strategic_merge_patch(it->second.object, call.object, ps);
-        } else if (type == "json") {
-          patched = patch::apply_json_patch(it->second.object, call.object);
-        } else {
-          throw patch::PatchError(415, "UnsupportedMediaType", "unknown patch type " + type);
-        }
-        // A resourceVersion the patch itself sets is a precondition; otherwise none.
-        const std::string rv = patched["metadata"].value("resourceVersion", "");
-        if (!rv.empty() && rv != std::to_string(it->second.rev))
-          out.status = conflict(*k, call.name, "the object has been modified; please apply your changes to the latest version and try again");
-        else
-          out = do_update(*k, call.ns, call.name, std::move(patched), call.subresource, false);
-      }
-    } else if (call.verb == "delete") {
-      out = do_delete(*k, call.ns, call.name, req.getDelete().getPropagationPolicy(), req.getDelete().getPreconditionUid());
-    } else if (call.verb == "bind") {
-      auto& bucket = objects_[group_key(k->resource)];
-      auto it = bucket.find(key_of(*k, call.ns, call.name));
-      const std::string target = req.getBind();
-      if (k->binding_path.empty()) {
-        out.status = error(404, "NotFound", "the server could not find the requested resource");
-      } else if (it == bucket.end()) {
-        out.status = not_found(*k, call.name);
-      } else {
-        json next = it->second.object;
-        json* cur = &next;
-        std::string_view path = k->binding_path;
-        while (true) {
-          auto dot = path.find('.');
-          cur = &(*cur)[std::string(path.substr(0, dot))];
-          if (dot == std::string_view::npos) break;
-          path = path.substr(dot + 1);
-        }
-        if (cur->is_string() && !cur->get<std::string>().empty()) {
-          out.status = conflict(*k, call.name, "pod " + call.name + " is already assigned to node \"" + cur->get<std::string>() + "\"");
-        } else {
-          *cur = target;
-          out = store_update(*k, key_of(*k, call.ns, call.name), it->second, std::move(next));
-        }
-      }
+    auto labels = selectors::LabelSelector::parse(label_selector);
+    auto fields = selectors::FieldSelector::parse(field_selector);
+    std::vector<const Stored*> items;
+    for (const auto& [key, s] : objects_[group_key(k->resource)]) {
+      if (!t.ns.empty() && s.object["metadata"].value("namespace", "") != t.ns) continue;
+      if (matches(s.object, labels, fields)) items.push_back(&s);
     }
-  } catch (const patch::PatchError& e) {
-    out.status = error(e.code, e.reason, e.what());
+    auto list = out.initItems(static_cast<unsigned>(items.size()));
+    for (unsigned i = 0; i < items.size(); ++i) list.set(i, as_data(items[i]->bytes));
+    out.setResourceVersion(revision_);
+    set_status(out, Status{});
   } catch (const selectors::SelectorError& e) {
-    out.status = error(400, "BadRequest", e.what());
+    set_status(out, error(400, "BadRequest", e.what()));
   }
-  set_status(resp, out.status);
-  if (out.status.ok() && out.object) {
-    resp.setObject(as_data(out.object->bytes));
-    resp.setResourceVersion(out.object->rev);
+}
+
+void FakeHost::create(const HostTarget& t, capnp::Data::Reader object, Response out) {
+  const FakeKind* k = nullptr;
+  {
+    std::lock_guard l(mu_);
+    k = kind_for(resource_of(t));
   }
-  return serialize(m);
+  const std::string bytes = bytes_of(object);
+  if (intercept({"create", resource_of(t), t.ns, t.name, "", k ? to_json(*k, bytes) : json()}, out)) return;
+  if (!k) return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
+  std::lock_guard l(mu_);
+  respond(do_create(*k, t.ns, bytes, false), out);
+}
+
+void FakeHost::update(const HostTarget& t, capnp::Data::Reader object, std::string_view subresource, Response out) {
+  const FakeKind* k = nullptr;
+  {
+    std::lock_guard l(mu_);
+    k = kind_for(resource_of(t));
+  }
+  const std::string bytes = bytes_of(object);
+  if (intercept({"update", resource_of(t), t.ns, t.name, std::string(subresource), k ? to_json(*k, bytes) : json()}, out))
+    return;
+  if (!k) return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
+  std::lock_guard l(mu_);
+  respond(do_update(*k, t.ns, t.name, bytes, std::string(subresource), true), out);
+}
+
+void FakeHost::patch(const HostTarget& t, std::string_view type, std::string_view body, std::string_view subresource,
+                     Response out) {
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (intercept({"patch", resource_of(t), t.ns, t.name, std::string(subresource), doc}, out)) return;
+  std::lock_guard l(mu_);
+  const FakeKind* k = kind_for(resource_of(t));
+  if (!k) return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
+  auto& bucket = objects_[group_key(k->resource)];
+  auto it = bucket.find(key_of(*k, t.ns, t.name));
+  if (it == bucket.end()) return respond({not_found(*k, t.name), {}}, out);
+  if (doc.is_discarded()) return respond({error(400, "BadRequest", "the patch is not valid JSON"), {}}, out);
+  try {
+    json patched;
+    if (type == "merge") {
+      patched = patch::apply_merge_patch(it->second.object, doc);
+    } else if (type == "strategic") {
+      patch::KindPatchSchema ps(model(), k->schema);
+      patched = patch::apply_strategic_merge_patch(it->second.object, doc, ps);
+    } else if (type == "json") {
+      patched = patch::apply_json_patch(it->second.object, doc);
+    } else {
+      throw patch::PatchError(415, "UnsupportedMediaType", "unknown patch type " + std::string(type));
+    }
+    // A resourceVersion the patch itself sets is a precondition; otherwise none.
+    const std::string rv = patched["metadata"].value("resourceVersion", "");
+    if (!rv.empty() && rv != std::to_string(it->second.rev))
+      return respond({conflict(*k, t.name, "the object has been modified; please apply your changes to the latest version and try again"), {}}, out);
+    respond(do_update(*k, t.ns, t.name, to_bytes(*k, patched), std::string(subresource), false), out);
+  } catch (const patch::PatchError& e) {
+    respond({error(e.code, e.reason, e.what()), {}}, out);
+  } catch (const std::runtime_error& e) {
+    respond({error(400, "BadRequest", e.what()), {}}, out);
+  }
+}
+
+void FakeHost::remove(const HostTarget& t, const HostDelete& options, Response out) {
+  if (intercept({"delete", resource_of(t), t.ns, t.name, "", json()}, out)) return;
+  std::lock_guard l(mu_);
+  const FakeKind* k = kind_for(resource_of(t));
+  if (!k) return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
+  respond(do_delete(*k, t.ns, t.name, options.propagation_policy, options.precondition_uid), out);
+}
+
+void FakeHost::post_subresource(const HostTarget& t, std::string_view subresource, std::string_view body,
+                                Response out) {
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (intercept({"post", resource_of(t), t.ns, t.name, std::string(subresource), doc}, out)) return;
+  std::lock_guard l(mu_);
+  const FakeKind* k = kind_for(resource_of(t));
+  if (!k || subresource != "binding" || k->binding_path.empty())
+    return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
+  auto& bucket = objects_[group_key(k->resource)];
+  auto it = bucket.find(key_of(*k, t.ns, t.name));
+  if (it == bucket.end()) return respond({not_found(*k, t.name), {}}, out);
+  const json target = doc.is_object() ? at(doc, "target.name") : json();
+  if (!target.is_string() || target.get<std::string>().empty())
+    return respond({error(422, "Invalid", "Binding \"" + t.name + "\" is invalid: target.name: Required value"), {}}, out);
+  json next = it->second.object;
+  json* cur = &next;
+  std::string_view path = k->binding_path;
+  while (true) {
+    auto dot = path.find('.');
+    cur = &(*cur)[std::string(path.substr(0, dot))];
+    if (dot == std::string_view::npos) break;
+    path = path.substr(dot + 1);
+  }
+  if (cur->is_string() && !cur->get<std::string>().empty() && *cur != target)
+    return respond({conflict(*k, t.name, "pod " + t.name + " is already assigned to node \"" + cur->get<std::string>() + "\""), {}},
+                   out);
+  *cur = target;
+  Outcome o = do_update(*k, t.ns, t.name, to_bytes(*k, next), "binding", false);
+  o.object.reset();  // answered with a Status
+  respond(o, out);
+}
+
+void FakeHost::list_kinds(Response out) {
+  if (intercept({"listKinds", {}, "", "", "", json()}, out)) return;
+  std::lock_guard l(mu_);
+  auto list = out.initKinds(static_cast<unsigned>(kinds_.size()));
+  unsigned i = 0;
+  for (const auto& [key, kind] : kinds_) {
+    auto ki = list[i++];
+    ki.setGroup(kind.resource.group);
+    ki.setVersion(kind.resource.version);
+    ki.setKind(kind.kind);
+    ki.setPlural(kind.resource.resource);
+    ki.setNamespaced(kind.namespaced);
+    ki.setRootStructId(kind.schema.getProto().getId());
+  }
+  set_status(out, Status{});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -741,7 +683,7 @@ json FakeHost::put(const Resource& r, const json& object) {
   json o = object;
   std::string ns = o.contains("metadata") ? o["metadata"].value("namespace", "") : "";
   if (k->namespaced && ns.empty()) ns = "default";
-  auto out = do_create(*k, ns, std::move(o), true);
+  auto out = do_create(*k, ns, to_bytes(*k, o), true);
   if (!out.status.ok()) throw std::runtime_error(out.status.message);
   return out.object->object;
 }
@@ -754,9 +696,11 @@ json FakeHost::patch(const Resource& r, const std::string& ns, const std::string
   auto it = bucket.find(key_of(*k, ns, name));
   if (it == bucket.end()) throw std::runtime_error(group_key(r) + " " + ns + "/" + name + " not found");
   json next = patch::apply_merge_patch(it->second.object, merge_patch);
-  if (spec_changed(it->second.object, next))
-    next["metadata"]["generation"] = it->second.object["metadata"].value("generation", int64_t{1}) + 1;
-  auto out = store_update(*k, it->first, it->second, std::move(next));
+  // Status included: the direct write bypasses the status subresource split.
+  Message old(*k, it->second.bytes);
+  Message updated(*k, to_bytes(*k, next));
+  machinery::update_generation(rules_for(*k), old.root.asReader(), updated.root);
+  auto out = store_update(*k, it->first, it->second, updated.bytes());
   if (!out.status.ok()) throw std::runtime_error(out.status.message);
   return out.object->object;
 }

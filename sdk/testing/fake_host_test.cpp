@@ -75,8 +75,12 @@ TEST(FakeHostTest, FinalizersHoldDeletionAndStatusIsSeparate) {
   EXPECT_FALSE(fake.get(kPods, "default", "p"));
 
   fake.put(kPods, {{"metadata", {{"name", "q"}}}, {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}}}}}}});
-  EXPECT_TRUE(c.bind(kPods, "default", "q", "n1").ok());
-  EXPECT_TRUE(c.bind(kPods, "default", "q", "n2").conflict());
+  auto binding = [](const std::string& node) {
+    return json{{"apiVersion", "v1"}, {"kind", "Binding"}, {"metadata", {{"name", "q"}}},
+                {"target", {{"kind", "Node"}, {"name", node}}}}.dump();
+  };
+  EXPECT_TRUE(c.post_subresource(kPods, "default", "q", "binding", binding("n1")).ok());
+  EXPECT_TRUE(c.post_subresource(kPods, "default", "q", "binding", binding("n2")).conflict());
   EXPECT_EQ((*fake.get(kPods, "default", "q"))["spec"]["nodeName"], "n1");
 }
 

@@ -13,6 +13,7 @@
 
 #include "api/object_service.hpp"
 #include "capstan/abi.h"
+#include "host/local_host.hpp"
 #include "host/plugin_registry.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/event_bus.hpp"
@@ -144,6 +145,7 @@ struct Kernel {
   store::Store store{"", bus};
   schema::KindRegistry kinds;
   api::ObjectService objects{kinds, store, nullptr};
+  host::LocalHost host{objects};
 };
 
 // A runtime declares "capstan.testnet.v1.*?": it starts after the network plugin and stops before
@@ -159,7 +161,7 @@ TEST(PluginHost, OptionalRequirementOrdersStartAndStop) {
                                          "capstan.test.v1.order-agent"};
   EXPECT_EQ(registry.order(), want);
   std::string error;
-  ASSERT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {}, error)) << error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.host, {}, error)) << error;
   EXPECT_EQ(registry.order(), want);
   registry.start();
   for (const auto& r : registry.records()) EXPECT_EQ(r.state, PluginState::kRunning) << r.uri();
@@ -177,7 +179,7 @@ TEST(PluginHost, OptionalRequirementMayBeAbsent) {
   EXPECT_EQ(find(registry, "order-agent")->state, PluginState::kFound) << find(registry, "order-agent")->error;
   EXPECT_EQ(registry.order(), (std::vector<std::string>{"capstan.test.v1.order-runtime", "capstan.test.v1.order-agent"}));
   std::string error;
-  ASSERT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {"capstan.test.v1.order-agent"}, error)) << error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.host, {"capstan.test.v1.order-agent"}, error)) << error;
   EXPECT_EQ(find(registry, "order-runtime")->state, PluginState::kInitialised);
 }
 
@@ -198,7 +200,7 @@ TEST(PluginHost, SkipFromOnInitIsSkippedNotFailed) {
   ASSERT_EQ(registry.records().size(), 1u);
   EXPECT_EQ(registry.records()[0].state, PluginState::kFound);
   std::string error;
-  EXPECT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {}, error)) << error;
+  EXPECT_TRUE(registry.initialise(k.kinds, k.host, {}, error)) << error;
   const auto& r = registry.records()[0];
   EXPECT_EQ(r.state, PluginState::kSkipped);
   EXPECT_NE(r.state, PluginState::kFailed);
@@ -207,7 +209,7 @@ TEST(PluginHost, SkipFromOnInitIsSkippedNotFailed) {
   PluginRegistry again;
   again.discover(dir("skip"));
   again.resolve(CAPSTAN_ROLE_SERVER);
-  EXPECT_FALSE(again.initialise(k.kinds, k.objects, k.bus, {"capstan.test.v1.skip"}, error));
+  EXPECT_FALSE(again.initialise(k.kinds, k.host, {"capstan.test.v1.skip"}, error));
   EXPECT_CONTAINS(error, "capstan.test.v1.skip");
 }
 
@@ -243,7 +245,7 @@ TEST(PluginHost, MixedDirectoryKeepsTheGoodOnesAndRunsThem) {
   EXPECT_EQ(dup_failed, 1);
 
   std::string error;
-  ASSERT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {"capstan.test.v1.good"}, error)) << error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.host, {"capstan.test.v1.good"}, error)) << error;
   EXPECT_EQ(find(registry, "good")->state, PluginState::kInitialised);
   EXPECT_EQ(find(registry, "skip")->state, PluginState::kSkipped);
   registry.start();

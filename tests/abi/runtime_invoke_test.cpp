@@ -10,6 +10,7 @@
 #include "api/object_service.hpp"
 #include "capstan/abi.h"
 #include "capstan/runtime.capnp.h"
+#include "host/local_host.hpp"
 #include "host/plugin_registry.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/event_bus.hpp"
@@ -25,6 +26,7 @@ struct Kernel {
   store::Store store{"", bus};
   schema::KindRegistry kinds;
   api::ObjectService objects{kinds, store, nullptr};
+  host::LocalHost host{objects};
 };
 
 std::string bytes(capnp::MallocMessageBuilder& m) {
@@ -48,7 +50,7 @@ TEST(RuntimeExtensionPoint, InvokeReachesTheSimRuntimeThroughTheHost) {
   registry.discover(CAPSTAN_RUNTIME_PLUGIN_DIR);
   registry.resolve(CAPSTAN_ROLE_AGENT);
   std::string error;
-  ASSERT_TRUE(registry.initialise(k.kinds, k.objects, k.bus, {"capstan.runtime.v1.sim"}, error)) << error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.host, {"capstan.runtime.v1.sim"}, error)) << error;
   registry.start();
 
   capnp::MallocMessageBuilder version;

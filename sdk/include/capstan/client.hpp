@@ -65,8 +65,10 @@ class Client {
                 const std::string& propagation_policy = "Background", const std::string& uid_precondition = "",
                 int64_t grace_period_seconds = -1) const;
   std::vector<KindSummary> kinds() const;
-  // The binding subresource: assigns the object (a pod) to `target` (a node name), once.
-  Status bind(const Resource& r, const std::string& ns, const std::string& name, const std::string& target) const;
+  // POSTs to a subresource the object's kind serves, e.g. a pod's "binding" with a Binding or its
+  // "eviction" with an Eviction; body is the subresource's request object as JSON.
+  Status post_subresource(const Resource& r, const std::string& ns, const std::string& name,
+                          const std::string& subresource, const std::string& body) const;
 
   const Host& host() const { return host_; }
 

@@ -51,7 +51,11 @@ struct HostRequest {
       subresource @13 :Text;
     }
     listKinds @14 :Void;          # every registered kind (namespace lifecycle, garbage collection)
-    bind @16 :Text;               # the binding subresource: assign the object to this target (a node name)
+    bind @16 :Text;               # retired (ABI 1.2 and before): use postSubresource "binding"
+    postSubresource :group {      # POST to a subresource the object's kind serves (binding, eviction)
+      subresource @18 :Text;
+      body @19 :Text;             # the subresource's request object as JSON (a Binding, an Eviction)
+    }
   }
   fieldManager @15 :Text;
 }

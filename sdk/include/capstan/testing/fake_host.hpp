@@ -3,21 +3,22 @@
 // can run end to end in a unit test: informers list and watch it, clients get, list, create,
 // update, patch (merge, strategic, JSON), delete and bind against it.
 //
-// It follows the kernel's object rules where controllers depend on them: one global revision
-// (metadata.resourceVersion), 409 Conflict on a stale resourceVersion or uid precondition, 409
-// AlreadyExists, 404 NotFound, generateName, uid/creationTimestamp/generation, status kept apart
-// from the main resource for kinds with a status subresource, generation bumped on spec changes,
-// no-op writes not stored, deletion held by finalizers (Orphan/Foreground add `orphan` /
-// `foregroundDeletion` as kube-apiserver does), and a binding subresource for pods. It reuses the
-// kernel's JSON codec, patch engines and selector parsers, so patches and selectors behave as they
-// do on a real server. There is no admission, validation beyond decoding, nor graceful deletion:
-// a deleted pod without finalizers is gone at once.
+// It applies the server's object rules (capstan/machinery/object_rules.hpp, the same code the
+// kernel runs): one global revision (metadata.resourceVersion), 409 Conflict on a stale
+// resourceVersion or uid precondition, 409 AlreadyExists, 404 NotFound, generateName,
+// uid/creationTimestamp/generation, status kept apart from the main resource for kinds with a
+// status subresource, generation bumped on spec changes, no-op writes not stored, deletion held by
+// finalizers (Orphan/Foreground add `orphan` / `foregroundDeletion` as kube-apiserver does), and a
+// binding subresource for pods. It serves the host protocol through the SDK's one dispatcher and
+// uses the SDK's codec, patch engines and selectors, so patches and selectors behave as they do on
+// a real server. There is no admission, validation beyond decoding, nor graceful deletion: a
+// deleted pod without finalizers is gone at once.
 //
 // Watches deliver on one thread per watch, like the kernel, in revision order, replaying history
 // after the requested revision. Tests can hold a resource's watch events (to simulate a slow
 // watch), inject failures with a reactor, and read or write objects directly as JSON.
 //
-// For in-tree tests only; not installed.
+// Installed with the SDK (library capstan_sdk_testing), for third-party plugins' tests too.
 
 #include <capnp/schema.h>
 
@@ -37,6 +38,8 @@
 #include "capstan/abi.h"
 #include "capstan/client.hpp"
 #include "capstan/host.hpp"
+#include "capstan/host_service.hpp"
+#include "capstan/host_table.hpp"
 #include "capstan/object.hpp"
 
 namespace capstan::sdk::testing {
@@ -55,13 +58,13 @@ struct FakeKind {
 
 // One call a plugin made, as the reactor and calls() see it.
 struct FakeCall {
-  std::string verb;  // get, list, create, update, patch, delete, bind, listKinds
+  std::string verb;  // get, list, create, update, patch, delete, post (a subresource), listKinds
   Resource resource;
   std::string ns, name, subresource;
   json object;  // create/update: the object sent; patch: the patch body; otherwise null
 };
 
-class FakeHost {
+class FakeHost : private HostService {
  public:
   // Knows core/v1 pods, nodes, namespaces, configmaps, events; apps/v1 replicasets, deployments;
   // coordination.k8s.io/v1 leases.
@@ -72,7 +75,7 @@ class FakeHost {
 
   // What the plugin under test is given.
   const Host& host() const { return host_; }
-  const capstan_host_api* api() const { return &api_; }
+  const capstan_host_api* api() const { return table_.api(); }
 
   void add_kind(FakeKind kind);
 
@@ -141,35 +144,45 @@ class FakeHost {
     std::optional<Stored> object;
   };
 
-  static capstan_status call_thunk(void* ctx, capstan_borrowed_bytes request, capstan_owned_bytes* response);
-  static capstan_status watch_thunk(void* ctx, capstan_borrowed_bytes request, capstan_watch_callback cb,
-                                    void* user_data, uint64_t* watch_id);
-  static void unwatch_thunk(void* ctx, uint64_t watch_id);
-  static void log_thunk(void* ctx, int level, const char* message);
-  static capstan_status invoke_thunk(void* ctx, const char* target, capstan_borrowed_bytes request,
-                                     capstan_owned_bytes* response);
+  // The host protocol (HostService), served to the plugin through the SDK's table.
+  void get(const HostTarget& t, Response out) override;
+  void list(const HostTarget& t, std::string_view label_selector, std::string_view field_selector,
+            Response out) override;
+  void create(const HostTarget& t, capnp::Data::Reader object, Response out) override;
+  void update(const HostTarget& t, capnp::Data::Reader object, std::string_view subresource, Response out) override;
+  void patch(const HostTarget& t, std::string_view patch_type, std::string_view body, std::string_view subresource,
+             Response out) override;
+  void remove(const HostTarget& t, const HostDelete& options, Response out) override;
+  void post_subresource(const HostTarget& t, std::string_view subresource, std::string_view body,
+                        Response out) override;
+  void list_kinds(Response out) override;
+  uint64_t watch(capstan::host::WatchRequest::Reader request, capstan_watch_callback callback,
+                 void* user_data) override;
+  void unwatch(uint64_t id) override;
 
-  std::string handle_call(const void* data, size_t size);
-  uint64_t start_watch(const void* data, size_t size, capstan_watch_callback cb, void* user_data);
-  void stop_watch(uint64_t id);
+  // Records the call and asks the reactor; true when the reactor answered it.
+  bool intercept(FakeCall call, Response out);
+  void respond(const Outcome& outcome, Response out) const;
 
   const FakeKind* kind_for(const Resource& r) const;
   json to_json(const FakeKind& k, const std::string& bytes) const;
   std::string to_bytes(const FakeKind& k, const json& object) const;
   static std::string key_of(const FakeKind& k, const std::string& ns, const std::string& name);
 
-  // The write paths, mu_ held; they publish to watchers.
-  Outcome do_create(const FakeKind& k, const std::string& ns, json object, bool as_given);
-  Outcome do_update(const FakeKind& k, const std::string& ns, const std::string& name, json object,
+  // The write paths, mu_ held; they publish to watchers. Objects arrive as Cap'n Proto bytes.
+  Outcome do_create(const FakeKind& k, const std::string& ns, const std::string& bytes, bool as_given);
+  Outcome do_update(const FakeKind& k, const std::string& ns, const std::string& name, const std::string& bytes,
                     const std::string& subresource, bool check_rv);
   Outcome do_delete(const FakeKind& k, const std::string& ns, const std::string& name, const std::string& policy,
                     const std::string& uid);
-  Outcome store_update(const FakeKind& k, const std::string& key, Stored& old, json next);
+  // Stores `next` (the rules applied) over `old`: a no-op, an update, or the deletion of a
+  // finalized object.
+  Outcome store_update(const FakeKind& k, const std::string& key, Stored& old, const std::string& next);
   void publish(const FakeKind& k, int type, const json& object, const std::optional<json>& previous,
                const std::string& bytes, uint64_t rev);
   void offer(Watcher& w, const Record& rec);
 
-  capstan_host_api api_{};
+  HostTable table_;
   Host host_;
   std::map<std::string, FakeKind> kinds_;  // by group/plural
 

@@ -1,0 +1,103 @@
+#include "host/plugin_admission.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "api/api_error.hpp"
+#include "capstan/host.capnp.h"
+
+namespace capstan::host {
+
+namespace {
+
+std::string text(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
+
+capnp::Data::Reader data_of(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
+}
+
+}  // namespace
+
+void PluginAdmission::add(const std::string& plugin, const capstan_plugin_descriptor* descriptor, void* state) {
+  std::lock_guard lock(mutex_);
+  admitters_[plugin] = Admitter{descriptor, state};
+}
+
+void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const std::string& subresource,
+                            api::ObjectDraft& object, const store::Object* old_object, bool dry_run,
+                            std::vector<std::string>& warnings, api::DeleteAdmission* del) {
+  if (!kind.admission) return;
+  Admitter admitter{};
+  {
+    std::lock_guard lock(mutex_);
+    auto it = admitters_.find(kind.plugin);
+    if (it == admitters_.end()) return;
+    admitter = it->second;
+  }
+  if (!admitter.descriptor->on_admit) return;
+  capnp::MallocMessageBuilder m;
+  auto req = m.initRoot<capstan::host::AdmissionRequest>();
+  req.setOperation(op == api::Operation::kCreate   ? capstan::host::AdmissionRequest::Operation::CREATE
+                   : op == api::Operation::kUpdate ? capstan::host::AdmissionRequest::Operation::UPDATE
+                                                   : capstan::host::AdmissionRequest::Operation::DELETE);
+  auto r = req.initResource();
+  r.setGroup(kind.group);
+  r.setVersion(kind.version);
+  r.setResource(kind.plural);
+  req.setKind(kind.kind);
+  req.setSubresource(subresource);
+  req.setDryRun(dry_run);
+  if (del && del->grace_period_seconds) req.setGracePeriodSeconds(*del->grace_period_seconds);
+  // The object's own bytes, and the stored revision's as they are.
+  const std::string object_bytes = object.bytes();
+  req.setObject(data_of(object_bytes));
+  if (old_object) req.setOldObject(data_of(old_object->bytes));
+  auto words = capnp::messageToFlatArray(m);
+  auto bytes = words.asBytes();
+  capstan_owned_bytes response{nullptr, 0, nullptr};
+  auto status = admitter.descriptor->on_admit(admitter.state, capstan_borrowed_bytes{bytes.begin(), bytes.size()}, &response);
+  std::string resp_bytes;
+  if (response.data) {
+    resp_bytes.assign(reinterpret_cast<const char*>(response.data), response.size);
+    if (response.release) response.release(response.data, response.size);
+  }
+  if (status != CAPSTAN_OK)
+    throw api::ApiError(500, "InternalError", "admission plugin " + kind.plugin + " failed: " + resp_bytes);
+  auto rw = kj::heapArray<capnp::word>((resp_bytes.size() + sizeof(capnp::word) - 1) / sizeof(capnp::word));
+  if (!resp_bytes.empty()) {
+    rw.back() = capnp::word();
+    std::memcpy(rw.begin(), resp_bytes.data(), resp_bytes.size());
+  }
+  capnp::FlatArrayMessageReader reader(rw);
+  auto resp = reader.getRoot<capstan::host::AdmissionResponse>();
+  for (auto w : resp.getWarnings()) warnings.push_back(text(w));
+  if (!resp.getAllowed()) {
+    auto st = resp.getStatus();
+    api::ApiError e(st.getCode() ? st.getCode() : 422, st.hasReason() ? text(st.getReason()) : "Invalid",
+                    text(st.getMessage()));
+    for (auto c : st.getCauses()) e.causes.push_back({text(c.getField()), text(c.getReason()), text(c.getMessage())});
+    const std::string name = object.name();
+    if (e.reason == "Invalid" && !e.causes.empty() && e.code == 422) throw api::invalid(kind.kind, kind.group, name, e.causes);
+    e.with_details(name, kind.group, kind.plural);
+    throw e;
+  }
+  if (del && resp.getRetain()) {
+    del->retain = true;
+    del->retain_grace_seconds = std::max<int64_t>(resp.getGracePeriodSeconds(), 0);
+  }
+  if (resp.hasObject() && resp.getObject().size() > 0) {
+    auto d = resp.getObject();
+    try {
+      object.replace(std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
+    } catch (const kj::Exception& ex) {
+      throw api::ApiError(500, "InternalError",
+                          "admission plugin " + kind.plugin + " returned an object that is not a " + kind.kind + ": " +
+                              ex.getDescription().cStr());
+    }
+  }
+}
+
+}  // namespace capstan::host
