@@ -35,7 +35,8 @@ POD_NET=$(pick_free "10.251.$N.0/24" "10.252.$N.0/24" "10.253.$N.0/24") || { ech
 SVC_CIDR=$(pick_free "10.$((160 + ID % 40)).0.0/16" "10.$((200 + ID % 40)).0.0/16") || { echo "SKIP no free service CIDR"; exit 77; }
 P=${POD_NET%.0/24}; S=${SVC_CIDR%.0.0/16}
 GW=$P.1
-BR=csbr$ID; VIP=csvip$ID; TABLE=capstan-proxy-t$ID
+BR=csbr$ID; VIP=csvip$ID; TABLE=capstan-proxy-t$ID; GUARD=csguard$ID
+FORWARD_WAS=$(cat /proc/sys/net/ipv4/ip_forward)
 KUBE_IP=$S.0.1; DNS_IP=$S.0.10
 NETNS=(cs$ID-a cs$ID-b)
 HTTPD_PIDS=()
@@ -50,12 +51,26 @@ cleanup() {
   nft delete table ip "$TABLE" 2>/dev/null
   ip route del "$SVC_CIDR" dev "$VIP" 2>/dev/null
   ip link del "$VIP" 2>/dev/null
+  nft delete table inet "$GUARD" 2>/dev/null
+  echo "$FORWARD_WAS" >/proc/sys/net/ipv4/ip_forward
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 # ---- the "pods": two namespaces on a bridge, busybox httpd in each
 ip link add "$BR" type bridge && ip addr add "$GW/24" dev "$BR" && ip link set "$BR" up || { echo "FAIL bridge"; exit 1; }
+# A pod reaching a ClusterIP is routed by the node back onto the bridge, so the node forwards, as
+# the bridge CNI plugin (isGateway) turns on; the test's own guard keeps anything from the bridge
+# from being forwarded anywhere else (the default route leaves the machine).
+nft -f - <<NFT || { echo "FAIL cannot install the guard table"; exit 1; }
+table inet $GUARD {
+  chain forward {
+    type filter hook forward priority -20; policy accept;
+    iifname "$BR" oifname != "$BR" counter drop
+  }
+}
+NFT
+echo 1 >/proc/sys/net/ipv4/ip_forward
 i=0
 for ns in "${NETNS[@]}"; do
   i=$((i + 1))
