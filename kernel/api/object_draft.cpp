@@ -55,7 +55,10 @@ std::string ObjectDraft::bytes() const {
   return std::string(reinterpret_cast<const char*>(b.begin()), b.size());
 }
 
-void ObjectDraft::replace(std::string_view bytes) { *this = copy_of(*kind_, bytes); }
+void ObjectDraft::replace(std::string_view bytes) {
+  *this = copy_of(*kind_, bytes);
+  replaced_ = true;
+}
 
 ObjectDraft ObjectDraft::compacted() const {
   ObjectDraft out(*kind_);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "capstan/meta.capnp.h"
 #include "schema/kind_registry.hpp"
@@ -36,8 +37,10 @@ class ObjectDraft {
 
   // The serialized message (as a plugin receives it).
   std::string bytes() const;
-  // Replaces the object (admission's mutated version).
+  // Replaces the object (admission's mutated version); the draft remembers it was replaced, so
+  // the object service puts it in normal form again (take_replaced()).
   void replace(std::string_view bytes);
+  bool take_replaced() { return std::exchange(replaced_, false); }
   // A compact copy: edits leave orphaned space behind in the message; the stored form has none.
   ObjectDraft compacted() const;
   ObjectDraft clone() const { return compacted(); }
@@ -46,6 +49,7 @@ class ObjectDraft {
   const schema::Kind* kind_;
   std::unique_ptr<capnp::MallocMessageBuilder> message_;
   capnp::DynamicStruct::Builder root_;
+  bool replaced_ = false;
 };
 
 // A stored revision read in place (its bytes are word-aligned heap storage; a copy is made only

@@ -7,6 +7,7 @@
 
 #include "api/names.hpp"
 #include "capstan/machinery/codec/json_writer.hpp"
+#include "capstan/machinery/codec/normal_form.hpp"
 #include "capstan/machinery/object_rules.hpp"
 #include "capstan/machinery/patch/json_patch.hpp"
 #include "capstan/machinery/patch/kind_patch_schema.hpp"
@@ -227,6 +228,7 @@ ObjectDraft ObjectService::from_bytes(const schema::Kind& kind, std::string_view
       throw bad_request("the kind in the data (" + text_of(kind_name) + ") does not match the expected kind (" +
                         kind.kind + ")");
     machinery::set_type_meta(rules_for(kind), draft.root());
+    schema::normalize(kinds_.model(), draft.root());
     return draft;
   } catch (const kj::Exception& e) {
     throw bad_request(std::string("the object is not a valid ") + kind.kind + ": " + e.getDescription().cStr());
@@ -344,6 +346,15 @@ void ObjectService::submit(store::WriteOp::Kind op_kind, const schema::Kind& kin
 
 // ---- writes ----------------------------------------------------------------------------------
 
+void ObjectService::admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
+                          const store::Object* old, bool dry_run, std::vector<std::string>& warnings,
+                          DeleteAdmission* del) const {
+  if (!admission_) return;
+  admission_->admit(kind, op, subresource, object, old, dry_run, warnings, del);
+  // A plugin's object may hold its maps in any order; the stored form is the normal one.
+  if (object.take_replaced()) schema::normalize(kinds_.model(), object.root());
+}
+
 void ObjectService::check_namespace_open(const schema::Kind& kind, const std::string& ns) const {
   if (!kind.namespaced) return;
   const schema::Kind* scope = kinds_.namespace_kind();
@@ -398,7 +409,7 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, Deco
     check_namespace_open(kind, ns);
     machinery::prepare_create(rules_for(kind), object.root(),
                               {machinery::new_uid(), now_rfc3339(), opts.keep_managed_fields});
-    if (admission_) admission_->admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings);
+    admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings);
     record_managed_fields(kind, nullptr, object, opts, "");
     const std::string k = key(kind, ns, name);
     if (opts.dry_run) {
@@ -592,8 +603,7 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& na
     StoredView old(*current, kind.schema);
     ObjectDraft& object = next.draft;
     machinery::prepare_update(rules, old.root(), object.root(), subresource);
-    if (admission_)
-      admission_->admit(kind, Operation::kUpdate, subresource, object, current.get(), opts.dry_run, outcome.warnings);
+    admit(kind, Operation::kUpdate, subresource, object, current.get(), opts.dry_run, outcome.warnings);
     machinery::update_generation(rules, old.root(), object.root());
     if (machinery::same_object(old.root(), object.reader())) {
       // Kubernetes does not write (or bump resourceVersion for) a no-op update.
@@ -653,7 +663,7 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
     ObjectDraft object = ObjectDraft::copy_of(kind, current->bytes);
     DeleteAdmission graceful;
     graceful.grace_period_seconds = del.grace_period_seconds;
-    if (admission_) admission_->admit(kind, Operation::kDelete, "", object, current.get(), opts.dry_run, outcome.warnings, &graceful);
+    admit(kind, Operation::kDelete, "", object, current.get(), opts.dry_run, outcome.warnings, &graceful);
     auto meta = object.meta();
     if (graceful.retain) {
       // Graceful deletion: the owner keeps the object until its grace period is over or a later

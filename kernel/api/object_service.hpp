@@ -129,6 +129,10 @@ class ObjectService {
 
  private:
   using Recompute = std::function<std::optional<DecodedObject>(const store::ObjectPtr& live)>;
+  // Runs admission; a mutated object is put back in normal form.
+  void admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
+             const store::Object* old, bool dry_run, std::vector<std::string>& warnings,
+             DeleteAdmission* del = nullptr) const;
   // Namespaced objects live only in namespaces that exist and are not being deleted.
   void check_namespace_open(const schema::Kind& kind, const std::string& ns) const;
   // Everything between a new version of an object and the store: the rules, admission,
