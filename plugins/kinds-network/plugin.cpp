@@ -1,5 +1,6 @@
 // capstan.kind.v1/network: Service and Endpoints (core/v1), EndpointSlice (discovery.k8s.io/v1),
-// with kube-apiserver's defaulting and validation and the clusterIP / nodePort allocator.
+// Ingress and IngressClass (networking.k8s.io/v1), with kube-apiserver's defaulting and validation,
+// the clusterIP / nodePort allocator and the DefaultIngressClass admission plugin.
 #include <nlohmann/json.hpp>
 
 #include <condition_variable>
@@ -10,7 +11,9 @@
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/discovery_v1.capnp.h"
 #include "capstan/informer.hpp"
+#include "capstan/networking_v1.capnp.h"
 #include "capstan/plugin.hpp"
+#include "ingress_rules.hpp"
 #include "printers.hpp"
 #include "service_rules.hpp"
 
@@ -20,6 +23,7 @@ using namespace capstan;
 using namespace capstan::network;
 
 const sdk::Resource kServices{"", "v1", "services"};
+const sdk::Resource kIngressClasses{"networking.k8s.io", "v1", "ingressclasses"};
 
 // serviceCIDR ("10.96.0.0/16") and nodePortRange ("30000-32767") from the plugin configuration.
 AllocatorConfig parse_config(const std::string& text) {
@@ -47,7 +51,8 @@ AllocatorConfig parse_config(const std::string& text) {
 class NetworkKinds final : public sdk::Plugin {
  public:
   NetworkKinds(const sdk::Host& host, const std::string& config)
-      : host_(host), client_(host, "service-allocator"), alloc_(parse_config(config)), services_(client_, kServices) {
+      : host_(host), client_(host, "service-allocator"), alloc_(parse_config(config)), services_(client_, kServices),
+        ingress_classes_(client_, kIngressClasses) {
     services_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
       const std::string owner = obj->ns() + "/" + obj->name();
       if (kind == sdk::EventKind::kDeleted) alloc_.forget(owner);  // release on delete
@@ -56,6 +61,7 @@ class NetworkKinds final : public sdk::Plugin {
   }
 
   void start() override {
+    ingress_classes_.start();
     services_.start();
     if (!services_.wait_for_sync(std::chrono::seconds(30)))
       throw std::runtime_error("service allocator: cannot list services");
@@ -67,7 +73,10 @@ class NetworkKinds final : public sdk::Plugin {
     host_.info("service allocator: " + std::to_string(alloc_.used_ips()) + " cluster IPs and " +
                std::to_string(alloc_.used_ports()) + " node ports in use; range " + alloc_.config().service_cidr.str());
   }
-  void stop() override { services_.stop(); }
+  void stop() override {
+    services_.stop();
+    ingress_classes_.stop();
+  }
 
   sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override {
     if (req.kind == "Service") {
@@ -83,6 +92,8 @@ class NetworkKinds final : public sdk::Plugin {
     }
     if (req.kind == "Endpoints") return admit_endpoints(req);
     if (req.kind == "EndpointSlice") return admit_endpoint_slice(req);
+    if (req.kind == "Ingress") return admit_ingress(req, [this] { return ingress_classes(); });
+    if (req.kind == "IngressClass") return admit_ingress_class(req);
     return sdk::AdmissionResult::allow();
   }
 
@@ -90,10 +101,21 @@ class NetworkKinds final : public sdk::Plugin {
     if (kind == "Service") return print_service(obj);
     if (kind == "Endpoints") return print_endpoints(obj);
     if (kind == "EndpointSlice") return print_endpoint_slice(obj);
+    if (kind == "Ingress") return print_ingress(obj);
+    if (kind == "IngressClass") return print_ingress_class(obj);
     return {};
   }
 
  private:
+  // The stored IngressClasses, for the default class of a new Ingress: from the informer once it
+  // has synced, else (an Ingress created while the plugin starts) listed directly.
+  std::vector<sdk::ObjectPtr> ingress_classes() {
+    if (ingress_classes_.has_synced()) return ingress_classes_.list();
+    auto r = client_.list(kIngressClasses);
+    if (!r.status.ok()) throw std::runtime_error("cannot list ingressclasses: " + r.status.message);
+    return r.items;
+  }
+
   // Admission may arrive between the API opening and start(): wait for the allocator's first list.
   bool wait_ready() {
     std::unique_lock lock(mu_);
@@ -104,6 +126,7 @@ class NetworkKinds final : public sdk::Plugin {
   sdk::Client client_;
   ServiceAllocator alloc_;
   sdk::Informer services_;
+  sdk::Informer ingress_classes_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool ready_ = false;
@@ -133,7 +156,8 @@ sdk::PluginInfo make_info() {
   info.id = "network";
   info.dependencies = {"capstan.kind.v1.core"};
   info.roles = CAPSTAN_ROLE_SERVER;
-  info.manifest.description("Networking: Service, Endpoints, EndpointSlice; cluster IP and node port allocation");
+  info.manifest.description(
+      "Networking: Service, Endpoints, EndpointSlice, Ingress, IngressClass; cluster IP and node port allocation");
 
   sdk::KindSpec svc;
   svc.kind = "Service";
@@ -175,6 +199,34 @@ sdk::PluginInfo make_info() {
                            age()};
   slice.admission = true;
   info.manifest.kind(slice);
+
+  sdk::KindSpec ing;
+  ing.group = "networking.k8s.io";
+  ing.kind = "Ingress";
+  ing.plural = "ingresses";
+  ing.singular = "ingress";
+  ing.short_names = {"ing"};
+  ing.schema = capnp::Schema::from<networking::v1::Ingress>();
+  ing.subresources = {{"status"}};
+  ing.status_field = "status";
+  ing.printer_columns = {computed("Class", "The name of the IngressClass the Ingress uses"),
+                         computed("Hosts", "The hosts the Ingress routes"),
+                         computed("Address", "The addresses the Ingress is served on"),
+                         computed("Ports", "The ports the Ingress is served on"), age()};
+  ing.admission = true;
+  info.manifest.kind(ing);
+
+  sdk::KindSpec cls;
+  cls.group = "networking.k8s.io";
+  cls.kind = "IngressClass";
+  cls.plural = "ingressclasses";
+  cls.singular = "ingressclass";
+  cls.namespaced = false;
+  cls.schema = capnp::Schema::from<networking::v1::IngressClass>();
+  cls.printer_columns = {col("Controller", "string", ".spec.controller", "The controller that handles the class"),
+                         computed("Parameters", "The parameters of the class"), age()};
+  cls.admission = true;
+  info.manifest.kind(cls);
 
   info.create = [](const sdk::Host& host, const std::string& config) {
     return std::make_unique<NetworkKinds>(host, config);
