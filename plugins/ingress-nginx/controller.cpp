@@ -175,6 +175,7 @@ void Controller::start() {
                     gateway_classes_.get(), gateways_.get(), http_routes_.get(), namespaces_.get()})
     if (inf) inf->start();
   runner_->start();
+  supervisor_ = std::thread([this] { supervise_loop(); });
   host_.info("ingress-nginx: serving Ingresses of class \"" + settings_.ingress_class + "\" (" + settings_.controller_class +
              ")" + (gateway_api_ ? " and Gateways of controller " + settings_.gateway_controller : "") + " on " +
              [&] {
@@ -188,6 +189,8 @@ void Controller::start() {
 
 void Controller::stop() {
   if (stopping_.exchange(true)) return;
+  supervisor_cv_.notify_all();
+  if (supervisor_.joinable()) supervisor_.join();
   if (runner_) runner_->stop();
   for (auto* inf : {ingresses_.get(), ingress_classes_.get(), services_.get(), slices_.get(), secrets_.get(), nodes_.get(),
                     gateway_classes_.get(), gateways_.get(), http_routes_.get(), namespaces_.get()})
@@ -200,6 +203,17 @@ void Controller::stop() {
   }
   nginx_.stop();
   events_.shutdown();
+}
+
+void Controller::supervise_loop() {
+  std::unique_lock lock(supervisor_mu_);
+  while (!stopping_) {
+    supervisor_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_.load(); });
+    if (stopping_) break;
+    lock.unlock();
+    if (configured_ && !nginx_.running() && runner_) runner_->request();
+    lock.lock();
+  }
 }
 
 void Controller::note_changed(const sdk::ObjectPtr& obj, const char* resource) {
@@ -509,13 +523,22 @@ void Controller::update_gateway_status(const GatewayBuild& build, bool programme
 }
 
 // Events for problems that are new since the last sync (a problem that stays is told once).
-void Controller::report(const std::vector<Issue>& issues) {
+void Controller::report(const std::vector<Issue>& issues, const Snapshot& snapshot) {
+  // Events name their object with its uid, or kubectl describe does not show them.
+  auto uid_of = [&](const Source& s) -> std::string {
+    const auto& list = s.kind == "Ingress" ? snapshot.ingresses : s.kind == "HTTPRoute" ? snapshot.http_routes : snapshot.gateways;
+    for (const auto& o : list)
+      if (o->ns() == s.ns && o->name() == s.name) return o->uid();
+    return "";
+  };
   std::set<std::string> now;
   for (const auto& i : issues) {
     const std::string key = i.source.key() + "|" + i.reason + "|" + i.message;
     now.insert(key);
     if (last_issues_.count(key)) continue;
-    events_.record(ref_of(i.source), i.type, i.reason, i.message);
+    auto ref = ref_of(i.source);
+    ref.uid = uid_of(i.source);
+    events_.record(ref, i.type, i.reason, i.message);
     host_.warn("ingress-nginx: " + i.source.key() + ": " + i.message);
   }
   last_issues_ = std::move(now);
@@ -635,6 +658,7 @@ void Controller::sync() {
     std::string apply_error;
     if (nginx_.apply(candidate, rendered.hash, status_port_, std::chrono::seconds(10), apply_error)) {
       applied_hash_ = rendered.hash;
+      configured_ = true;
       applied_ports_.clear();
       for (const auto& [port, p] : model.ports) applied_ports_.insert(port);
       programmed = true;
@@ -672,7 +696,7 @@ void Controller::sync() {
       events_.record(obj, sdk::kEventTypeNormal, "Sync", "Scheduled for sync");
   }
   lock.unlock();
-  report(issues);
+  report(issues, full);
   if (programmed) update_ingress_status(ingress_build.handled);
   if (gateway_api_) update_gateway_status(gateway_build, programmed);
   write_state(error);

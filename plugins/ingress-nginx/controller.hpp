@@ -10,6 +10,8 @@
 //     until the new workers serve the new configuration hash → statuses and events.
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,7 +48,8 @@ class Controller {
   std::set<std::string> live_addresses() const;
   void update_ingress_status(const std::vector<sdk::ObjectPtr>& handled);
   void update_gateway_status(const GatewayBuild& build, bool programmed);
-  void report(const std::vector<Issue>& issues);
+  void report(const std::vector<Issue>& issues, const Snapshot& snapshot);
+  void supervise_loop();
   void note_changed(const sdk::ObjectPtr& obj, const char* kind);
   void write_state(const std::string& last_error);
   void remove_own_addresses();
@@ -72,6 +75,12 @@ class Controller {
   bool class_checked_ = false;
   std::string state_error_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> configured_{false};  // nginx was started once
+  // Checks every half second that the nginx master lives; a dead one triggers a sync, which
+  // restarts it with the last good configuration.
+  std::thread supervisor_;
+  std::mutex supervisor_mu_;
+  std::condition_variable supervisor_cv_;
 };
 
 }  // namespace capstan::ingress
