@@ -24,8 +24,11 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 }
 
 // In the child, between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(char* const* argv, int out_fd) {
+[[noreturn]] void exec_child(char* const* argv, int out_fd, bool own_group) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // A process group of its own: the children it forks (nginx's workers) can be signalled with it,
+  // even after it died.
+  if (own_group) setpgid(0, 0);
   int null = open("/dev/null", O_RDONLY);
   if (null >= 0) dup2(null, 0);
   if (out_fd >= 0) {
@@ -66,7 +69,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
     close(fds[1]);
     return r;
   }
-  if (pid == 0) exec_child(args.data(), fds[1]);
+  if (pid == 0) exec_child(args.data(), fds[1], false);
   close(fds[1]);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
@@ -104,9 +107,11 @@ void ChildProcess::start(const std::vector<std::string>& argv, const std::string
     if (log >= 0) close(log);
     throw std::runtime_error("fork failed");
   }
-  if (pid == 0) exec_child(args.data(), log);
+  if (pid == 0) exec_child(args.data(), log, true);
   if (log >= 0) close(log);
+  setpgid(pid, pid);  // also from here: no window where the group does not exist yet
   pid_ = pid;
+  group_ = pid;
   last_status_.reset();
 }
 
@@ -124,12 +129,25 @@ bool ChildProcess::running() {
 
 bool ChildProcess::signal(int sig) const { return pid_ > 0 && kill(pid_, sig) == 0; }
 
+void ChildProcess::kill_group() {
+  if (group_ > 0) {
+    kill(-group_, SIGKILL);
+    group_ = -1;
+  }
+}
+
 void ChildProcess::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return;
+  if (pid_ <= 0) {
+    kill_group();
+    return;
+  }
   kill(pid_, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) return;
+    if (!running()) {
+      kill_group();
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill(pid_, SIGKILL);
@@ -137,6 +155,7 @@ void ChildProcess::stop(std::chrono::milliseconds grace) {
   waitpid(pid_, &status, 0);
   last_status_ = status;
   pid_ = -1;
+  kill_group();
 }
 
 }  // namespace capstan::ingress

@@ -43,11 +43,14 @@ class ChildProcess {
   std::optional<int> last_status() const { return last_status_; }
   pid_t pid() const { return pid_; }
   bool signal(int sig) const;
-  // SIGTERM, then SIGKILL after `grace`; waits for it.
+  // SIGTERM, then SIGKILL after `grace`; waits for it, then kills what is left of its process group.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // SIGKILL to the child's process group (the children it left behind when it died).
+  void kill_group();
 
  private:
   pid_t pid_ = -1;
+  pid_t group_ = -1;  // the child's process group, kept after it ended until kill_group()
   std::optional<int> last_status_;
 };
 

@@ -80,6 +80,7 @@ bool NginxProcess::apply(const std::string& candidate_path, const std::string& h
   std::lock_guard lock(mu_);
   fs::rename(candidate_path, config_path());
   if (!child_.running()) {
+    child_.kill_group();
     start_master();
   } else {
     child_.signal(SIGHUP);
@@ -101,6 +102,9 @@ bool NginxProcess::supervise(std::string& what) {
   // A master that keeps dying is restarted at most every 2 seconds.
   if (std::chrono::steady_clock::now() - last_start_ < std::chrono::seconds(2)) return false;
   what = child_.last_status() ? "nginx exited (" + describe_wait_status(*child_.last_status()) + ")" : "nginx was not running";
+  // Workers of a master that was killed keep running (and keep the ports): they go first.
+  child_.kill_group();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   start_master();
   ++restarts_;
   return true;
