@@ -11,7 +11,9 @@ PACKAGES=(
   nlohmann-json3-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   python3 python3-kubernetes
-  busybox-static nginx file openssl
+  busybox-static nginx file openssl curl
+  # benchmarks (tests/perf): HTTP load generation
+  wrk
   # real containers (plugins/cri-containerd): containerd's CRI over gRPC, runc, CNI plugins
   containerd runc containernetworking-plugins libgrpc++-dev libprotobuf-dev protobuf-compiler
   protobuf-compiler-grpc
