@@ -4,7 +4,8 @@
 # temporary data directory, imports the images with `capstan image import`, runs the sections and
 # stops the cluster (which removes its containerd, bridge, rules and DNS). Needs root.
 #   bash tests/acceptance/walkthrough.sh [SECTION...]    (default: pods deployments services config probes volumes)
-# Env: CAPSTAN (binary, default build/bin/capstan), PLUGIN_DIR, WALKTHROUGH (the script).
+# Env: CAPSTAN (binary, default build/bin/capstan), PLUGIN_DIR, WALKTHROUGH (the script),
+# INGRESS_PORT (the Ingress HTTP port; default 80, or a free port when 80 is taken).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CAPSTAN=${CAPSTAN:-$ROOT/build/bin/capstan}
@@ -26,7 +27,16 @@ cleanup() {
 }
 trap cleanup EXIT
 bash "$(dirname "$WALKTHROUGH")/build-images.sh" "$WORK/images" >/dev/null || { echo "image build failed"; exit 1; }
-"$CAPSTAN" up --data-dir "$WORK/data" --plugin-dir "$PLUGIN_DIR" --port 0 >"$WORK/up.log" 2>&1 </dev/null &
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+taken() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -z "${INGRESS_PORT:-}" ]; then
+  INGRESS_PORT=80
+  taken 80 || taken 443 && INGRESS_PORT=$(free_port)
+fi
+export INGRESS_PORT
+up_args=()
+[ "$INGRESS_PORT" = 80 ] || up_args=(--plugin-config "ingress-nginx={\"httpPort\":$INGRESS_PORT,\"httpsPort\":$(free_port)}")
+"$CAPSTAN" up --data-dir "$WORK/data" --plugin-dir "$PLUGIN_DIR" --port 0 "${up_args[@]}" >"$WORK/up.log" 2>&1 </dev/null &
 PID=$!
 for _ in $(seq 300); do grep -q '^ *kubeconfig: ' "$WORK/up.log" && break; sleep 0.1; done
 export KUBECONFIG=$WORK/data/kubeconfig
