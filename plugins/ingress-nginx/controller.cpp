@@ -222,7 +222,7 @@ void Controller::note_changed(const sdk::ObjectPtr& obj, const char* resource) {
   else if (kind == "httproutes") kind = "HTTPRoute";
   else if (kind == "gateways") kind = "Gateway";
   else return;
-  std::lock_guard lock(sync_mu_);
+  std::lock_guard lock(dirty_mu_);  // not sync_mu_: informer threads never wait for a sync
   dirty_.insert(kind + "/" + obj->ns() + "/" + obj->name());
 }
 
@@ -648,7 +648,12 @@ void Controller::sync() {
       }
       // Nobody to blame: keep serving the last good configuration.
       error = "nginx -t rejected the new configuration: " + output;
-      for (const auto& key : dirty_) {
+      std::set<std::string> dirty;
+      {
+        std::lock_guard dl(dirty_mu_);
+        dirty = dirty_;
+      }
+      for (const auto& key : dirty) {
         const auto a = key.find('/'), b = key.find('/', a + 1);
         issues.push_back({Source{key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1)}, "Warning", "RELOAD",
                           "Error reloading NGINX: " + output + "; the last good configuration keeps serving"});
@@ -662,7 +667,10 @@ void Controller::sync() {
       applied_ports_.clear();
       for (const auto& [port, p] : model.ports) applied_ports_.insert(port);
       programmed = true;
-      dirty_.clear();
+      {
+        std::lock_guard dl(dirty_mu_);
+        dirty_.clear();
+      }
       error.clear();
       host_.info("ingress-nginx: nginx serves configuration " + rendered.hash + " (reload " +
                  std::to_string(nginx_.reloads()) + ")");

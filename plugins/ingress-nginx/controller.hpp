@@ -71,6 +71,7 @@ class Controller {
   std::set<std::string> last_issues_;
   std::map<std::string, int64_t> seen_generation_;  // Ingress key → generation announced with "Sync"
   std::map<std::string, std::pair<uint64_t, std::string>> known_bad_;  // source → (revision, nginx's complaint)
+  std::mutex dirty_mu_;
   std::set<std::string> dirty_;      // objects changed since the last good configuration
   bool class_checked_ = false;
   std::string state_error_;
