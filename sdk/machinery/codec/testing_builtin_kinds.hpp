@@ -17,6 +17,7 @@
 #include "capstan/machinery/codec/json_codec.hpp"
 #include "capstan/machinery/codec/schema_model.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
+#include "capstan/networking_v1.capnp.h"
 
 namespace capstan::testing {
 
@@ -47,6 +48,8 @@ class BuiltinKinds {
     add("batch", "v1", "CronJob", capnp::Schema::from<batch::v1::CronJob>());
     add("coordination.k8s.io", "v1", "Lease", capnp::Schema::from<coordination::v1::Lease>());
     add("discovery.k8s.io", "v1", "EndpointSlice", capnp::Schema::from<discovery::v1::EndpointSlice>());
+    add("networking.k8s.io", "v1", "Ingress", capnp::Schema::from<networking::v1::Ingress>());
+    add("networking.k8s.io", "v1", "IngressClass", capnp::Schema::from<networking::v1::IngressClass>());
     add("metrics.k8s.io", "v1beta1", "PodMetrics", capnp::Schema::from<metrics::v1beta1::PodMetrics>());
     add("metrics.k8s.io", "v1beta1", "NodeMetrics", capnp::Schema::from<metrics::v1beta1::NodeMetrics>());
   }

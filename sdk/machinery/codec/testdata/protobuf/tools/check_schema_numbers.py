@@ -95,9 +95,11 @@ for line in open(sys.argv[1]):
 # Which upstream package each schema file mirrors.
 PK = {'meta':'k8s.io.apimachinery.pkg.apis.meta.v1','core_v1':'k8s.io.api.core.v1','core_v1_services':'k8s.io.api.core.v1',
       'apps_v1':'k8s.io.api.apps.v1','coordination_v1':'k8s.io.api.coordination.v1','discovery_v1':'k8s.io.api.discovery.v1',
-      'metrics_v1beta1':'k8s.io.metrics.pkg.apis.metrics.v1beta1','batch_v1':'k8s.io.api.batch.v1'}
+      'metrics_v1beta1':'k8s.io.metrics.pkg.apis.metrics.v1beta1','batch_v1':'k8s.io.api.batch.v1',
+      'networking_v1':'k8s.io.api.networking.v1'}
 EXC = {('meta','ObjectReference'):'k8s.io.api.core.v1.ObjectReference', ('meta','LocalObjectReference'):'k8s.io.api.core.v1.LocalObjectReference',
-       ('core_v1_services','ServiceCondition'):'k8s.io.apimachinery.pkg.apis.meta.v1.Condition'}
+       ('core_v1_services','ServiceCondition'):'k8s.io.apimachinery.pkg.apis.meta.v1.Condition',
+       ('networking_v1','TypedLocalObjectReference'):'k8s.io.api.core.v1.TypedLocalObjectReference'}
 # Capstan structs that mirror an upstream message under another name.
 ALIASES = {('PodAntiAffinity', 'PodAffinity'), ('Condition', 'ServiceCondition')}
 
@@ -132,8 +134,9 @@ for fn in sys.argv[2:]:
                 if len(outer) != 1: err(f'{sname}.{f["name"]}: embedded {emb.group(1)} missing'); continue
                 covered.add(outer[0]['name'])
                 target = msgs[outer[0]['type_name'].lstrip('.')]
-            # proto field names: json names, except DaemonEndpoint Port
-            pf = target.get(jn) or target.get(jn[0].lower()+jn[1:])
+            # proto field names: json names, except DaemonEndpoint Port and go-to-protobuf's
+            # spelling of APIGroup in IngressClassParametersReference ("aPIGroup")
+            pf = target.get(jn) or target.get(jn[0].lower()+jn[1:]) or target.get({'apiGroup': 'aPIGroup'}.get(jn, ''))
             if pf is None: err(f'{base}.{sname}.{f["name"]}: no proto field {jn} in {mname}'); continue
             if not emb: covered.add(pf['name'])
             checked += 1

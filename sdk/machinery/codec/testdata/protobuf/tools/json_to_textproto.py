@@ -29,7 +29,10 @@ INLINE = {
     "k8s.io.api.core.v1.ConfigMapVolumeSource": "localObjectReference",
     "k8s.io.api.core.v1.ConfigMapProjection": "localObjectReference",
     "k8s.io.api.core.v1.SecretProjection": "localObjectReference",
+    "k8s.io.api.networking.v1.IngressRule": "ingressRuleValue",
 }
+# JSON names go-to-protobuf spells differently: (message, json name) -> proto field name.
+RENAMED = {("k8s.io.api.networking.v1.IngressClassParametersReference", "apiGroup"): "aPIGroup"}
 META = "k8s.io.apimachinery.pkg.apis.meta.v1."
 
 
@@ -110,6 +113,7 @@ class Writer:
         fields = self.msgs[name]
         inline = INLINE.get(name)
         embedded = {}
+        obj = {RENAMED.get((name, k), k): v for k, v in obj.items()}
         for key in sorted(obj, key=lambda k: self.number(name, k, inline)):
             value = obj[key]
             if key in ("apiVersion", "kind") and name.count(".") >= 4 and key not in fields:
