@@ -99,8 +99,13 @@ bool NginxProcess::supervise(std::string& what) {
   std::lock_guard lock(mu_);
   if (child_.running()) return false;
   if (!fs::exists(config_path())) return false;
-  // A master that keeps dying is restarted at most every 2 seconds.
-  if (std::chrono::steady_clock::now() - last_start_ < std::chrono::seconds(2)) return false;
+  // A master that keeps dying (a port taken by someone else...) is restarted with a back-off:
+  // 1 s after a run that lasted, then doubling up to 30 s while each run is short.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_start_ < restart_delay_) return false;
+  restart_delay_ = (now - last_start_ > std::chrono::seconds(30) + restart_delay_)
+                       ? std::chrono::milliseconds(1000)
+                       : std::min<std::chrono::milliseconds>(restart_delay_ * 2, std::chrono::seconds(30));
   what = child_.last_status() ? "nginx exited (" + describe_wait_status(*child_.last_status()) + ")" : "nginx was not running";
   // Workers of a master that was killed keep running (and keep the ports): they go first.
   child_.kill_group();

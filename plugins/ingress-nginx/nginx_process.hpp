@@ -60,6 +60,7 @@ class NginxProcess {
   std::mutex mu_;
   uint64_t reloads_ = 0, restarts_ = 0;
   std::chrono::steady_clock::time_point last_start_{};
+  std::chrono::milliseconds restart_delay_{500};
 };
 
 // A GET on 127.0.0.1:port; returns the body of a 200 answer, or "" (loopback only, 1 s timeout).
