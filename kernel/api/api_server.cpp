@@ -249,8 +249,12 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
   const std::string version = first == 2 ? parts[1] : parts[2];
   std::vector<std::string> rest(parts.begin() + static_cast<long>(first), parts.end());
   std::string ns;
-  // /namespaces/<ns>/<resource>/... except the namespace's own subresources (status, finalize).
-  if (rest.size() >= 3 && rest[0] == "namespaces" && rest[2] != "status" && rest[2] != "finalize") {
+  // /namespaces/<ns>/<resource>/... except the subresources of the namespace itself
+  // (/namespaces/<name>/status): those the kind holding namespaces declares.
+  const schema::Kind* scope = objects_.kinds().namespace_kind();
+  const bool namespace_subresource = rest.size() == 3 && rest[0] == "namespaces" && scope && scope->plural == rest[0] &&
+                                     scope->group == group && scope->has_subresource(rest[2]);
+  if (rest.size() >= 3 && rest[0] == "namespaces" && !namespace_subresource) {
     ns = rest[1];
     rest.erase(rest.begin(), rest.begin() + 2);
   }
@@ -381,7 +385,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       if (s.name == sub && s.connect) return serve_connect(req, res, *kind, objects_.get(*kind, ns, name), sub, connect_);
   }
   if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
-  if (sub == "eviction" || (sub == "binding" && !kind->binding_path.empty())) {
+  if (const auto* action = kind->subresource(sub); action && (action->deletes || !action->assigns.empty())) {
     if (method != "POST") throw method_not_allowed("the " + sub + " subresource only supports create");
     return post_subresource(objects_, *kind, ns, name, sub, decode_body(req), write_options(req), [res](WriteOutcome o) {
       if (o.error) return reply_error(res, *o.error);

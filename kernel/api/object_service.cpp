@@ -597,7 +597,10 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& na
   WriteOutcome outcome;
   outcome.warnings = std::move(next.warnings);
   try {
-    if (!subresource.empty() && subresource != kind.status_field && subresource != "scale" && subresource != "binding")
+    // The status subresource, the kernel-served scale, or an assigning subresource (binding).
+    const schema::SubresourceInfo* sub = subresource.empty() ? nullptr : kind.subresource(subresource);
+    const bool assigning = sub && !sub->assigns.empty();
+    if (!subresource.empty() && subresource != kind.status_field && !(subresource == "scale" && kind.scale) && !assigning)
       throw ApiError(404, "NotFound", "the server could not find the requested resource (subresource " + subresource + ")");
     const auto rules = rules_for(kind);
     StoredView old(*current, kind.schema);
@@ -610,8 +613,9 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& na
       outcome.object = current;
       return done(std::move(outcome));
     }
-    // A binding writes one field and no managedFields entry, as Kubernetes' binding storage.
-    if (subresource != "binding") record_managed_fields(kind, current.get(), object, opts, subresource);
+    // An assignment (a binding) writes one field and no managedFields entry, as Kubernetes'
+    // binding storage does.
+    if (!assigning) record_managed_fields(kind, current.get(), object, opts, subresource);
     const bool finalized = machinery::finalized(object.meta());
     const std::string k = current->key;
     if (opts.dry_run) {
@@ -663,7 +667,7 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
     ObjectDraft object = ObjectDraft::copy_of(kind, current->bytes);
     DeleteAdmission graceful;
     graceful.grace_period_seconds = del.grace_period_seconds;
-    admit(kind, Operation::kDelete, "", object, current.get(), opts.dry_run, outcome.warnings, &graceful);
+    admit(kind, Operation::kDelete, del.subresource, object, current.get(), opts.dry_run, outcome.warnings, &graceful);
     auto meta = object.meta();
     if (graceful.retain) {
       // Graceful deletion: the owner keeps the object until its grace period is over or a later

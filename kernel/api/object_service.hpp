@@ -41,6 +41,7 @@ struct DeleteOptions {
   std::optional<int64_t> grace_period_seconds;
   std::string precondition_uid;
   std::string precondition_resource_version;
+  std::string subresource;  // the action subresource asking for the deletion (eviction), told to admission
 };
 
 struct WriteOutcome {

@@ -1,6 +1,6 @@
 #include "api/subresources.hpp"
 
-#include "api/binding_subresource.hpp"
+#include "api/assign_subresource.hpp"
 
 namespace capstan::api {
 
@@ -35,18 +35,20 @@ void post_subresource(ObjectService& objects, const schema::Kind& kind, const st
     o.object = nullptr;  // answered with a success Status
     done(std::move(o));
   };
-  if (subresource == "binding" && !kind.binding_path.empty()) {
-    return bind_object(objects, kind, ns, name, binding_target(body, name), opts, succeeded);
-  }
-  if (subresource == "eviction" && kind.has_subresource("eviction")) {
-    // An Eviction is a delete with its deleteOptions (disruption budgets would veto it here).
-    if (!body.is_object()) throw bad_request("the body must be an Eviction object");
+  const schema::SubresourceInfo* sub = kind.subresource(subresource);
+  if (sub && !sub->assigns.empty())
+    return assign_target(objects, kind, ns, name, *sub, target_of(body, sub->kind, name), opts, succeeded);
+  if (sub && sub->deletes) {
+    // A delete with the body's deleteOptions; admission sees the subresource (disruption budgets
+    // can refuse an eviction there).
+    if (!body.is_object()) throw bad_request("the body must be an " + (sub->kind.empty() ? subresource : sub->kind) + " object");
     if (body.contains("metadata") && body["metadata"].is_object() && body["metadata"].value("name", name) != name)
-      throw bad_request("name in URL does not match name in Eviction object");
+      throw bad_request("name in URL does not match name in " + (sub->kind.empty() ? subresource : sub->kind) + " object");
     json options = body.value("deleteOptions", json::object());
     if (!options.is_object()) throw bad_request("deleteOptions must be an object");
-    return objects.remove(kind, ns, name, delete_options_of(options, [](const char*) { return std::string(); }), opts,
-                          succeeded);
+    DeleteOptions del = delete_options_of(options, [](const char*) { return std::string(); });
+    del.subresource = subresource;
+    return objects.remove(kind, ns, name, del, opts, succeeded);
   }
   throw ApiError(404, "NotFound", "the server could not find the requested resource");
 }

@@ -1,5 +1,6 @@
 #pragma once
-// POSTs to an object's action subresources (binding, eviction), whoever sends them: a REST
+// POSTs to an object's action subresources, those a kind declares with `deletes` (eviction) or
+// `assigns` (binding), whoever sends them: a REST
 // client through the API server or a plugin through its host. Both end as a write of the object.
 
 #include <nlohmann/json.hpp>

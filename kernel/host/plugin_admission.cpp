@@ -4,6 +4,8 @@
 #include <capnp/serialize.h>
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
 #include <cstring>
 
 #include "api/api_error.hpp"
@@ -21,23 +23,70 @@ capnp::Data::Reader data_of(const std::string& s) {
 
 }  // namespace
 
+bool AdmissionRule::matches(const std::string& group, const std::string& resource, const std::string& subresource,
+                            api::Operation op) const {
+  auto any_of = [](const std::vector<std::string>& list, const std::string& v) {
+    return std::find(list.begin(), list.end(), v) != list.end() || std::find(list.begin(), list.end(), "*") != list.end();
+  };
+  const char* operation = op == api::Operation::kCreate ? "CREATE" : op == api::Operation::kUpdate ? "UPDATE" : "DELETE";
+  if (!any_of(groups, group) || !any_of(operations, operation)) return false;
+  for (const auto& r : resources) {
+    const auto slash = r.find('/');
+    const std::string base = r.substr(0, slash);
+    if (base != "*" && base != resource) continue;
+    if (slash == std::string::npos) {
+      if (subresource.empty()) return true;  // "pods", "*": the resource itself
+      continue;
+    }
+    const std::string sub = r.substr(slash + 1);
+    if (base == "*" && sub == "*") return true;  // "*/*": every resource and subresource
+    if (sub == "*" ? !subresource.empty() : sub == subresource) return true;
+  }
+  return false;
+}
+
 void PluginAdmission::add(const std::string& plugin, const capstan_plugin_descriptor* descriptor, void* state) {
   std::lock_guard lock(mutex_);
-  admitters_[plugin] = Admitter{descriptor, state};
+  owners_[plugin] = Target{descriptor, state};
+}
+
+void PluginAdmission::add_hook(AdmissionHook hook, const capstan_plugin_descriptor* descriptor, void* state) {
+  std::lock_guard lock(mutex_);
+  hooks_.push_back(Hook{std::move(hook), Target{descriptor, state}});
+  std::stable_sort(hooks_.begin(), hooks_.end(), [](const Hook& a, const Hook& b) {
+    if (a.spec.mutating != b.spec.mutating) return a.spec.mutating;
+    return std::tie(a.spec.order, a.spec.plugin, a.spec.name) < std::tie(b.spec.order, b.spec.plugin, b.spec.name);
+  });
 }
 
 void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const std::string& subresource,
                             api::ObjectDraft& object, const store::Object* old_object, bool dry_run,
                             std::vector<std::string>& warnings, api::DeleteAdmission* del) {
-  if (!kind.admission) return;
-  Admitter admitter{};
+  std::vector<Hook> mutating, validating;
+  std::optional<Target> owner;
   {
     std::lock_guard lock(mutex_);
-    auto it = admitters_.find(kind.plugin);
-    if (it == admitters_.end()) return;
-    admitter = it->second;
+    for (const auto& h : hooks_) {
+      bool match = false;
+      for (const auto& r : h.spec.rules) match |= r.matches(kind.group, kind.plural, subresource, op);
+      if (match) (h.spec.mutating ? mutating : validating).push_back(h);
+    }
+    if (kind.admission)
+      if (auto it = owners_.find(kind.plugin); it != owners_.end()) owner = it->second;
   }
-  if (!admitter.descriptor->on_admit) return;
+  for (const auto& h : mutating)
+    call(h.target, h.spec.plugin, h.spec.name, true, kind, op, subresource, object, old_object, dry_run, warnings, nullptr);
+  if (owner) call(*owner, kind.plugin, "", true, kind, op, subresource, object, old_object, dry_run, warnings, del);
+  for (const auto& h : validating)
+    call(h.target, h.spec.plugin, h.spec.name, false, kind, op, subresource, object, old_object, dry_run, warnings, nullptr);
+}
+
+void PluginAdmission::call(const Target& target, const std::string& plugin, const std::string& hook, bool may_mutate,
+                           const schema::Kind& kind, api::Operation op, const std::string& subresource,
+                           api::ObjectDraft& object, const store::Object* old_object, bool dry_run,
+                           std::vector<std::string>& warnings, api::DeleteAdmission* del) {
+  if (!target.descriptor->on_admit) return;
+  const auto& admitter = target;
   capnp::MallocMessageBuilder m;
   auto req = m.initRoot<capstan::host::AdmissionRequest>();
   req.setOperation(op == api::Operation::kCreate   ? capstan::host::AdmissionRequest::Operation::CREATE
@@ -50,6 +99,7 @@ void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const s
   req.setKind(kind.kind);
   req.setSubresource(subresource);
   req.setDryRun(dry_run);
+  req.setHook(hook);
   if (del && del->grace_period_seconds) req.setGracePeriodSeconds(*del->grace_period_seconds);
   // The object's own bytes, and the stored revision's as they are.
   const std::string object_bytes = object.bytes();
@@ -65,7 +115,8 @@ void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const s
     if (response.release) response.release(response.data, response.size);
   }
   if (status != CAPSTAN_OK)
-    throw api::ApiError(500, "InternalError", "admission plugin " + kind.plugin + " failed: " + resp_bytes);
+    throw api::ApiError(500, "InternalError",
+                        "admission plugin " + plugin + (hook.empty() ? "" : " (" + hook + ")") + " failed: " + resp_bytes);
   auto rw = kj::heapArray<capnp::word>((resp_bytes.size() + sizeof(capnp::word) - 1) / sizeof(capnp::word));
   if (!resp_bytes.empty()) {
     rw.back() = capnp::word();
@@ -89,12 +140,15 @@ void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const s
     del->retain_grace_seconds = std::max<int64_t>(resp.getGracePeriodSeconds(), 0);
   }
   if (resp.hasObject() && resp.getObject().size() > 0) {
+    if (!may_mutate)
+      throw api::ApiError(500, "InternalError",
+                          "validating admission hook " + hook + " of " + plugin + " tried to change the object");
     auto d = resp.getObject();
     try {
       object.replace(std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
     } catch (const kj::Exception& ex) {
       throw api::ApiError(500, "InternalError",
-                          "admission plugin " + kind.plugin + " returned an object that is not a " + kind.kind + ": " +
+                          "admission plugin " + plugin + " returned an object that is not a " + kind.kind + ": " +
                               ex.getDescription().cStr());
     }
   }

@@ -12,6 +12,7 @@
 
 #include "api/object_service.hpp"
 #include "capstan/host.capnp.h"
+#include "capstan/plugin.capnp.h"
 #include "capstan/host_table.hpp"
 #include "host/plugin_admission.hpp"
 #include "host/plugin_host.hpp"
@@ -368,6 +369,7 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, PluginHost& host, c
     }
     r.state = PluginState::kInitialised;
     admission_->add(r.uri(), l.descriptor, l.state);
+    register_admission_hooks(r.uri(), l.descriptor, l.state);
     ok.push_back(i);
   }
   order_ = ok;
@@ -382,6 +384,28 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, PluginHost& host, c
 }
 
 api::Admission* PluginRegistry::admission() { return admission_.get(); }
+
+void PluginRegistry::register_admission_hooks(const std::string& uri, const capstan_plugin_descriptor* d, void* state) {
+  const auto& m = d->manifest;
+  if (m.size == 0) return;
+  auto words = kj::heapArray<capnp::word>((m.size + sizeof(capnp::word) - 1) / sizeof(capnp::word));
+  words.back() = capnp::word();
+  memcpy(words.begin(), m.data, m.size);
+  capnp::FlatArrayMessageReader reader(words);
+  auto text = [](capnp::Text::Reader t) { return std::string(t.begin(), t.size()); };
+  auto texts = [&](capnp::List<capnp::Text>::Reader l) {
+    std::vector<std::string> out;
+    for (auto t : l) out.push_back(text(t));
+    return out;
+  };
+  for (auto h : reader.getRoot<capstan::plugin::PluginManifest>().getAdmissionHooks()) {
+    AdmissionHook hook{uri, text(h.getName()), h.getMutating(), h.getOrder(), {}};
+    for (auto r : h.getRules()) hook.rules.push_back({texts(r.getGroups()), texts(r.getResources()), texts(r.getOperations())});
+    spdlog::info("plugin {}: {} admission hook {} (order {})", uri, hook.mutating ? "mutating" : "validating", hook.name,
+                 hook.order);
+    admission_->add_hook(std::move(hook), d, state);
+  }
+}
 
 capstan_status PluginRegistry::invoke(const std::string& target, const std::string& request, std::string& response) {
   for (size_t i : order_) {

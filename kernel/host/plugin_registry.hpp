@@ -83,6 +83,7 @@ class PluginRegistry {
 
  private:
   struct Loaded;
+  void register_admission_hooks(const std::string& uri, const capstan_plugin_descriptor* d, void* state);
   std::vector<size_t> order_with_optional(const std::vector<size_t>& hard_order, const std::map<std::string, size_t>& by_uri,
                                           const std::function<std::vector<size_t>(const std::string&)>& providers) const;
   std::map<std::string, std::string> selection_;

@@ -18,10 +18,12 @@ std::vector<std::string> strs(capnp::List<capnp::Text>::Reader l) {
 }
 }  // namespace
 
-bool Kind::has_subresource(std::string_view name) const {
+bool Kind::has_subresource(std::string_view name) const { return subresource(name) != nullptr; }
+
+const SubresourceInfo* Kind::subresource(std::string_view name) const {
   for (const auto& s : subresources)
-    if (s.name == name) return true;
-  return false;
+    if (s.name == name) return &s;
+  return nullptr;
 }
 
 KindRegistry::KindRegistry() = default;
@@ -57,9 +59,6 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->status_field = str(k.getStatusField());
     kind->admission = k.getAdmission();
     kind->namespace_scope = k.getNamespaceScope();
-    kind->binding_path = str(k.getBindingPath());
-    if (!kind->binding_path.empty() && !kind->has_subresource("binding"))
-      kind->subresources.push_back({"binding", "Binding", "", "v1", {"create"}});
     if (k.hasScale()) {
       auto s = k.getScale();
       kind->scale = ScalePaths{str(s.getSpecReplicasPath()), str(s.getStatusReplicasPath()), str(s.getLabelSelectorPath())};
@@ -72,7 +71,11 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
                                str(c.getJsonPath()), c.getPriority(), c.getComputed()});
     for (auto s : k.getSubresources())
       kind->subresources.push_back({str(s.getName()), str(s.getKind()), str(s.getGroup()), str(s.getVersion()),
-                                    strs(s.getVerbs()), s.getConnect()});
+                                    strs(s.getVerbs()), s.getConnect(), s.getDeletes(), str(s.getAssigns())});
+    // ABI 1.2 compatibility: a plugin built before action subresources declared its binding
+    // through KindInfo.bindingPath; it reads as the assigning subresource 1.3 declares itself.
+    if (k.hasBindingPath() && !kind->has_subresource("binding"))
+      kind->subresources.push_back({"binding", "Binding", "", "v1", {"create"}, false, false, str(k.getBindingPath())});
     if (kind->kind.empty() || kind->plural.empty() || kind->version.empty())
       throw std::runtime_error("plugin " + plugin + ": a kind needs kind, plural and version");
     for (const auto& existing : kinds_) {

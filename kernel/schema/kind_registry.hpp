@@ -28,6 +28,8 @@ struct SubresourceInfo {
   std::string name, kind, group, version;
   std::vector<std::string> verbs;
   bool connect = false;  // proxied to where the owning plugin says (pods/log, pods/exec)
+  bool deletes = false;  // a POST deletes the object (pods/eviction)
+  std::string assigns;   // a POST writes its target's name into this field path, once (pods/binding)
 };
 
 // Where a kind keeps what its Scale subresource shows (JSON paths such as ".spec.replicas").
@@ -46,7 +48,6 @@ struct Kind {
   std::string plugin;  // "type.id" of the plugin that registered it
   bool namespace_scope = false;  // its objects are the namespaces (see plugin.capnp)
   std::optional<ScalePaths> scale;  // set: the kernel serves <plural>/scale
-  std::string binding_path;         // set: the kernel serves <plural>/binding (see plugin.capnp)
   // Computes the `computed` columns for a batch of objects (capnp bytes), one row of cells per
   // object; set by the plugin host for kinds whose plugin has a printer.
   std::function<std::vector<std::vector<std::string>>(const std::vector<const std::string*>& objects)> printer;
@@ -56,6 +57,7 @@ struct Kind {
   // "configmaps" or "deployments.apps", as Status details and messages name resources.
   std::string group_resource() const { return group.empty() ? plural : plural + "." + group; }
   bool has_subresource(std::string_view name) const;
+  const SubresourceInfo* subresource(std::string_view name) const;
 };
 
 class KindRegistry {

@@ -91,9 +91,16 @@ sdk::PluginInfo make_info() {
     s.connect = true;
     pod.subresources.push_back(s);
   }
-  // policy/v1 Eviction: served by the kernel as a delete with the Eviction's deleteOptions.
-  pod.subresources.push_back({"eviction", "Eviction", "policy", "v1", {"create"}});
-  pod.binding_path = ".spec.nodeName";  // the kernel serves pods/<name>/binding
+  // policy/v1 Eviction: the kernel deletes the pod with the Eviction's deleteOptions; admission
+  // sees the deletion as subresource "eviction".
+  sdk::Subresource eviction{"eviction", "Eviction", "policy", "v1", {"create"}};
+  eviction.deletes = true;
+  pod.subresources.push_back(eviction);
+  // Binding: the kernel writes the Binding's target into spec.nodeName, once; the Pod's admission
+  // of subresource "binding" records PodScheduled=True in the same write.
+  sdk::Subresource binding{"binding", "Binding", "", "v1", {"create"}};
+  binding.assigns = ".spec.nodeName";
+  pod.subresources.push_back(binding);
   pod.status_field = "status";
   pod.printer_columns = {computed("Ready", "string", "Ready containers out of all containers"),
                          computed("Status", "string", "The pod's state as kubectl summarises it"),

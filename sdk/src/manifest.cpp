@@ -55,6 +55,8 @@ std::string ManifestBuilder::build() const {
       subs[j].setGroup(s.group);
       subs[j].setVersion(s.version);
       subs[j].setConnect(s.connect);
+      subs[j].setDeletes(s.deletes);
+      subs[j].setAssigns(s.assigns);
       auto verbs = subs[j].initVerbs(static_cast<unsigned>(s.verbs.size()));
       for (unsigned v = 0; v < s.verbs.size(); ++v) verbs.set(v, s.verbs[v]);
     }
@@ -74,7 +76,6 @@ std::string ManifestBuilder::build() const {
     b.setAdmission(k.admission);
     b.setStatusField(k.status_field);
     b.setNamespaceScope(k.namespace_scope);
-    b.setBindingPath(k.binding_path);
     if (k.scale) {
       auto s = b.initScale();
       s.setSpecReplicasPath(k.scale->spec_replicas_path);
@@ -85,6 +86,22 @@ std::string ManifestBuilder::build() const {
   }
   auto list = manifest.initSchemaNodes(static_cast<unsigned>(nodes.size()));
   for (unsigned i = 0; i < nodes.size(); ++i) list.setWithCaveats(i, nodes[i].getProto());
+  auto hooks = manifest.initAdmissionHooks(static_cast<unsigned>(hooks_.size()));
+  auto texts = [](auto list, const std::vector<std::string>& from) {
+    for (unsigned i = 0; i < from.size(); ++i) list.set(i, from[i]);
+  };
+  for (unsigned i = 0; i < hooks_.size(); ++i) {
+    const auto& h = hooks_[i];
+    hooks[i].setName(h.name);
+    hooks[i].setMutating(h.mutating);
+    hooks[i].setOrder(h.order);
+    auto rules = hooks[i].initRules(static_cast<unsigned>(h.rules.size()));
+    for (unsigned r = 0; r < h.rules.size(); ++r) {
+      texts(rules[r].initGroups(static_cast<unsigned>(h.rules[r].groups.size())), h.rules[r].groups);
+      texts(rules[r].initResources(static_cast<unsigned>(h.rules[r].resources.size())), h.rules[r].resources);
+      texts(rules[r].initOperations(static_cast<unsigned>(h.rules[r].operations.size())), h.rules[r].operations);
+    }
+  }
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());

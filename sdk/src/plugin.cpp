@@ -118,6 +118,7 @@ AdmissionRequest to_admission_request(capstan::host::AdmissionRequest::Reader re
   ar.kind = req.getKind();
   ar.subresource = req.getSubresource();
   ar.dry_run = req.getDryRun();
+  ar.hook = req.getHook();
   if (req.getGracePeriodSeconds() >= 0) ar.grace_period_seconds = req.getGracePeriodSeconds();
   if (req.hasObject() && req.getObject().size() > 0)
     ar.object = Object::from_bytes(req.getObject().begin(), req.getObject().size());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <future>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "api/object_service.hpp"
 #include "capstan/abi.h"
 #include "host/local_host.hpp"
+#include "host/plugin_admission.hpp"
 #include "host/plugin_registry.hpp"
 #include "schema/kind_registry.hpp"
 #include "store/event_bus.hpp"
@@ -289,6 +291,68 @@ TEST(PluginHost, CapstanPluginsCommandReportsEachPlugin) {
   EXPECT_CONTAINS(line_of("cycle_b.so:"), "dependency cycle") << out;
   EXPECT_CONTAINS(line_of("missing.so:"), "requires capstan.test.v1.absent") << out;
   EXPECT_CONTAINS(line_of(" skip "), " ok") << out;  // skipping happens in on_init, which `plugins` does not call
+}
+
+}  // namespace
+}  // namespace capstan::host
+
+namespace capstan::host {
+namespace {
+
+TEST(AdmissionRule, MatchesAsKubernetesWebhookRules) {
+  AdmissionRule pods{{""}, {"pods"}, {"CREATE"}};
+  EXPECT_TRUE(pods.matches("", "pods", "", api::Operation::kCreate));
+  EXPECT_FALSE(pods.matches("", "pods", "", api::Operation::kUpdate));
+  EXPECT_FALSE(pods.matches("", "pods", "status", api::Operation::kCreate));  // not a subresource
+  EXPECT_FALSE(pods.matches("apps", "pods", "", api::Operation::kCreate));
+  AdmissionRule eviction{{""}, {"pods/eviction"}, {"*"}};
+  EXPECT_TRUE(eviction.matches("", "pods", "eviction", api::Operation::kDelete));
+  EXPECT_FALSE(eviction.matches("", "pods", "", api::Operation::kDelete));
+  AdmissionRule subs{{"*"}, {"pods/*"}, {"*"}};
+  EXPECT_TRUE(subs.matches("", "pods", "status", api::Operation::kUpdate));
+  EXPECT_FALSE(subs.matches("", "pods", "", api::Operation::kUpdate));
+  AdmissionRule all{{"*"}, {"*"}, {"*"}};
+  EXPECT_TRUE(all.matches("apps", "deployments", "", api::Operation::kUpdate));
+  EXPECT_FALSE(all.matches("apps", "deployments", "scale", api::Operation::kUpdate));
+  AdmissionRule everything{{"*"}, {"*/*"}, {"*"}};
+  EXPECT_TRUE(everything.matches("apps", "deployments", "scale", api::Operation::kUpdate));
+  EXPECT_TRUE(everything.matches("apps", "deployments", "", api::Operation::kUpdate));
+}
+
+// Hooks a plugin declares run around the owner's admission, in the kernel's order: mutating,
+// owner, validating; a validating hook's refusal is the client's answer.
+TEST(PluginHost, AdmissionHooksRunAroundTheOwnersAdmission) {
+  Kernel k;
+  PluginRegistry registry;
+  registry.discover(dir("hooks"));
+  registry.resolve(CAPSTAN_ROLE_SERVER);
+  std::string error;
+  ASSERT_TRUE(registry.initialise(k.kinds, k.host, {"capstan.test.v1.hooks"}, error)) << error;
+  k.objects.set_admission(registry.admission());
+  k.store.open([&](const std::string& key, uint64_t rev, std::string&& bytes) {
+    return k.objects.rehydrate(key, rev, std::move(bytes));
+  });
+  const schema::Kind* cm = k.kinds.by_kind("", "v1", "ConfigMap");
+  ASSERT_NE(cm, nullptr);
+  auto create = [&](const std::string& name) {
+    std::promise<api::WriteOutcome> done;
+    auto body = nlohmann::json{{"metadata", {{"name", name}}}, {"data", {{"k", "v"}}}};
+    k.objects.create(*cm, "default", k.objects.decode(*cm, body, schema::UnknownFieldPolicy::kStrict), {},
+                     [&](api::WriteOutcome o) { done.set_value(std::move(o)); });
+    return done.get_future().get();
+  };
+  auto ok = create("a");
+  ASSERT_FALSE(ok.error) << ok.error->what();
+  auto stored = nlohmann::json::parse(ok.object->json);
+  EXPECT_EQ(stored["metadata"]["labels"]["mutated"], "yes");
+  // The owner ran after the mutating hook (it saw the label).
+  EXPECT_EQ(stored["metadata"]["annotations"]["owner"], "after-hook");
+  auto refused = create("forbidden");
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, 403);
+  EXPECT_CONTAINS(refused.error->what(), "refused by the check hook");
+  EXPECT_FALSE(k.store.get(k.objects.key(*cm, "default", "forbidden")));
+  registry.stop();
 }
 
 }  // namespace

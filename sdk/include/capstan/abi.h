@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_ABI_MAJOR 1
-#define CAPSTAN_ABI_MINOR 2  /* 1.1: invoke / on_invoke; 1.2: on_print */
+#define CAPSTAN_ABI_MINOR 3  /* 1.1: invoke / on_invoke; 1.2: on_print; 1.3: action subresources, admission hooks (host.capnp, plugin.capnp) */
 
 /* The symbol every plugin exports (through Boost.DLL's alias, see capstan/plugin.hpp). */
 #define CAPSTAN_PLUGIN_ENTRY_SYMBOL "capstan_plugin_entry"

@@ -25,6 +25,11 @@ struct Subresource {
   std::string kind, group, version;
   std::vector<std::string> verbs = {"get", "patch", "update"};
   bool connect = false;         // proxied by the kernel to where Plugin::invoke answers (ConnectRequest)
+  // Action subresources (POST only; see plugin.capnp): `deletes` — the POST deletes the object
+  // with the body's deleteOptions (eviction); `assigns` — the POST's `target.name` is written into
+  // this field path, once (binding: ".spec.nodeName").
+  bool deletes = false;
+  std::string assigns;
 };
 
 // The `scale` subresource (autoscaling/v1 Scale), served by the kernel from these JSON paths.
@@ -54,9 +59,25 @@ struct KindSpec {
   bool namespace_scope = false;
   // Set to serve `<plural>/scale` (discovery shows it as autoscaling/v1 Scale).
   std::optional<ScaleSpec> scale;
-  // Set (e.g. ".spec.nodeName") to serve `<plural>/binding`: a POSTed Binding writes its target's
-  // name there, once (a second, different binding is a Conflict), as pods are bound to nodes.
-  std::string binding_path;
+};
+
+// Admission for writes of kinds the plugin does not own (quotas, limit ranges, disruption
+// budgets): the kernel calls Plugin::admit with AdmissionRequest::hook set to the hook's name for
+// every write a rule matches. Rules read as Kubernetes' admission webhook rules: groups ("" core,
+// "*" any), resources ("pods", "pods/eviction", "pods/*", "*", "*/*"), operations (CREATE,
+// UPDATE, DELETE, "*"). Mutating hooks run before the kind's own admission and may change the
+// object; validating hooks run after it and may only allow or deny. Lower `order` first.
+struct AdmissionRuleSpec {
+  std::vector<std::string> groups = {"*"};
+  std::vector<std::string> resources;
+  std::vector<std::string> operations = {"*"};
+};
+
+struct AdmissionHookSpec {
+  std::string name;
+  bool mutating = false;
+  std::vector<AdmissionRuleSpec> rules;
+  int order = 0;
 };
 
 class ManifestBuilder {
@@ -69,12 +90,17 @@ class ManifestBuilder {
     kinds_.push_back(std::move(k));
     return *this;
   }
+  ManifestBuilder& admission_hook(AdmissionHookSpec h) {
+    hooks_.push_back(std::move(h));
+    return *this;
+  }
   // Serialized capstan.plugin.PluginManifest, word-aligned.
   std::string build() const;
 
  private:
   std::string description_;
   std::vector<KindSpec> kinds_;
+  std::vector<AdmissionHookSpec> hooks_;
 };
 
 }  // namespace capstan::sdk

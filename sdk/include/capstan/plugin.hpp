@@ -28,6 +28,7 @@ struct AdmissionRequest {
   ObjectPtr old_object;  // update/delete
   bool dry_run = false;
   std::optional<int64_t> grace_period_seconds;  // delete: what the client asked for (DeleteOptions)
+  std::string hook;  // empty: admission of a kind this plugin owns; else one of its admission hooks
 };
 
 struct FieldCause {

@@ -103,6 +103,7 @@ struct AdmissionRequest {
   oldObject @5 :Data;    # the stored object (update/delete)
   dryRun @6 :Bool;
   gracePeriodSeconds @7 :Int64 = -1;  # delete: the grace period the client asked for; -1 = none
+  hook @8 :Text;         # empty: the admission of the kind's owner; else the plugin's admission hook of that name
 }
 
 struct AdmissionResponse {

@@ -25,6 +25,13 @@ struct Subresource {
   # where it is served (host.capnp ConnectRequest through on_invoke) and proxies the client's
   # request there: HTTP responses are streamed, WebSocket upgrades relayed message by message.
   connect @5 :Bool;
+  # An action subresource (POST only). `deletes`: the POST deletes the object with the body's
+  # `deleteOptions`, and admission sees the deletion with this subresource's name (pods/eviction,
+  # which disruption budgets can refuse). `assigns`: the POST's body names a target
+  # (`target.name`, as a Binding does) and the kernel writes that name into this field path of
+  # the object, once (pods/binding: ".spec.nodeName"; binding again to another target conflicts).
+  deletes @6 :Bool;
+  assigns @7 :Text;
 }
 
 struct ScaleInfo {
@@ -53,11 +60,31 @@ struct KindInfo {
   generationIgnores @14 :List(Text);   # top-level fields whose change does not bump generation (default: metadata, status)
   namespaceScope @15 :Bool;     # objects of this kind are the namespaces namespaced objects live in
   scale @16 :ScaleInfo;         # set: the kernel serves the `scale` subresource from these paths
-  bindingPath @17 :Text;        # set: the kernel serves the `binding` subresource, writing the target's name here once
+  bindingPath @17 :Text;        # ABI 1.2; since 1.3 declare a subresource with `assigns` (the kernel still reads this as a `binding` one)
+}
+
+# Which writes an admission hook is asked about, as Kubernetes' admission webhook rules say it.
+struct AdmissionRule {
+  groups @0 :List(Text);       # API groups: "" the core group, "*" any
+  resources @1 :List(Text);    # "pods" (the resource itself), "pods/eviction" (a subresource),
+                               # "pods/*", "*" (every resource), "*/*" (and every subresource)
+  operations @2 :List(Text);   # CREATE | UPDATE | DELETE | "*"
+}
+
+# Admission for kinds the plugin does not own (capstan.admission.v1 plugins: quotas, limit
+# ranges, disruption budgets). The kernel calls the plugin's on_admit with `hook` set to the
+# hook's name. Mutating hooks run before the kind's own admission, validating hooks after it
+# (where the object is final); within a phase by `order`, then by plugin and hook name.
+struct AdmissionHook {
+  name @0 :Text;
+  mutating @1 :Bool;           # may change the object; a validating hook may only allow or deny
+  rules @2 :List(AdmissionRule);
+  order @3 :Int32;
 }
 
 struct PluginManifest {
   description @0 :Text;
   kinds @1 :List(KindInfo);
   schemaNodes @2 :List(Schema.Node);   # every node the kinds need, dependencies included
+  admissionHooks @3 :List(AdmissionHook);
 }

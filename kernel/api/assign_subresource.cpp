@@ -1,4 +1,4 @@
-#include "api/binding_subresource.hpp"
+#include "api/assign_subresource.hpp"
 
 #include <capnp/dynamic.h>
 
@@ -6,20 +6,21 @@ namespace capstan::api {
 
 using nlohmann::json;
 
-std::string binding_target(const json& body, const std::string& name) {
-  if (!body.is_object()) throw bad_request("the request body must be a Binding object");
+std::string target_of(const json& body, const std::string& body_kind, const std::string& name) {
+  if (!body.is_object()) throw bad_request("the request body must be a " + body_kind + " object");
   const json* target = body.contains("target") ? &body["target"] : nullptr;
   if (!target || !target->is_object() || !target->contains("name") || !(*target)["name"].is_string() ||
       (*target)["name"].get<std::string>().empty())
-    throw invalid("Binding", "", name, {{"target.name", "FieldValueRequired", "Required value"}});
+    throw invalid(body_kind, "", name, {{"target.name", "FieldValueRequired", "Required value"}});
   return (*target)["name"].get<std::string>();
 }
 
-void bind_object(ObjectService& objects, const schema::Kind& kind, const std::string& ns, const std::string& name,
-                 const std::string& target, const WriteOptions& opts, WriteDone done) {
+void assign_target(ObjectService& objects, const schema::Kind& kind, const std::string& ns, const std::string& name,
+                   const schema::SubresourceInfo& subresource, const std::string& target, const WriteOptions& opts,
+                   WriteDone done) {
   std::vector<std::string> parts;
   std::string cur;
-  for (char c : kind.binding_path + ".") {
+  for (char c : subresource.assigns + ".") {
     if (c == '.') {
       if (!cur.empty()) parts.push_back(cur);
       cur.clear();
@@ -27,8 +28,8 @@ void bind_object(ObjectService& objects, const schema::Kind& kind, const std::st
       cur += c;
     }
   }
-  if (parts.empty()) throw ApiError(404, "NotFound", kind.group_resource() + " has no binding subresource");
-  // The binding sets one string field of the stored object, in place: no re-encoding.
+  if (parts.empty()) throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  // One string field of the stored object is set, in place: no re-encoding.
   auto change = [&kind, parts, target, name](ObjectDraft& object) {
     if (object.meta().hasDeletionTimestamp())
       throw conflict(kind.group_resource(), name, "the object is being deleted");
@@ -46,8 +47,8 @@ void bind_object(ObjectService& objects, const schema::Kind& kind, const std::st
     }
     at.set(field, capnp::Text::Reader(target.c_str()));
   };
-  // Admission sees the subresource "binding", so the kind may allow this field to change here only.
-  objects.update_in_place(kind, ns, name, change, 0, opts, std::move(done), "binding");
+  // Admission sees the subresource's name, so the kind may allow this field to change here only.
+  objects.update_in_place(kind, ns, name, change, 0, opts, std::move(done), subresource.name);
 }
 
 }  // namespace capstan::api
