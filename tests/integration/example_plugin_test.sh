@@ -5,6 +5,7 @@
 # examples/crontab out of tree against it, starts `capstan server` with a temporary plugin
 # directory holding the built-in plugins (from PLUGIN_DIR) plus crontab.so, and drives it with
 # kubectl: apply, get ct, status written by the plugin's controller, explain, admission, delete.
+# The example's own unit tests, built against the installed fake host (capstan_sdk_testing), run too.
 # Prints PASS/FAIL per check and ends with "N passed, N failed". Exits 77 (skip) without kubectl.
 set -uo pipefail
 
@@ -48,6 +49,8 @@ else bad "example configures against the installed SDK only" "$(echo "$out" | ta
 if out=$(nice cmake --build "$WORK/build" 2>&1); then ok "example builds"
 else bad "example builds" "$(echo "$out" | grep -m3 -E 'error|Error' | tr '\n' ' ')"; finish; fi
 check "crontab.so built" test -f "$WORK/build/crontab.so"
+# Its unit tests run on the fake host installed with the SDK: no kernel, no server.
+check "the example's unit tests (on the installed fake host) pass" ctest --test-dir "$WORK/build" --output-on-failure
 check "example does not reach into the source tree" bash -c "! grep -q '$REPO_ROOT/sdk' '$WORK/build/build.ninja' '$WORK/build/Makefile' 2>/dev/null"
 
 # ---------------------------------------------------------------- plugin dir + server
