@@ -182,7 +182,7 @@ FakeHost::FakeHost()
                                      {}}),
       host_(table_.api()) {
 
-  add_kind({{"", "v1", "pods"}, "Pod", true, capnp::Schema::from<core::v1::Pod>(), true, "spec.nodeName"});
+  add_kind({{"", "v1", "pods"}, "Pod", true, capnp::Schema::from<core::v1::Pod>(), true, {"binding", "spec.nodeName"}});
   add_kind({{"", "v1", "nodes"}, "Node", false, capnp::Schema::from<core::v1::Node>(), true, ""});
   add_kind({{"", "v1", "namespaces"}, "Namespace", false, capnp::Schema::from<core::v1::Namespace>(), true, ""});
   add_kind({{"", "v1", "configmaps"}, "ConfigMap", true, capnp::Schema::from<core::v1::ConfigMap>(), false, ""});
@@ -323,7 +323,7 @@ FakeHost::Outcome FakeHost::do_update(const FakeKind& k, const std::string& ns, 
   const std::string key = key_of(k, ns, name);
   auto it = bucket.find(key);
   if (it == bucket.end()) return {not_found(k, name), {}};
-  if (!subresource.empty() && subresource != "status" && subresource != "binding")
+  if (!subresource.empty() && subresource != "status" && subresource != k.assigns.subresource)
     return {error(404, "NotFound", "the server could not find the requested resource"), {}};
   Message old(k, it->second.bytes);
   Message next(k, bytes);
@@ -630,7 +630,7 @@ void FakeHost::post_subresource(const HostTarget& t, std::string_view subresourc
   if (intercept({"post", resource_of(t), t.ns, t.name, std::string(subresource), doc}, out)) return;
   std::lock_guard l(mu_);
   const FakeKind* k = kind_for(resource_of(t));
-  if (!k || subresource != "binding" || k->binding_path.empty())
+  if (!k || k->assigns.path.empty() || subresource != k->assigns.subresource)
     return set_status(out, error(404, "NotFound", "the server could not find the requested resource"));
   auto& bucket = objects_[group_key(k->resource)];
   auto it = bucket.find(key_of(*k, t.ns, t.name));
@@ -640,7 +640,7 @@ void FakeHost::post_subresource(const HostTarget& t, std::string_view subresourc
     return respond({error(422, "Invalid", "Binding \"" + t.name + "\" is invalid: target.name: Required value"), {}}, out);
   json next = it->second.object;
   json* cur = &next;
-  std::string_view path = k->binding_path;
+  std::string_view path = k->assigns.path;
   while (true) {
     auto dot = path.find('.');
     cur = &(*cur)[std::string(path.substr(0, dot))];
@@ -651,7 +651,7 @@ void FakeHost::post_subresource(const HostTarget& t, std::string_view subresourc
     return respond({conflict(*k, t.name, "pod " + t.name + " is already assigned to node \"" + cur->get<std::string>() + "\""), {}},
                    out);
   *cur = target;
-  Outcome o = do_update(*k, t.ns, t.name, to_bytes(*k, next), "binding", false);
+  Outcome o = do_update(*k, t.ns, t.name, to_bytes(*k, next), k->assigns.subresource, false);
   o.object.reset();  // answered with a Status
   respond(o, out);
 }

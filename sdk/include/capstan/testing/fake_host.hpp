@@ -53,7 +53,11 @@ struct FakeKind {
   bool namespaced = true;
   capnp::StructSchema schema;
   bool status_subresource = true;  // the `status` field is written only through /status
-  std::string binding_path;        // e.g. "spec.nodeName": bind() writes the target there, once
+  // An assigning action subresource as the kind declares it (sdk::Subresource::assigns): a POST
+  // to it writes the body's target.name into `path`, once. Pods: {"binding", "spec.nodeName"}.
+  struct Assigns {
+    std::string subresource, path;
+  } assigns;
 };
 
 // One call a plugin made, as the reactor and calls() see it.
