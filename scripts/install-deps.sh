@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Capstan need, on Debian 12. Idempotent: when every
 # package is already installed it does nothing (no apt-get update), so CI stays fast.
-#   sudo bash scripts/install-deps.sh
+#   bash scripts/install-deps.sh
 set -euo pipefail
 
 PACKAGES=(

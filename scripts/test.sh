@@ -2,7 +2,7 @@
 # Builds everything in build/ and runs every test: the GoogleTest unit tests and the integration
 # tests (registered with ctest, label "integration"). Exits non-zero on any failure; the last line
 # is "N passed, N failed, N skipped".
-#   sudo bash scripts/test.sh
+#   bash scripts/test.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

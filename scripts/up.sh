@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds Capstan (only what is out of date) and runs a single-node cluster.
-#   sudo bash scripts/up.sh          then: export KUBECONFIG=/var/lib/capstan/kubeconfig; kubectl get ns
+#   bash scripts/up.sh          then: export KUBECONFIG=/var/lib/capstan/kubeconfig; kubectl get ns
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
