@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "capstan/apps_v1.capnp.h"
+#include "capstan/autoscaling_v2.capnp.h"
 #include "capstan/batch_v1.capnp.h"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
@@ -44,6 +45,9 @@ class BuiltinKinds {
     add("", "v1", "Endpoints", capnp::Schema::from<core::v1::Endpoints>());
     add("apps", "v1", "ReplicaSet", capnp::Schema::from<apps::v1::ReplicaSet>());
     add("apps", "v1", "Deployment", capnp::Schema::from<apps::v1::Deployment>());
+    add("apps", "v1", "DaemonSet", capnp::Schema::from<apps::v1::DaemonSet>());
+    add("apps", "v1", "ControllerRevision", capnp::Schema::from<apps::v1::ControllerRevision>());
+    add("autoscaling", "v2", "HorizontalPodAutoscaler", capnp::Schema::from<autoscaling::v2::HorizontalPodAutoscaler>());
     add("batch", "v1", "Job", capnp::Schema::from<batch::v1::Job>());
     add("batch", "v1", "CronJob", capnp::Schema::from<batch::v1::CronJob>());
     add("coordination.k8s.io", "v1", "Lease", capnp::Schema::from<coordination::v1::Lease>());

@@ -113,3 +113,77 @@ struct Deployment $K8s.doc("Deployment enables declarative updates for Pods and 
   spec @3 :DeploymentSpec $K8s.proto(2) $K8s.doc("Specification of the desired behavior of the Deployment.");
   status @4 :DeploymentStatus $K8s.proto(3) $K8s.doc("Most recently observed status of the Deployment.");
 }
+
+# ---- DaemonSet and ControllerRevision (k8s.io/api/apps/v1, release-1.33). Go value fields that
+# JSON always writes (json:"x" without omitempty) and that are often zero are $K8s.optional
+# $K8s.notNullable groups, so `numberMisscheduled: 0` survives as it does upstream.
+
+struct ControllerRevision $K8s.doc("ControllerRevision implements an immutable snapshot of state data. Clients are responsible for serializing and deserializing the objects that contain their internal state. Once a ControllerRevision has been successfully created, it can not be updated. The API Server will fail validation of all requests that attempt to mutate the Data field. ControllerRevisions may, however, be deleted. Note that, due to its use by both the DaemonSet and StatefulSet controllers for update and rollback, this object is beta. However, it may be subject to name and representation changes in future releases, and clients should not depend on its stability. It is primarily for internal use by controllers.") {
+  apiVersion @0 :Text;
+  kind @1 :Text;
+  metadata @2 :Meta.ObjectMeta $K8s.proto(1);
+  data @3 :Text $K8s.proto(2) $K8s.rawJson $K8s.doc("Data is the serialized representation of the state.");
+  revision :group $K8s.proto(3) $K8s.notNullable $K8s.optional $K8s.doc("Revision indicates the revision of the state represented by Data.") {
+    union { unset @4 :Void; value @5 :Int64; }
+  }
+}
+
+struct RollingUpdateDaemonSet $K8s.doc("Spec to control the desired behavior of daemon set rolling update.") {
+  maxUnavailable @0 :K8s.IntOrString $K8s.proto(1) $K8s.nullable $K8s.doc("The maximum number of DaemonSet pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of total number of DaemonSet pods at the start of the update (ex: 10%). Absolute number is calculated from percentage by rounding up. This cannot be 0 if MaxSurge is 0 Default value is 1. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their pods stopped for an update at any given time. The update starts by stopping at most 30% of those DaemonSet pods and then brings up new DaemonSet pods in their place. Once the new pods are available, it then proceeds onto other DaemonSet pods, thus ensuring that at least 70% of original number of DaemonSet pods are available at all times during the update.");
+  maxSurge @1 :K8s.IntOrString $K8s.proto(2) $K8s.nullable $K8s.doc("The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up to a minimum of 1. Default value is 0. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their a new pod created before the old pod is marked as deleted. The update starts by launching new pods on 30% of nodes. Once an updated pod is available (Ready for at least minReadySeconds) the old DaemonSet pod on that node is marked deleted. If the old pod becomes unavailable for any reason (Ready transitions to false, is evicted, or is drained) an updated pod is immediatedly created on that node without considering surge limits. Allowing surge implies the possibility that the resources consumed by the daemonset on any given node can double if the readiness check fails, and so resource intensive daemonsets should take into account that they may cause evictions during disruption.");
+}
+
+struct DaemonSetUpdateStrategy $K8s.doc("DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.") {
+  type @0 :Text $K8s.proto(1) $K8s.doc("Type of daemon set update. Can be \"RollingUpdate\" or \"OnDelete\". Default is RollingUpdate.");
+  rollingUpdate @1 :RollingUpdateDaemonSet $K8s.proto(2) $K8s.nullable $K8s.doc("Rolling update config params. Present only if type = \"RollingUpdate\".");
+}
+
+struct DaemonSetSpec $K8s.doc("DaemonSetSpec is the specification of a daemon set.") {
+  selector @0 :Meta.LabelSelector $K8s.proto(1) $K8s.nullable $K8s.doc("A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors");
+  template @1 :Core.PodTemplateSpec $K8s.proto(2) $K8s.doc("An object that describes the pod that will be created. The DaemonSet will create exactly one copy of this pod on every node that matches the template's node selector (or on every node if no node selector is specified). The only allowed template.spec.restartPolicy value is \"Always\". More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template");
+  updateStrategy @2 :DaemonSetUpdateStrategy $K8s.proto(3) $K8s.doc("An update strategy to replace existing DaemonSet pods with new pods.");
+  minReadySeconds @3 :Int32 $K8s.proto(4) $K8s.doc("The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready).");
+  revisionHistoryLimit :group $K8s.proto(6) $K8s.optional $K8s.doc("The number of old history to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.") {
+    union { unset @4 :Void; value @5 :Int32; }
+  }
+}
+
+struct DaemonSetCondition $K8s.doc("DaemonSetCondition describes the state of a DaemonSet at a certain point.") {
+  type @0 :Text $K8s.proto(1) $K8s.doc("Type of DaemonSet condition.");
+  status @1 :Text $K8s.proto(2) $K8s.doc("Status of the condition, one of True, False, Unknown.");
+  lastTransitionTime @2 :Text $K8s.proto(3) $K8s.time $K8s.doc("Last time the condition transitioned from one status to another.");
+  reason @3 :Text $K8s.proto(4) $K8s.doc("The reason for the condition's last transition.");
+  message @4 :Text $K8s.proto(5) $K8s.doc("A human readable message indicating details about the transition.");
+}
+
+struct DaemonSetStatus $K8s.doc("DaemonSetStatus represents the current status of a daemon set.") {
+  currentNumberScheduled :group $K8s.proto(1) $K8s.notNullable $K8s.optional $K8s.doc("The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/") {
+    union { unset @0 :Void; value @1 :Int32; }
+  }
+  numberMisscheduled :group $K8s.proto(2) $K8s.notNullable $K8s.optional $K8s.doc("The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/") {
+    union { unset @2 :Void; value @3 :Int32; }
+  }
+  desiredNumberScheduled :group $K8s.proto(3) $K8s.notNullable $K8s.optional $K8s.doc("The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/") {
+    union { unset @4 :Void; value @5 :Int32; }
+  }
+  numberReady :group $K8s.proto(4) $K8s.notNullable $K8s.optional $K8s.doc("numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.") {
+    union { unset @6 :Void; value @7 :Int32; }
+  }
+  observedGeneration @8 :Int64 $K8s.proto(5) $K8s.doc("The most recent generation observed by the daemon set controller.");
+  updatedNumberScheduled @9 :Int32 $K8s.proto(6) $K8s.doc("The total number of nodes that are running updated daemon pod");
+  numberAvailable @10 :Int32 $K8s.proto(7) $K8s.doc("The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)");
+  numberUnavailable @11 :Int32 $K8s.proto(8) $K8s.doc("The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)");
+  collisionCount :group $K8s.proto(9) $K8s.optional $K8s.doc("Count of hash collisions for the DaemonSet. The DaemonSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.") {
+    union { unset @12 :Void; value @13 :Int32; }
+  }
+  conditions @14 :List(DaemonSetCondition) $K8s.proto(10) $K8s.patchMergeKey("type") $K8s.patchStrategy("merge") $K8s.listType("map") $K8s.listMapKeys("type") $K8s.doc("Represents the latest available observations of a DaemonSet's current state.");
+}
+
+struct DaemonSet $K8s.doc("DaemonSet represents the configuration of a daemon set.") {
+  apiVersion @0 :Text;
+  kind @1 :Text;
+  metadata @2 :Meta.ObjectMeta $K8s.proto(1);
+  spec @3 :DaemonSetSpec $K8s.proto(2) $K8s.doc("The desired behavior of this daemon set. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status");
+  status @4 :DaemonSetStatus $K8s.proto(3) $K8s.doc("The current status of this daemon set. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status");
+}
+

@@ -26,10 +26,11 @@ trap cleanup EXIT INT TERM
 
 # An include tree with upstream's import paths.
 mkdir -p "$WORK/include/k8s.io/api" "$WORK/include/k8s.io/apimachinery" "$WORK/include/k8s.io/metrics"
-for g in core apps batch coordination discovery networking; do ln -s "$API/$g" "$WORK/include/k8s.io/api/$g"; done
+for g in core apps autoscaling batch coordination discovery networking; do ln -s "$API/$g" "$WORK/include/k8s.io/api/$g"; done
 ln -s "$MACHINERY/pkg" "$WORK/include/k8s.io/apimachinery/pkg"
 ln -s "$METRICS/pkg" "$WORK/include/k8s.io/metrics/pkg"
-PROTOS="k8s.io/api/core/v1/generated.proto k8s.io/api/apps/v1/generated.proto k8s.io/api/batch/v1/generated.proto
+PROTOS="k8s.io/api/core/v1/generated.proto k8s.io/api/apps/v1/generated.proto k8s.io/api/autoscaling/v2/generated.proto
+  k8s.io/api/batch/v1/generated.proto
   k8s.io/api/coordination/v1/generated.proto
   k8s.io/api/discovery/v1/generated.proto k8s.io/api/networking/v1/generated.proto
   k8s.io/metrics/pkg/apis/metrics/v1beta1/generated.proto"
@@ -41,7 +42,8 @@ protoc -I /usr/include --decode=google.protobuf.FileDescriptorSet google/protobu
 SCHEMAS=$(cd "$DATA/../../../../schema/capstan" && pwd)
 python3 "$HERE/check_schema_numbers.py" "$WORK/ds.txt" "$SCHEMAS"/meta.capnp "$SCHEMAS"/core_v1.capnp \
   "$SCHEMAS"/core_v1_services.capnp "$SCHEMAS"/apps_v1.capnp "$SCHEMAS"/batch_v1.capnp "$SCHEMAS"/coordination_v1.capnp \
-  "$SCHEMAS"/discovery_v1.capnp "$SCHEMAS"/metrics_v1beta1.capnp "$SCHEMAS"/networking_v1.capnp >"$WORK/check.txt" ||
+  "$SCHEMAS"/discovery_v1.capnp "$SCHEMAS"/metrics_v1beta1.capnp "$SCHEMAS"/networking_v1.capnp \
+  "$SCHEMAS"/autoscaling_v2.capnp >"$WORK/check.txt" ||
   { grep -v '^  note' "$WORK/check.txt" >&2; exit 1; }
 grep -v '^  note' "$WORK/check.txt"
 
@@ -49,6 +51,7 @@ message_of() {  # apiVersion kind -> protobuf message
   case "$1" in
     v1) echo "k8s.io.api.core.v1.$2" ;;
     apps/v1) echo "k8s.io.api.apps.v1.$2" ;;
+    autoscaling/v2) echo "k8s.io.api.autoscaling.v2.$2" ;;
     batch/v1) echo "k8s.io.api.batch.v1.$2" ;;
     coordination.k8s.io/v1) echo "k8s.io.api.coordination.v1.$2" ;;
     discovery.k8s.io/v1) echo "k8s.io.api.discovery.v1.$2" ;;
@@ -60,6 +63,7 @@ proto_of() {
   case "$1" in
     v1) echo k8s.io/api/core/v1/generated.proto ;;
     apps/v1) echo k8s.io/api/apps/v1/generated.proto ;;
+    autoscaling/v2) echo k8s.io/api/autoscaling/v2/generated.proto ;;
     batch/v1) echo k8s.io/api/batch/v1/generated.proto ;;
     coordination.k8s.io/v1) echo k8s.io/api/coordination/v1/generated.proto ;;
     discovery.k8s.io/v1) echo k8s.io/api/discovery/v1/generated.proto ;;
