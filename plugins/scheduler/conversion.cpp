@@ -32,34 +32,6 @@ ContainerRequests container_requests(Container::Reader c) {
   return out;
 }
 
-Requirement::Op op_of(std::string_view s) {
-  using Op = Requirement::Op;
-  if (s == "In") return Op::kIn;
-  if (s == "NotIn") return Op::kNotIn;
-  if (s == "Exists") return Op::kExists;
-  if (s == "DoesNotExist") return Op::kDoesNotExist;
-  if (s == "Gt") return Op::kGt;
-  if (s == "Lt") return Op::kLt;
-  return Op::kInvalid;
-}
-
-std::vector<Requirement> requirements(capnp::List<core::v1::NodeSelectorRequirement>::Reader list) {
-  std::vector<Requirement> out;
-  out.reserve(list.size());
-  for (auto r : list) {
-    Requirement req;
-    req.key = r.getKey();
-    req.op = op_of(r.getOperator().cStr());
-    for (auto v : r.getValues()) req.values.emplace_back(v);
-    out.push_back(std::move(req));
-  }
-  return out;
-}
-
-NodeSelectorTerm term_of(core::v1::NodeSelectorTerm::Reader t) {
-  return {requirements(t.getMatchExpressions()), requirements(t.getMatchFields())};
-}
-
 }  // namespace
 
 Requests pod_requests(core::v1::PodSpec::Reader spec) {
@@ -100,13 +72,12 @@ PodInfo pod_info_from(core::v1::Pod::Reader pod) {
     if (na.hasRequiredDuringSchedulingIgnoredDuringExecution()) {
       p.has_required_affinity = true;
       for (auto t : na.getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
-        p.required_terms.push_back(term_of(t));
+        p.required_terms.push_back(sdk::scheduling::term_of(t));
     }
     for (auto pt : na.getPreferredDuringSchedulingIgnoredDuringExecution())
-      p.preferred_terms.push_back({pt.getWeight(), term_of(pt.getPreference())});
+      p.preferred_terms.push_back({pt.getWeight(), sdk::scheduling::term_of(pt.getPreference())});
   }
-  for (auto t : spec.getTolerations())
-    p.tolerations.push_back({t.getKey(), t.getOperator(), t.getValue(), t.getEffect()});
+  p.tolerations = sdk::scheduling::tolerations_of(spec.getTolerations());
   return p;
 }
 
@@ -115,7 +86,7 @@ NodeInfo node_info_from(core::v1::Node::Reader node) {
   n.name = node.getMetadata().getName();
   for (auto e : node.getMetadata().getLabels()) n.labels.emplace(e.getKey(), e.getValue());
   n.unschedulable = node.getSpec().getUnschedulable();
-  for (auto t : node.getSpec().getTaints()) n.taints.push_back({t.getKey(), t.getValue(), t.getEffect()});
+  n.taints = sdk::scheduling::taints_of(node.getSpec().getTaints());
   // Allocatable defaults to capacity.
   auto read = [&](auto list, bool fill_only) {
     for (auto e : list) {

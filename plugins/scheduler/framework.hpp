@@ -11,33 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "capstan/scheduling.hpp"
+
 namespace capstan::scheduler {
 
-// A node/field selector requirement, as NodeSelectorRequirement.
-struct Requirement {
-  enum class Op { kIn, kNotIn, kExists, kDoesNotExist, kGt, kLt, kInvalid };
-  std::string key;
-  Op op = Op::kIn;
-  std::vector<std::string> values;
-};
-
-// One NodeSelectorTerm: all requirements must hold (ANDed). Terms of a selector are ORed.
-struct NodeSelectorTerm {
-  std::vector<Requirement> match_expressions;  // on node labels
-  std::vector<Requirement> match_fields;       // on node fields (metadata.name only)
-};
+// Node selector terms, tolerations and taints are the SDK's views (capstan/scheduling.hpp), which
+// the DaemonSet controller and taint eviction share with the scheduler.
+using sdk::scheduling::NodeSelectorTerm;
+using sdk::scheduling::Requirement;
+using sdk::scheduling::Taint;
+using sdk::scheduling::Toleration;
 
 struct PreferredTerm {
   int32_t weight = 0;
   NodeSelectorTerm term;
-};
-
-struct Toleration {
-  std::string key, op /* Exists or Equal (default) */, value, effect;
-};
-
-struct Taint {
-  std::string key, value, effect;
 };
 
 // What a pod requests, as the node accounting sums it.
