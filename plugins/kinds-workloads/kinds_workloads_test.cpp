@@ -359,6 +359,94 @@ TEST(Deployment, RecreateMustNotCarryRollingUpdate) {
   EXPECT_NE(cause(r, "spec.template.metadata.labels"), nullptr) << fields(r);
 }
 
+TEST(DaemonSet, Defaults) {
+  auto r = admit_daemon_set(request(Op::kCreate, "DaemonSet", build<apps::v1::DaemonSet>([](auto d) {
+    set_labels(d.initSpec().initSelector().initMatchLabels(1), {{"app", "web"}});
+    labelled_template(d.getSpec().initTemplate(), "web");
+  })));
+  ASSERT_TRUE(r.allowed) << fields(r);
+  auto spec = mutated(r)->as<apps::v1::DaemonSet>().getSpec();
+  EXPECT_EQ(spec.getUpdateStrategy().getType(), "RollingUpdate");
+  auto ru = spec.getUpdateStrategy().getRollingUpdate();
+  ASSERT_TRUE(ru.getMaxUnavailable().isInt());
+  EXPECT_EQ(ru.getMaxUnavailable().getInt(), 1);
+  EXPECT_EQ(ru.getMaxSurge().getInt(), 0);
+  EXPECT_EQ(spec.getRevisionHistoryLimit().getValue(), 10);
+  EXPECT_EQ(spec.getTemplate().getSpec().getRestartPolicy(), "Always");
+}
+
+TEST(DaemonSet, ValidationMessages) {
+  auto both = admit_daemon_set(request(Op::kCreate, "DaemonSet", build<apps::v1::DaemonSet>([](auto d) {
+    set_labels(d.initSpec().initSelector().initMatchLabels(1), {{"app", "web"}});
+    labelled_template(d.getSpec().initTemplate(), "web");
+    auto ru = d.getSpec().initUpdateStrategy().initRollingUpdate();
+    ru.initMaxUnavailable().setStr("10%");
+    ru.initMaxSurge().setInt(1);
+    d.getSpec().getTemplate().getSpec().getActiveDeadlineSeconds().setValue(5);
+  })));
+  ASSERT_FALSE(both.allowed);
+  const sdk::FieldCause* c = cause(both, "spec.updateStrategy.rollingUpdate.maxSurge");
+  ASSERT_NE(c, nullptr) << fields(both);
+  EXPECT_EQ(c->message, "Invalid value: 1: may not be set when maxUnavailable is non-zero");
+  ASSERT_NE(c = cause(both, "spec.template.spec.activeDeadlineSeconds"), nullptr) << fields(both);
+  EXPECT_EQ(c->message, "Forbidden: activeDeadlineSeconds in DaemonSet is not Supported");
+
+  auto zero = admit_daemon_set(request(Op::kCreate, "DaemonSet", build<apps::v1::DaemonSet>([](auto d) {
+    d.initSpec().initSelector();
+    labelled_template(d.getSpec().initTemplate(), "web");
+    auto ru = d.getSpec().initUpdateStrategy().initRollingUpdate();
+    ru.initMaxUnavailable().setStr("0%");
+    ru.initMaxSurge().setStr("200%");
+  })));
+  ASSERT_FALSE(zero.allowed);
+  ASSERT_NE(c = cause(zero, "spec.updateStrategy.rollingUpdate.maxSurge"), nullptr) << fields(zero);
+  EXPECT_EQ(c->message, "Invalid value: \"200%\": must not be greater than 100%");
+  ASSERT_NE(c = cause(zero, "spec.selector"), nullptr) << fields(zero);
+  EXPECT_NE(c->message.find("empty selector is invalid for daemonset"), std::string::npos);
+
+  auto none = admit_daemon_set(request(Op::kCreate, "DaemonSet", build<apps::v1::DaemonSet>([](auto d) {
+    set_labels(d.initSpec().initSelector().initMatchLabels(1), {{"app", "web"}});
+    labelled_template(d.getSpec().initTemplate(), "web");
+    auto ru = d.getSpec().initUpdateStrategy().initRollingUpdate();
+    ru.initMaxUnavailable().setInt(0);
+  })));
+  ASSERT_FALSE(none.allowed);
+  ASSERT_NE(c = cause(none, "spec.updateStrategy.rollingUpdate.maxUnavailable"), nullptr) << fields(none);
+  EXPECT_EQ(c->message, "Required value: cannot be 0 when maxSurge is 0");
+
+  auto bogus = admit_daemon_set(request(Op::kCreate, "DaemonSet", build<apps::v1::DaemonSet>([](auto d) {
+    set_labels(d.initSpec().initSelector().initMatchLabels(1), {{"app", "web"}});
+    labelled_template(d.getSpec().initTemplate(), "web");
+    d.getSpec().initUpdateStrategy().setType("Recreate");
+  })));
+  ASSERT_FALSE(bogus.allowed);
+  ASSERT_NE(c = cause(bogus, "spec.updateStrategy"), nullptr) << fields(bogus);
+  EXPECT_EQ(c->reason, "FieldValueNotSupported");
+}
+
+TEST(ControllerRevision, DataIsMandatoryAndImmutable) {
+  auto empty = admit_controller_revision(request(Op::kCreate, "ControllerRevision", build<apps::v1::ControllerRevision>([](auto cr) {
+    cr.getMetadata().setName("x");
+  })));
+  ASSERT_FALSE(empty.allowed);
+  ASSERT_NE(cause(empty, "data"), nullptr);
+  auto v1 = build<apps::v1::ControllerRevision>([](auto cr) {
+    cr.setData("{\"a\":1}");
+    cr.getRevision().setValue(1);
+  });
+  auto v2 = build<apps::v1::ControllerRevision>([](auto cr) {
+    cr.setData("{\"a\":2}");
+    cr.getRevision().setValue(2);
+  });
+  auto v1b = build<apps::v1::ControllerRevision>([](auto cr) {
+    cr.setData("{\"a\":1}");
+    cr.getRevision().setValue(3);
+  });
+  EXPECT_TRUE(admit_controller_revision(request(Op::kCreate, "ControllerRevision", v1)).allowed);
+  EXPECT_FALSE(admit_controller_revision(request(Op::kUpdate, "ControllerRevision", v2, v1)).allowed);
+  EXPECT_TRUE(admit_controller_revision(request(Op::kUpdate, "ControllerRevision", v1b, v1)).allowed);  // revision may change
+}
+
 TEST(PodTemplate, SharesPodSpecRules) {
   auto ok = admit_pod_template(request(Op::kCreate, "PodTemplate", build<core::v1::PodTemplate>([](auto t) {
     labelled_template(t.initTemplate(), "web");

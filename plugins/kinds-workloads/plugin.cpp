@@ -1,5 +1,5 @@
-// capstan.kind.v1/workloads: Pod, Node, PodTemplate (core/v1), ReplicaSet and Deployment (apps/v1),
-// Lease (coordination.k8s.io/v1).
+// capstan.kind.v1/workloads: Pod, Node, PodTemplate (core/v1), ReplicaSet, Deployment, DaemonSet and
+// ControllerRevision (apps/v1), Lease (coordination.k8s.io/v1).
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
@@ -24,6 +24,8 @@ class WorkloadKinds final : public sdk::Plugin {
     if (req.kind == "PodTemplate") return workloads::admit_pod_template(req);
     if (req.kind == "ReplicaSet") return workloads::admit_replica_set(req);
     if (req.kind == "Deployment") return workloads::admit_deployment(req);
+    if (req.kind == "DaemonSet") return workloads::admit_daemon_set(req);
+    if (req.kind == "ControllerRevision") return workloads::admit_controller_revision(req);
     return sdk::AdmissionResult::allow();
   }
   // Cells of the columns marked computed below, in their order.
@@ -32,6 +34,8 @@ class WorkloadKinds final : public sdk::Plugin {
     if (kind == "Node") return workloads::print_node(obj);
     if (kind == "ReplicaSet") return workloads::print_replica_set(obj);
     if (kind == "Deployment") return workloads::print_deployment(obj);
+    if (kind == "DaemonSet") return workloads::print_daemon_set(obj);
+    if (kind == "ControllerRevision") return workloads::print_controller_revision(obj);
     return {};
   }
 
@@ -71,7 +75,7 @@ sdk::PluginInfo make_info() {
   info.id = "workloads";
   info.dependencies = {"capstan.kind.v1.core"};
   info.roles = CAPSTAN_ROLE_SERVER;
-  info.manifest.description("Workloads: Pod, Node, PodTemplate, ReplicaSet, Deployment, Lease");
+  info.manifest.description("Workloads: Pod, Node, PodTemplate, ReplicaSet, Deployment, DaemonSet, ControllerRevision, Lease");
 
   sdk::KindSpec pod;
   pod.kind = "Pod";
@@ -182,6 +186,41 @@ sdk::PluginInfo make_info() {
   workload_wide_columns(deploy);
   deploy.admission = true;
   info.manifest.kind(deploy);
+
+  sdk::KindSpec ds;
+  ds.group = "apps";
+  ds.kind = "DaemonSet";
+  ds.plural = "daemonsets";
+  ds.singular = "daemonset";
+  ds.short_names = {"ds"};
+  ds.categories = {"all"};
+  ds.schema = capnp::Schema::from<apps::v1::DaemonSet>();
+  ds.subresources = {{"status"}};
+  ds.status_field = "status";
+  // Computed, so a DaemonSet without status yet shows 0s as kube-apiserver's printer does.
+  ds.printer_columns = {computed("Desired", "integer", "Number of nodes that should run the daemon pod"),
+                        computed("Current", "integer", "Number of nodes running the daemon pod"),
+                        computed("Ready", "integer", "Number of nodes running a ready daemon pod"),
+                        computed("Up-to-date", "integer", "Number of nodes running the updated daemon pod"),
+                        computed("Available", "integer", "Number of nodes running an available daemon pod"),
+                        computed("Node Selector", "string", "The template's nodeSelector"),
+                        age(),
+                        col("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1),
+                        col("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1),
+                        computed("Selector", "string", "The label selector", 1)};
+  ds.admission = true;
+  info.manifest.kind(ds);
+
+  sdk::KindSpec cr;
+  cr.group = "apps";
+  cr.kind = "ControllerRevision";
+  cr.plural = "controllerrevisions";
+  cr.singular = "controllerrevision";
+  cr.schema = capnp::Schema::from<apps::v1::ControllerRevision>();
+  cr.printer_columns = {computed("Controller", "string", "The controlling owner"),
+                        computed("Revision", "integer", "The revision number"), age()};
+  cr.admission = true;
+  info.manifest.kind(cr);
 
   sdk::KindSpec lease;
   lease.group = "coordination.k8s.io";

@@ -4,6 +4,9 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/selectors.hpp"
 
+#include <cctype>
+#include <map>
+
 namespace capstan::workloads {
 
 
@@ -85,4 +88,31 @@ std::vector<std::string> print_deployment(const sdk::ObjectPtr& obj) {
           sdk::selector_string(d.getSpec().getSelector())};
 }
 
+std::vector<std::string> print_daemon_set(const sdk::ObjectPtr& obj) {
+  auto ds = obj->as<apps::v1::DaemonSet>();
+  auto st = ds.getStatus();
+  auto n = [](auto group) { return std::to_string(group.isValue() ? group.getValue() : 0); };
+  // labels.FormatLabels of the template's nodeSelector: sorted k=v pairs, "<none>" when empty.
+  std::map<std::string, std::string> sel;
+  for (auto e : ds.getSpec().getTemplate().getSpec().getNodeSelector()) sel.emplace(e.getKey(), e.getValue());
+  std::string node_selector;
+  for (const auto& [k, v] : sel) node_selector += (node_selector.empty() ? "" : ",") + k + "=" + v;
+  if (node_selector.empty()) node_selector = "<none>";
+  return {n(st.getDesiredNumberScheduled()), n(st.getCurrentNumberScheduled()), n(st.getNumberReady()),
+          std::to_string(st.getUpdatedNumberScheduled()), std::to_string(st.getNumberAvailable()), node_selector,
+          sdk::selector_string(ds.getSpec().getSelector())};
+}
+std::vector<std::string> print_controller_revision(const sdk::ObjectPtr& obj) {
+  auto cr = obj->as<apps::v1::ControllerRevision>();
+  // The controlling owner as <kind lowercased>.<group>/<name> ("<none>" without one).
+  std::string controller = "<none>";
+  for (auto o : cr.getMetadata().getOwnerReferences()) {
+    if (!o.getController().isValue() || !o.getController().getValue()) continue;
+    std::string api = o.getApiVersion(), kind = o.getKind();
+    std::string group = api.find('/') == std::string::npos ? "" : api.substr(0, api.find('/'));
+    for (auto& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    controller = kind + (group.empty() ? "" : "." + group) + "/" + o.getName().cStr();
+  }
+  return {controller, std::to_string(cr.getRevision().isValue() ? cr.getRevision().getValue() : 0)};
+}
 }  // namespace capstan::workloads
