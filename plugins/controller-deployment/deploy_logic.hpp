@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "capstan/hash.hpp"
+
 namespace capstan::deployment {
 
 struct IntOrStr {
@@ -37,29 +39,12 @@ inline std::pair<int, int> resolve_fenceposts(const IntOrStr& max_surge, const I
   return {surge, unavailable};
 }
 
-// FNV-1a 32-bit.
-inline uint32_t fnv32a(const void* data, size_t n) {
-  uint32_t h = 2166136261u;
-  auto p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 16777619u;
-  }
-  return h;
-}
-
-// k8s.io/apimachinery/pkg/util/rand.SafeEncodeString: no vowels, no confusable characters.
-inline std::string safe_encode(const std::string& s) {
-  static const char alnum[] = "bcdfghjklmnpqrstvwxz2456789";
-  std::string r(s.size(), ' ');
-  for (size_t i = 0; i < s.size(); ++i) r[i] = alnum[static_cast<unsigned char>(s[i]) % 27];
-  return r;
-}
+// The hashing is the SDK's (capstan/hash.hpp), shared with the DaemonSet controller.
+using sdk::fnv32a;
+using sdk::safe_encode;
 
 // The pod-template-hash of canonical template bytes: SafeEncodeString(fmt.Sprint(fnv32a)).
-inline std::string template_hash(const std::string& canonical_bytes) {
-  return safe_encode(std::to_string(fnv32a(canonical_bytes.data(), canonical_bytes.size())));
-}
+inline std::string template_hash(const std::string& canonical_bytes) { return sdk::compute_hash(canonical_bytes); }
 
 // One ReplicaSet of a deployment as the decisions need it.
 struct RsInfo {

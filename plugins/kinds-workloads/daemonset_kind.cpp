@@ -4,6 +4,9 @@
 #include "kinds.hpp"
 #include "pod_spec.hpp"
 
+#include <cstdlib>
+#include <map>
+
 namespace capstan::workloads {
 
 using apps::v1::ControllerRevision;
@@ -59,6 +62,28 @@ int64_t validate_int_or_percent(k8s::IntOrString::Reader v, const std::string& p
   return n;
 }
 
+// The registry strategy's TemplateGeneration, which apps/v1 keeps in an annotation: 1 on create,
+// one more than before whenever an update changes the template.
+void set_template_generation(DaemonSet::Builder ds, const sdk::AdmissionRequest& req) {
+  const std::string key = "deprecated.daemonset.template.generation";
+  int64_t gen = 1;
+  if (req.operation == Op::kUpdate && req.old_object) {
+    auto old = req.old_object->as<DaemonSet>();
+    gen = 0;
+    for (auto a : old.getMetadata().getAnnotations())
+      if (a.getKey() == key) gen = std::strtoll(a.getValue().cStr(), nullptr, 10);
+    if (!same(old.getSpec().getTemplate(), ds.asReader().getSpec().getTemplate())) ++gen;
+  }
+  std::map<std::string, std::string> ann = sdk::labels_of(ds.asReader().getMetadata().getAnnotations());
+  ann[key] = std::to_string(gen);
+  auto list = ds.getMetadata().initAnnotations(static_cast<unsigned>(ann.size()));
+  unsigned i = 0;
+  for (const auto& [k, v] : ann) {
+    list[i].setKey(k);
+    list[i++].setValue(v);
+  }
+}
+
 }  // namespace
 
 sdk::AdmissionResult admit_daemon_set(const sdk::AdmissionRequest& req) {
@@ -75,6 +100,7 @@ sdk::AdmissionResult admit_daemon_set(const sdk::AdmissionRequest& req) {
   }
   if (spec.getRevisionHistoryLimit().isUnset()) spec.getRevisionHistoryLimit().setValue(10);
   if (spec.hasTemplate()) default_pod_spec(spec.getTemplate().getSpec(), {.for_pod = false});
+  set_template_generation(m.root, req);
 
   Causes causes;
   auto r = spec.asReader();

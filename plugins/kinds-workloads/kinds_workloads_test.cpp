@@ -373,6 +373,22 @@ TEST(DaemonSet, Defaults) {
   EXPECT_EQ(ru.getMaxSurge().getInt(), 0);
   EXPECT_EQ(spec.getRevisionHistoryLimit().getValue(), 10);
   EXPECT_EQ(spec.getTemplate().getSpec().getRestartPolicy(), "Always");
+  auto generation = [](const sdk::ObjectPtr& o) {
+    for (auto a : o->as<apps::v1::DaemonSet>().getMetadata().getAnnotations())
+      if (a.getKey() == "deprecated.daemonset.template.generation") return std::string(a.getValue().cStr());
+    return std::string();
+  };
+  auto created = mutated(r);
+  EXPECT_EQ(generation(created), "1");
+  // An update that leaves the template alone keeps the generation; a template change bumps it.
+  auto same_tmpl = admit_daemon_set(request(Op::kUpdate, "DaemonSet", created, created));
+  EXPECT_EQ(generation(mutated(same_tmpl)), "1");
+  auto changed = build<apps::v1::DaemonSet>([&](auto d) {
+    d.setSpec(created->as<apps::v1::DaemonSet>().getSpec());
+    d.setMetadata(created->as<apps::v1::DaemonSet>().getMetadata());
+    d.getSpec().getTemplate().getSpec().getContainers()[0].setImage("nginx:2");
+  });
+  EXPECT_EQ(generation(mutated(admit_daemon_set(request(Op::kUpdate, "DaemonSet", changed, created)))), "2");
 }
 
 TEST(DaemonSet, ValidationMessages) {
