@@ -456,8 +456,9 @@ sdk::ReconcileResult DaemonSetController::reconcile(const std::string& key) {
     if (!dp.hash.empty()) live_hashes.insert(dp.hash);
     if (dp.node.empty()) continue;  // no target node (not made by a DaemonSet): left alone, as upstream
     if (!node_names.count(dp.node)) {
-      // Kubernetes' pod GC removes pods of deleted nodes; Capstan has none, so the owner does.
-      if (!dp.deleting) without_node.push_back(dp.name);
+      // Kubernetes' pod GC force-deletes pods of deleted nodes (no kubelet is left to finish a
+      // graceful deletion); Capstan has none, so the owner does it for its pods.
+      without_node.push_back(dp.name);
       continue;
     }
     by_node[dp.node].push_back(dp);
@@ -498,8 +499,12 @@ sdk::ReconcileResult DaemonSetController::reconcile(const std::string& key) {
                        "Found failed daemon pod " + ns + "/" + f.name + " on node " + f.node + ", will try to kill it");
     }
     if (wait.count() > 0) result = sdk::ReconcileResult::after(wait);
-    plan.remove.insert(plan.remove.end(), without_node.begin(), without_node.end());
     sync_nodes(obj, plan.create_on, plan.remove, hash);
+    for (const auto& pod : without_node) {
+      auto s = client_.remove(kPods, ns, pod, "Background", "", 0);
+      if (s.ok()) recorder_.record(obj, sdk::kEventTypeNormal, "SuccessfulDelete", "Deleted pod: " + pod);
+      else if (!s.not_found()) host_.warn("daemonset " + key + ": cannot delete pod " + pod + " of a deleted node: " + s.message);
+    }
 
     if (strategy == "RollingUpdate" && expectations_.satisfied(key)) {
       PodsByNode rolling = by_node;
