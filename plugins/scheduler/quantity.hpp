@@ -1,15 +1,11 @@
 #pragma once
-// Kubernetes resource quantities ("500m", "2.5", "64Mi", "1G", "1e3") as the scheduler uses them.
+// Resource quantities: the SDK's (capstan/quantity.hpp), shared with the HPA controller.
 
-#include <cstdint>
-#include <optional>
-#include <string_view>
+#include "capstan/quantity.hpp"
 
 namespace capstan::scheduler {
 
-// value * 1000, rounded up (resource.Quantity.MilliValue): CPU in millicores.
-std::optional<int64_t> parse_milli(std::string_view quantity);
-// value, rounded up (resource.Quantity.Value): memory in bytes, pod counts.
-std::optional<int64_t> parse_value(std::string_view quantity);
+using sdk::parse_milli;
+using sdk::parse_value;
 
 }  // namespace capstan::scheduler

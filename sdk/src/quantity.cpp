@@ -1,9 +1,9 @@
-#include "quantity.hpp"
+#include "capstan/quantity.hpp"
 
 #include <cmath>
 #include <limits>
 
-namespace capstan::scheduler {
+namespace capstan::sdk {
 namespace {
 
 // The quantity as value = mantissa * 10^dec_exp * 2^bin_exp, or nullopt when malformed.
@@ -84,4 +84,4 @@ std::optional<int64_t> scaled(std::string_view s, int extra_dec_exp) {
 std::optional<int64_t> parse_milli(std::string_view quantity) { return scaled(quantity, 3); }
 std::optional<int64_t> parse_value(std::string_view quantity) { return scaled(quantity, 0); }
 
-}  // namespace capstan::scheduler
+}  // namespace capstan::sdk

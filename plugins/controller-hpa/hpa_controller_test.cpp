@@ -1,0 +1,109 @@
+// The HPA controller on the SDK's fake host: scaling a Deployment up from its pods' PodMetrics,
+// the status (currentMetrics, conditions) and Events, and the conditions when metrics are missing.
+#include "hpa_controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include "capstan/metrics_v1beta1.capnp.h"
+#include "capstan/testing/fake_host.hpp"
+#include "capstan/timestamps.hpp"
+
+namespace capstan::hpa {
+namespace {
+
+using sdk::testing::FakeHost;
+using sdk::testing::json;
+const sdk::Resource kHpas{"autoscaling", "v2", "horizontalpodautoscalers"};
+const sdk::Resource kPods{"", "v1", "pods"};
+const sdk::Resource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
+const sdk::Resource kDeployments{"apps", "v1", "deployments"};
+const sdk::Resource kEvents{"", "v1", "events"};
+
+class HpaControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_.add_kind({kHpas, "HorizontalPodAutoscaler", true, capnp::Schema::from<autoscaling::v2::HorizontalPodAutoscaler>(), true});
+    fake_.add_kind({kPodMetrics, "PodMetrics", true, capnp::Schema::from<metrics::v1beta1::PodMetrics>(), false});
+    // The kernel serves deployments/scale; the fake applies the replica count itself.
+    fake_.set_reactor([this](const sdk::testing::FakeCall& call) -> std::optional<sdk::Status> {
+      if (call.verb != "patch" || call.subresource != "scale") return std::nullopt;
+      fake_.patch(kDeployments, call.ns, call.name, call.object);
+      return sdk::Status{};
+    });
+    fake_.put(kDeployments, {{"metadata", {{"name", "web"}, {"namespace", "default"}}},
+                             {"spec", {{"replicas", 2}, {"selector", {{"matchLabels", {{"app", "web"}}}}},
+                                       {"template", {{"metadata", {{"labels", {{"app", "web"}}}}},
+                                                     {"spec", {{"containers", {{{"name", "c"}, {"image", "x"}}}}}}}}}}});
+  }
+  void TearDown() override {
+    if (controller_) controller_->stop();
+  }
+  void start() {
+    controller_ = std::make_unique<HpaController>(fake_.host(), HpaController::Options{std::chrono::milliseconds(100)});
+    controller_->start();
+  }
+  void pod(const std::string& name, const std::string& cpu_usage) {
+    const std::string t = sdk::format_time(sdk::now_seconds() - 600);
+    fake_.put(kPods, {{"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"app", "web"}}}}},
+                      {"spec", {{"containers", {{{"name", "c"}, {"image", "x"}, {"resources", {{"requests", {{"cpu", "100m"}}}}}}}}}},
+                      {"status", {{"phase", "Running"}, {"startTime", t},
+                                  {"conditions", {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", t}}}}}}});
+    if (!cpu_usage.empty())
+      fake_.put(kPodMetrics, {{"metadata", {{"name", name}, {"namespace", "default"}}},
+                              {"timestamp", sdk::format_time(sdk::now_seconds())}, {"window", "15s"},
+                              {"containers", {{{"name", "c"}, {"usage", {{"cpu", cpu_usage}, {"memory", "1Mi"}}}}}}});
+  }
+  void hpa() {
+    fake_.put(kHpas, {{"metadata", {{"name", "web"}, {"namespace", "default"}}},
+                      {"spec", {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "web"}}},
+                                {"minReplicas", 1}, {"maxReplicas", 10},
+                                {"metrics", {{{"type", "Resource"}, {"resource", {{"name", "cpu"}, {"target", {{"type", "Utilization"}, {"averageUtilization", 50}}}}}}}}}}});
+  }
+  json status(const std::string& path) { return FakeHost::at(*fake_.get(kHpas, "default", "web"), "status." + path); }
+  std::string condition(const std::string& type) {
+    for (auto& c : status("conditions"))
+      if (c["type"] == type) return c["status"].get<std::string>() + "/" + c["reason"].get<std::string>();
+    return "";
+  }
+  FakeHost fake_;
+  std::unique_ptr<HpaController> controller_;
+};
+
+TEST_F(HpaControllerTest, ScalesUpFromPodMetrics) {
+  pod("web-1", "90m");
+  pod("web-2", "90m");
+  hpa();
+  start();
+  ASSERT_TRUE(FakeHost::eventually([&] {
+    return FakeHost::at(*fake_.get(kDeployments, "default", "web"), "spec.replicas") == 4;
+  }));
+  ASSERT_TRUE(FakeHost::eventually([&] { return status("desiredReplicas") == 4; }));
+  EXPECT_EQ(status("currentMetrics")[0]["resource"]["current"]["averageUtilization"], 90);
+  EXPECT_EQ(status("currentMetrics")[0]["resource"]["current"]["averageValue"], "90m");
+  EXPECT_FALSE(status("lastScaleTime").is_null());
+  EXPECT_EQ(condition("AbleToScale"), "True/SucceededRescale");
+  EXPECT_EQ(condition("ScalingActive"), "True/ValidMetricFound");
+  bool event = false;
+  for (auto& e : fake_.list(kEvents, "default"))
+    event |= e["reason"] == "SuccessfulRescale" &&
+             e["message"] == "New size: 4; reason: cpu resource utilization (percentage of request) above target";
+  EXPECT_TRUE(event);
+}
+
+TEST_F(HpaControllerTest, NoMetricsIsReportedNotActedOn) {
+  pod("web-1", "");
+  pod("web-2", "");
+  hpa();
+  start();
+  ASSERT_TRUE(FakeHost::eventually([&] { return condition("ScalingActive") == "False/FailedGetResourceMetric"; }));
+  EXPECT_EQ(FakeHost::at(*fake_.get(kDeployments, "default", "web"), "spec.replicas"), 2);
+  EXPECT_EQ(status("currentReplicas"), 2);
+  bool event = false;
+  for (auto& e : fake_.list(kEvents, "default"))
+    event |= e["reason"] == "FailedComputeMetricsReplicas" &&
+             e["message"].get<std::string>().find("invalid metrics (1 invalid out of 1)") == 0;
+  EXPECT_TRUE(event);
+}
+
+}  // namespace
+}  // namespace capstan::hpa
