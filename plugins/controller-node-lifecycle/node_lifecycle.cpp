@@ -5,6 +5,8 @@
 // (the agent itself sets Ready=True again with its next status update).
 #include "node_lifecycle.hpp"
 
+#include "capstan/scheduling.hpp"
+
 #include <capnp/message.h>
 
 #include <nlohmann/json.hpp>
@@ -227,13 +229,38 @@ ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
   // Evict: delete every pod bound to the node (the agent is gone, so nobody else will).
   auto pods = client_.list(kPods, "", "", "spec.nodeName=" + name);
   if (!pods.status.ok()) return ReconcileResult::fail("cannot list pods of node " + name + ": " + pods.status.message);
+  // As the taint eviction controller: a pod that tolerates the unreachable taint stays, forever
+  // when no matching toleration sets tolerationSeconds (DaemonSet pods), else for the shortest
+  // tolerationSeconds among them (getMinTolerationTime); the others go now.
+  const sdk::scheduling::Taint unreachable{kTaint, "", "NoExecute"};
+  std::optional<int64_t> recheck_ns;
   for (const auto& p : pods.items) {
     if (p->metadata().hasDeletionTimestamp()) continue;
+    int64_t min_seconds = -1;  // -1: no matching toleration has a limit
+    bool tolerated = false;
+    for (const auto& t : sdk::scheduling::tolerations_of(p->as<core::Pod>().getSpec().getTolerations())) {
+      if (!sdk::scheduling::tolerates(t, unreachable)) continue;
+      tolerated = true;
+      if (!t.toleration_seconds) continue;
+      int64_t ts = std::max<int64_t>(*t.toleration_seconds, 0);
+      if (min_seconds == -1 || ts < min_seconds) min_seconds = ts;
+    }
+    if (tolerated) {
+      if (min_seconds == -1) continue;
+      const int64_t due = since + min_seconds * 1'000'000'000;
+      if (now < due) {
+        recheck_ns = std::min(recheck_ns.value_or(due - now), due - now);
+        continue;
+      }
+    }
     eviction_events_.record(p, sdk::kEventTypeNormal, "TaintManagerEviction", "Marking for deletion Pod " + p->key());
     auto st = client_.remove(kPods, p->ns(), p->name(), "Background", p->uid());
     if (st.ok()) host_.info("node-lifecycle: deleted pod " + p->key() + " of unreachable node " + name);
   }
-  return ReconcileResult::after(std::chrono::seconds(5));  // keep evicting whatever lands there
+  // Keep evicting whatever lands there; sooner when a toleration runs out before that.
+  if (recheck_ns && *recheck_ns / 1'000'000 + 50 < 5000)
+    return ReconcileResult::after(std::chrono::milliseconds(*recheck_ns / 1'000'000 + 50));
+  return ReconcileResult::after(std::chrono::seconds(5));
 }
 
 }  // namespace capstan::lifecycle

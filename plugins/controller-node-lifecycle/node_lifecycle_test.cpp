@@ -77,6 +77,14 @@ TEST_F(NodeLifecycleTest, SilentNodeGoesUnknownAndItsPodsAreEvicted) {
   fake_.put(kLeases, lease("n1"));
   fake_.put(kPods, pod("web-1", "n1"));
   fake_.put(kPods, pod("elsewhere", "n2"));
+  // A daemon pod tolerates unreachable nodes forever; another pod for 2 s.
+  json daemon = pod("daemon", "n1");
+  daemon["spec"]["tolerations"] = {{{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"}, {"effect", "NoExecute"}}};
+  fake_.put(kPods, daemon);
+  json patient = pod("patient", "n1");
+  patient["spec"]["tolerations"] = {{{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"},
+                                     {"effect", "NoExecute"}, {"tolerationSeconds", 2}}};
+  fake_.put(kPods, patient);
   start(std::chrono::milliseconds(400), std::chrono::milliseconds(400));
   ASSERT_TRUE(FakeHost::eventually([&] { return event("RegisteredNode", "n1").has_value(); }));
   EXPECT_EQ((*event("RegisteredNode", "n1"))["message"], "Registered Node n1 in Controller");
@@ -99,6 +107,9 @@ TEST_F(NodeLifecycleTest, SilentNodeGoesUnknownAndItsPodsAreEvicted) {
   EXPECT_TRUE(fake_.get(kPods, "default", "elsewhere"));
   ASSERT_TRUE(FakeHost::eventually([&] { return event("TaintManagerEviction", "web-1").has_value(); }));
   EXPECT_EQ((*event("TaintManagerEviction", "web-1"))["message"], "Marking for deletion Pod default/web-1");
+  EXPECT_TRUE(fake_.get(kPods, "default", "patient"));  // its second has not run out yet
+  ASSERT_TRUE(FakeHost::eventually([&] { return !fake_.get(kPods, "default", "patient"); }));
+  EXPECT_TRUE(fake_.get(kPods, "default", "daemon"));
 
   fake_.erase(kNodes, "", "n1");
   ASSERT_TRUE(FakeHost::eventually([&] { return event("RemovingNode", "n1").has_value(); }));
