@@ -118,9 +118,11 @@ TEST_F(DaemonSetControllerTest, OnePodPerEligibleNode) {
   EXPECT_EQ(status("numberAvailable"), 2);
   EXPECT_EQ(status("numberMisscheduled"), 0);
   EXPECT_EQ(status("observedGeneration"), 1);
-  size_t created = 0;
-  for (auto& e : fake_.list(kEvents, "default")) created += e["reason"] == "SuccessfulCreate";
-  EXPECT_EQ(created, 2u);
+  EXPECT_TRUE(FakeHost::eventually([&] {  // events are written in the background
+    size_t created = 0;
+    for (auto& e : fake_.list(kEvents, "default")) created += e["reason"] == "SuccessfulCreate";
+    return created == 2;
+  }));
 }
 
 TEST_F(DaemonSetControllerTest, NodesJoiningAndLeaving) {

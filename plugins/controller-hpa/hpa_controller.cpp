@@ -76,7 +76,21 @@ HpaController::HpaController(const sdk::Host& host, Options options)
   recorder_.set_synchronous(false);
   controller_ = std::make_unique<sdk::Controller>("horizontal-pod-autoscaler", host_,
                                                   [this](const std::string& key) { return reconcile(key); });
-  controller_->watch(hpas_);
+  // Each HPA is synced every sync period (the result of reconcile). Its own status writes must not
+  // trigger an extra sync (upstream's queue delays every add by the sync period): that would apply
+  // the scale-up limit twice in a row. New HPAs, spec changes and deletions are synced at once.
+  controller_->watch_owned(hpas_, [](const sdk::ObjectPtr&) { return std::optional<std::string>{}; });
+  hpas_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+    const int64_t gen = obj->metadata().getGeneration().isValue() ? obj->metadata().getGeneration().getValue() : 0;
+    {
+      std::lock_guard lock(mu_);
+      auto [it, fresh] = generations_.try_emplace(obj->key(), gen);
+      if (kind == sdk::EventKind::kDeleted) generations_.erase(it);
+      else if (!fresh && it->second == gen) return;  // a status write
+      else it->second = gen;
+    }
+    controller_->enqueue(obj->key());
+  });
   // Pods and metrics are read at each periodic sync (as upstream's resync), not on each change.
   controller_->watch_owned(pods_, [](const sdk::ObjectPtr&) { return std::optional<std::string>{}; });
   controller_->watch_owned(metrics_, [](const sdk::ObjectPtr&) { return std::optional<std::string>{}; });

@@ -51,6 +51,7 @@ class HpaController final : public sdk::Plugin {
   std::mutex mu_;  // the per-HPA memories below
   std::map<std::string, std::vector<Recommendation>> recommendations_;
   std::map<std::string, std::deque<ScaleEvent>> scale_ups_, scale_downs_;
+  std::map<std::string, int64_t> generations_;  // last metadata.generation seen per HPA
   std::unique_ptr<sdk::Controller> controller_;
 };
 

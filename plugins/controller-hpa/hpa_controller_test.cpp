@@ -39,7 +39,8 @@ class HpaControllerTest : public ::testing::Test {
     if (controller_) controller_->stop();
   }
   void start() {
-    controller_ = std::make_unique<HpaController>(fake_.host(), HpaController::Options{std::chrono::milliseconds(100)});
+    // One sync per test: the next (after 60 s) would see the new count and say ReadyForNewScale.
+    controller_ = std::make_unique<HpaController>(fake_.host(), HpaController::Options{std::chrono::seconds(60)});
     controller_->start();
   }
   void pod(const std::string& name, const std::string& cpu_usage) {
@@ -83,11 +84,14 @@ TEST_F(HpaControllerTest, ScalesUpFromPodMetrics) {
   EXPECT_FALSE(status("lastScaleTime").is_null());
   EXPECT_EQ(condition("AbleToScale"), "True/SucceededRescale");
   EXPECT_EQ(condition("ScalingActive"), "True/ValidMetricFound");
-  bool event = false;
-  for (auto& e : fake_.list(kEvents, "default"))
-    event |= e["reason"] == "SuccessfulRescale" &&
-             e["message"] == "New size: 4; reason: cpu resource utilization (percentage of request) above target";
-  EXPECT_TRUE(event);
+  // Events are written in the background.
+  EXPECT_TRUE(FakeHost::eventually([&] {
+    for (auto& e : fake_.list(kEvents, "default"))
+      if (e["reason"] == "SuccessfulRescale" &&
+          e["message"] == "New size: 4; reason: cpu resource utilization (percentage of request) above target")
+        return true;
+    return false;
+  }));
 }
 
 TEST_F(HpaControllerTest, NoMetricsIsReportedNotActedOn) {
@@ -98,11 +102,13 @@ TEST_F(HpaControllerTest, NoMetricsIsReportedNotActedOn) {
   ASSERT_TRUE(FakeHost::eventually([&] { return condition("ScalingActive") == "False/FailedGetResourceMetric"; }));
   EXPECT_EQ(FakeHost::at(*fake_.get(kDeployments, "default", "web"), "spec.replicas"), 2);
   EXPECT_EQ(status("currentReplicas"), 2);
-  bool event = false;
-  for (auto& e : fake_.list(kEvents, "default"))
-    event |= e["reason"] == "FailedComputeMetricsReplicas" &&
-             e["message"].get<std::string>().find("invalid metrics (1 invalid out of 1)") == 0;
-  EXPECT_TRUE(event);
+  EXPECT_TRUE(FakeHost::eventually([&] {
+    for (auto& e : fake_.list(kEvents, "default"))
+      if (e["reason"] == "FailedComputeMetricsReplicas" &&
+          e["message"].get<std::string>().find("invalid metrics (1 invalid out of 1)") == 0)
+        return true;
+    return false;
+  }));
 }
 
 }  // namespace
