@@ -1,5 +1,7 @@
 #include "api/api_error.hpp"
 
+#include "capstan/machinery/codec/json_writer.hpp"
+
 namespace capstan::api {
 
 nlohmann::json ApiError::to_status() const {
@@ -20,6 +22,55 @@ nlohmann::json ApiError::to_status() const {
   }
   if (!details.empty()) s["details"] = std::move(details);
   return s;
+}
+
+std::string ApiError::to_status_text() const {
+  using schema::append_json_string;
+  std::string out = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure")";
+  if (*what() != '\0') {
+    out += R"(,"message":)";
+    append_json_string(out, what());
+  }
+  if (!reason.empty()) {
+    out += R"(,"reason":)";
+    append_json_string(out, reason);
+  }
+  if (!name.empty() || !group.empty() || !kind.empty() || !causes.empty()) {
+    // metav1.StatusDetails: name, group, kind, uid, causes, retryAfterSeconds (all omitempty).
+    out += R"(,"details":{)";
+    bool first = true;
+    auto field = [&](const char* key, const std::string& value) {
+      if (value.empty()) return;
+      if (!first) out += ',';
+      first = false;
+      out += '"';
+      out += key;
+      out += "\":";
+      append_json_string(out, value);
+    };
+    field("name", name);
+    field("group", group);
+    field("kind", kind);
+    if (!causes.empty()) {
+      if (!first) out += ',';
+      out += R"("causes":[)";
+      for (size_t i = 0; i < causes.size(); ++i) {
+        // metav1.StatusCause: reason, message, field.
+        if (i) out += ',';
+        out += '{';
+        first = true;
+        field("reason", causes[i].reason);
+        field("message", causes[i].message);
+        field("field", causes[i].field);
+        out += '}';
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  if (code != 0) out += R"(,"code":)" + std::to_string(code);
+  out += "}\n";
+  return out;
 }
 
 ApiError bad_request(std::string message) { return ApiError(400, "BadRequest", std::move(message)); }
@@ -69,5 +120,7 @@ ApiError method_not_allowed(const std::string& message) { return ApiError(405, "
 nlohmann::json success_status() {
   return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()}, {"status", "Success"}};
 }
+
+std::string success_status_text() { return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\"}\n"; }
 
 }  // namespace capstan::api

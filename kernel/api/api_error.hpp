@@ -32,6 +32,10 @@ struct ApiError : std::runtime_error {
   }
 
   nlohmann::json to_status() const;
+  // The Status body as kube-apiserver writes it: fields in metav1.Status's declaration order
+  // (kind, apiVersion, metadata, status, message, reason, details, code), Go's escaping, and the
+  // newline Go's JSON encoder ends every document with.
+  std::string to_status_text() const;
 };
 
 // Common constructors, with the messages kubectl users know.
@@ -44,5 +48,7 @@ ApiError invalid(const std::string& kind, const std::string& group, const std::s
 ApiError method_not_allowed(const std::string& message);
 
 nlohmann::json success_status();
+// `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success"}` and a newline.
+std::string success_status_text();
 
 }  // namespace capstan::api

@@ -3,13 +3,16 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.hpp"
+#include "api/meta_protobuf.hpp"
+#include "api/negotiation.hpp"
+#include "api/responses.hpp"
 #include "api/subresources.hpp"
 #include "api/discovery.hpp"
 #include "api/object_service.hpp"
 #include "api/openapi.hpp"
 #include "api/scale_subresource.hpp"
-#include "api/table.hpp"
 #include "api/watch_stream.hpp"
+#include "capstan/machinery/codec/protobuf_envelope.hpp"
 #include "capstan/machinery/patch/json_patch.hpp"
 #include "capstan/machinery/patch/merge_patch.hpp"
 #include "capstan/machinery/patch/patch_error.hpp"
@@ -26,8 +29,7 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 
-void reply_json(const std::shared_ptr<http::Responder>& res, int code, const std::string& body,
-                const std::vector<std::string>& warnings = {}, const char* content_type = kJson) {
+Headers headers_for(const std::string& content_type, const std::vector<std::string>& warnings) {
   Headers h{{"Content-Type", content_type}, {"Cache-Control", "no-cache, private"}};
   for (const auto& w : warnings) {
     std::string escaped;
@@ -37,11 +39,23 @@ void reply_json(const std::shared_ptr<http::Responder>& res, int code, const std
     }
     h.emplace_back("Warning", "299 - \"" + escaped + "\"");
   }
-  res->respond(code, std::move(h), body);
+  return h;
 }
 
-void reply_error(const std::shared_ptr<http::Responder>& res, const ApiError& e) {
-  reply_json(res, e.code, e.to_status().dump());
+void reply_json(const std::shared_ptr<http::Responder>& res, int code, const std::string& body,
+                const std::vector<std::string>& warnings = {}, const char* content_type = kJson) {
+  res->respond(code, headers_for(content_type, warnings), body);
+}
+
+void reply(const std::shared_ptr<http::Responder>& res, Reply r, const std::vector<std::string>& warnings = {}) {
+  res->respond(r.code, headers_for(r.content_type, warnings), std::move(r.body));
+}
+
+// A Status error, in protobuf when the request prefers it and the resource has a protobuf form
+// (kube-apiserver's ErrorNegotiated).
+void reply_error(const std::shared_ptr<http::Responder>& res, const ApiError& e, const std::string* accept = nullptr,
+                 bool protobuf = false) {
+  reply(res, error_reply(e, accept, protobuf));
 }
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -88,28 +102,49 @@ WriteOptions write_options(const http::Request& req) {
 }
 
 std::string content_type(const http::Request& req) {
-  const std::string* ct = req.header("content-type");
-  if (!ct) return kJson;
-  std::string t = *ct;
-  auto semi = t.find(';');
-  if (semi != std::string::npos) t.resize(semi);
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t;
+  std::string t = media_type_of(req.header("content-type"));
+  return t.empty() ? kJson : t;
 }
 
-json decode_body(const http::Request& req) {
+bool is_protobuf(const http::Request& req) { return media_type_of(req.header("content-type")) == schema::kProtobufContentType; }
+
+// A JSON or YAML body (protobuf bodies are decoded by their own decoders); `protobuf` says
+// whether the endpoint also takes protobuf, for the 415 message.
+json decode_body(const http::Request& req, bool protobuf = false) {
   std::string ct = content_type(req);
-  if (ct == "application/vnd.kubernetes.protobuf")
-    throw ApiError(415, "UnsupportedMediaType",
-                   "the body of the request was in an unknown format - accepted media types include: application/json, "
-                   "application/yaml (protobuf request bodies are not decoded yet)");
+  if (ct == schema::kProtobufContentType) throw ApiError(415, "UnsupportedMediaType", unsupported_media_type_message(false));
   try {
     return api::decode_body(ct, req.body);
-  } catch (const UnsupportedMediaType& e) {
-    throw ApiError(415, "UnsupportedMediaType", e.what());
+  } catch (const UnsupportedMediaType&) {
+    throw ApiError(415, "UnsupportedMediaType", unsupported_media_type_message(protobuf));
   } catch (const BodyError& e) {
     throw bad_request(e.what());
   }
+}
+
+// An object of the kind from a create or update body: protobuf straight into the Cap'n Proto
+// form, JSON and YAML through the JSON codec.
+DecodedObject decode_object(const ObjectService& objects, const schema::Kind& kind, const http::Request& req,
+                            schema::UnknownFieldPolicy policy) {
+  if (is_protobuf(req)) return objects.decode_protobuf(kind, req.body, policy);
+  return objects.decode(kind, decode_body(req, objects.kinds().protobuf().supports(kind.schema)), policy);
+}
+
+// /version as kube-apiserver 1.33 writes it (version.Info in its declaration order): the release
+// whose API is served, and Capstan's own version as the semver build metadata of gitVersion, so
+// semver comparisons (Helm's kubeVersion, client-go) see exactly v1.<minor>.0. The Go build
+// facts (commit, tree state, build date, Go version) do not apply and are empty.
+std::string version_json(const std::string& minor) {
+  int previous = 0;
+  try {
+    previous = std::stoi(minor) - 1;
+  } catch (...) {
+  }
+  return "{\"major\":\"1\",\"minor\":\"" + minor + "\",\"emulationMajor\":\"1\",\"emulationMinor\":\"" + minor +
+         "\",\"minCompatibilityMajor\":\"1\",\"minCompatibilityMinor\":\"" + std::to_string(previous) +
+         "\",\"gitVersion\":\"v1." + minor + ".0+capstan." CAPSTAN_VERSION
+         "\",\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"\",\"goVersion\":\"\",\"compiler\":\"g++\","
+         "\"platform\":\"linux/amd64\"}\n";
 }
 
 // limit/continue over a key-ordered list: the token is the last key served.
@@ -180,6 +215,9 @@ void ApiServer::reaper_loop() {
 }
 
 void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
+  // Errors are negotiated like kube-apiserver's: protobuf when preferred, except for resources
+  // whose kind has no protobuf form (handle_resource says).
+  bool error_protobuf = true;
   try {
     const auto parts = split_path(req.path);
     if (parts.empty()) {
@@ -187,12 +225,7 @@ void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res
       return reply_json(res, 200, json{{"paths", paths}}.dump());
     }
     const std::string& top = parts[0];
-    if (top == "version" && parts.size() == 1) {
-      json v = {{"major", "1"}, {"minor", options_.version_minor}, {"gitVersion", "v1." + options_.version_minor + ".0-capstan"},
-                {"gitCommit", "capstan"}, {"gitTreeState", "clean"}, {"buildDate", "2026-11-21T00:00:00Z"},
-                {"goVersion", "go1.22.0"}, {"compiler", "gc"}, {"platform", "linux/amd64"}};
-      return reply_json(res, 200, v.dump());
-    }
+    if (top == "version" && parts.size() == 1) return reply_json(res, 200, version_json(options_.version_minor));
     if ((top == "healthz" || top == "livez" || top == "readyz") && parts.size() == 1) {
       bool ok = top != "readyz" || ready_;
       return res->respond(ok ? 200 : 503, {{"Content-Type", "text/plain; charset=utf-8"}}, ok ? "ok" : "not ready");
@@ -208,16 +241,22 @@ void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res
       throw ApiError(404, "NotFound", "the server could not find the requested resource");
     }
     if (top == "api") {
-      if (parts.size() == 1) return reply_json(res, 200, api_versions(options_.server_address).dump());
+      if (parts.size() == 1) {
+        if (wants_aggregated_discovery(req.header("accept"))) return reply_aggregated(req, res, true);
+        return reply_json(res, 200, api_versions(options_.server_address).dump());
+      }
       if (parts.size() == 2) {
         auto list = api_resource_list(objects_.kinds(), "", parts[1]);
         if (!list) throw ApiError(404, "NotFound", "the server could not find the requested resource");
         return reply_json(res, 200, list->dump());
       }
-      return handle_resource(req, res, parts, 2);
+      return handle_resource(req, res, parts, 2, error_protobuf);
     }
     if (top == "apis") {
-      if (parts.size() == 1) return reply_json(res, 200, api_group_list(objects_.kinds()).dump());
+      if (parts.size() == 1) {
+        if (wants_aggregated_discovery(req.header("accept"))) return reply_aggregated(req, res, false);
+        return reply_json(res, 200, api_group_list(objects_.kinds()).dump());
+      }
       if (parts.size() == 2) {
         auto g = api_group(objects_.kinds(), parts[1]);
         if (!g) throw ApiError(404, "NotFound", "the server could not find the requested resource");
@@ -228,14 +267,25 @@ void ApiServer::handle(http::Request&& req, std::shared_ptr<http::Responder> res
         if (!list) throw ApiError(404, "NotFound", "the server could not find the requested resource");
         return reply_json(res, 200, list->dump());
       }
-      return handle_resource(req, res, parts, 3);
+      return handle_resource(req, res, parts, 3, error_protobuf);
     }
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   } catch (const ApiError& e) {
-    reply_error(res, e);
+    reply_error(res, e, req.header("accept"), error_protobuf);
   } catch (const std::exception& e) {
-    reply_error(res, ApiError(500, "InternalError", std::string("an error on the server: ") + e.what()));
+    reply_error(res, ApiError(500, "InternalError", std::string("an error on the server: ") + e.what()),
+                req.header("accept"), error_protobuf);
   }
+}
+
+// Aggregated discovery with its ETag: a client that has the document (If-None-Match) gets 304.
+void ApiServer::reply_aggregated(const http::Request& req, const std::shared_ptr<http::Responder>& res, bool core) {
+  const AggregatedDocument doc = aggregated_discovery(objects_.kinds(), core);
+  Headers h{{"ETag", doc.etag}, {"Vary", "Accept"}, {"Cache-Control", "public"}};
+  if (const std::string* cached = req.header("if-none-match"); cached && *cached == doc.etag)
+    return res->respond(304, std::move(h), "");
+  h.emplace_back("Content-Type", kAggregatedDiscoveryContentType);
+  res->respond(200, std::move(h), doc.body);
 }
 
 // DeleteOptions from a DELETE body and the query.
@@ -244,7 +294,7 @@ static DeleteOptions delete_options(const http::Request& req, const json& body) 
 }
 
 void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
-                                const std::vector<std::string>& parts, size_t first) {
+                                const std::vector<std::string>& parts, size_t first, bool& error_protobuf) {
   const std::string group = first == 2 ? "" : parts[1];
   const std::string version = first == 2 ? parts[1] : parts[2];
   std::vector<std::string> rest(parts.begin() + static_cast<long>(first), parts.end());
@@ -267,18 +317,28 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
   if (!sub.empty() && !kind->has_subresource(sub))
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   const std::string& method = req.method;
-  const bool table = accepts_table(req.header("accept"));
+  const bool protobuf = objects_.kinds().protobuf().supports(kind->schema);
+  error_protobuf = protobuf;
+  const std::string* accept_header = req.header("accept");
+  const std::string accept = accept_header ? *accept_header : "";
   const bool include_object = param(req, "includeObject") == "Object";
+  Endpoint endpoint;
+  endpoint.protobuf = protobuf;
+  const bool watch_request = method == "GET" && name.empty() && flag(req, "watch");
+  auto negotiated = watch_request ? negotiate_stream(accept_header, endpoint) : negotiate_output(accept_header, endpoint);
+  if (!negotiated) throw ApiError(406, "NotAcceptable", not_acceptable_message(protobuf, watch_request));
+  const ResponseEncoder encoder(objects_.kinds(), *kind, *negotiated, include_object);
 
-  auto finish_write = [res, table, kind, include_object](int default_code) {
-    return [res, default_code, table, kind, include_object](WriteOutcome o) {
-      if (o.error) return reply_error(res, *o.error);
-      int code = o.code ? o.code : default_code;
-      if (table) {
-        json t = make_table(*kind, {o.object}, std::to_string(o.object->revision), "", true, include_object);
-        return reply_json(res, code, t.dump(), o.warnings, "application/json;as=Table;v=v1;g=meta.k8s.io");
+  // Writes answer asynchronously (once the store has committed): the encoder and what error
+  // negotiation needs travel with the callback.
+  auto finish_write = [res, encoder, accept, protobuf](int default_code) {
+    return [res, default_code, encoder, accept, protobuf](WriteOutcome o) {
+      try {
+        if (o.error) return reply_error(res, *o.error, &accept, protobuf);
+        reply(res, encoder.object(o.code ? o.code : default_code, o.object), o.warnings);
+      } catch (const ApiError& e) {
+        reply_error(res, e, &accept, protobuf);
       }
-      reply_json(res, code, o.object->json, o.warnings);
     };
   };
 
@@ -307,7 +367,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
             throw bad_request("invalid resourceVersion: " + rv_text);
           }
         }
-        auto stream = std::make_shared<WatchStream>(*kind, selection, table, flag(req, "allowWatchBookmarks"), res,
+        auto stream = std::make_shared<WatchStream>(*kind, selection, encoder, flag(req, "allowWatchBookmarks"), res,
                                                     std::chrono::steady_clock::now() + std::chrono::seconds(timeout));
         std::weak_ptr<WatchStream> weak = stream;
         auto post = post_;
@@ -319,15 +379,13 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
           else run();
         });
         if (start.expired) {
-          res->begin_stream(200, {{"Content-Type", kJson}});
-          json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-                         {"message", "too old resource version: " + rv_text + " (" + std::to_string(start.oldest_resumable) + ")"},
-                         {"reason", "Expired"}, {"code", 410}};
-          res->write("{\"type\":\"ERROR\",\"object\":" + status.dump() + "}\n");
+          res->begin_stream(200, {{"Content-Type", encoder.stream_content_type()}});
+          res->write(encoder.watch_error(ApiError(410, "Expired", "too old resource version: " + rv_text + " (" +
+                                                                    std::to_string(start.oldest_resumable) + ")")));
           res->finish();
           return;
         }
-        res->begin_stream(200, {{"Content-Type", table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : kJson}});
+        res->begin_stream(200, {{"Content-Type", encoder.stream_content_type()}});
         stream->send_initial(start.initial);
         stream->attach(start.subscription, &objects_);
         res->on_close([weak] {
@@ -344,25 +402,11 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
       auto items = objects_.list(*kind, selection, &revision);
       std::string next;
       items = paginate(std::move(items), req, next);
-      if (table) {
-        json t = make_table(*kind, items, std::to_string(revision), next, true, include_object);
-        return reply_json(res, 200, t.dump(), {}, "application/json;as=Table;v=v1;g=meta.k8s.io");
-      }
-      // Items are spliced in as already-encoded JSON text.
-      std::string body = "{\"kind\":\"" + kind->kind + "List\",\"apiVersion\":\"" + kind->api_version() +
-                         "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(revision) + "\"";
-      if (!next.empty()) body += ",\"continue\":\"" + next + "\"";
-      body += "},\"items\":[";
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (i) body += ',';
-        body += items[i]->json;
-      }
-      body += "]}";
-      return reply_json(res, 200, body);
+      return reply(res, encoder.list(items, revision, next));
     }
     if (method == "POST") {
       auto opts = write_options(req);
-      return objects_.create(*kind, ns, objects_.decode(*kind, decode_body(req), opts.validation), opts, finish_write(201));
+      return objects_.create(*kind, ns, decode_object(objects_, *kind, req, opts.validation), opts, finish_write(201));
     }
     if (method == "DELETE") {
       // deletecollection: delete every match, answer with the list of what was deleted.
@@ -370,11 +414,7 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
                                  nullptr);
       auto opts = write_options(req);
       for (const auto& o : items) objects_.remove(*kind, o->namespace_, o->name, {}, opts, [](WriteOutcome) {});
-      std::string body = "{\"kind\":\"" + kind->kind + "List\",\"apiVersion\":\"" + kind->api_version() +
-                         "\",\"metadata\":{},\"items\":[";
-      for (size_t i = 0; i < items.size(); ++i) body += (i ? "," : "") + items[i]->json;
-      body += "]}";
-      return reply_json(res, 200, body);
+      return reply(res, encoder.list(items, 0, ""));
     }
     throw method_not_allowed("the server does not allow this method on the requested resource");
   }
@@ -387,25 +427,21 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
   if (sub == "scale" && kind->scale) return handle_scale(req, res, *kind, ns, name);
   if (const auto* action = kind->subresource(sub); action && (action->deletes || !action->assigns.empty())) {
     if (method != "POST") throw method_not_allowed("the " + sub + " subresource only supports create");
-    return post_subresource(objects_, *kind, ns, name, sub, decode_body(req), write_options(req), [res](WriteOutcome o) {
-      if (o.error) return reply_error(res, *o.error);
-      reply_json(res, 201, success_status().dump(), o.warnings);
-    });
+    json body = is_protobuf(req) ? decode_action_protobuf(action->deletes, action->kind, req.body) : decode_body(req, true);
+    return post_subresource(objects_, *kind, ns, name, sub, body, write_options(req),
+                            [res, accept, protobuf](WriteOutcome o) {
+                              if (o.error) return reply_error(res, *o.error, &accept, protobuf);
+                              reply_json(res, 201, success_status_text(), o.warnings);
+                            });
   }
   if (method == "GET") {
     auto obj = objects_.get(*kind, ns, name);
-    if (sub.empty() || sub == kind->status_field) {
-      if (table) {
-        json t = make_table(*kind, {obj}, std::to_string(obj->revision), "", true, include_object);
-        return reply_json(res, 200, t.dump(), {}, "application/json;as=Table;v=v1;g=meta.k8s.io");
-      }
-      return reply_json(res, 200, obj->json);
-    }
+    if (sub.empty() || sub == kind->status_field) return reply(res, encoder.object(200, obj));
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
   }
   if (method == "PUT") {
     auto opts = write_options(req);
-    return objects_.update(*kind, ns, name, objects_.decode(*kind, decode_body(req), opts.validation), sub, opts,
+    return objects_.update(*kind, ns, name, decode_object(objects_, *kind, req, opts.validation), sub, opts,
                            finish_write(200));
   }
   if (method == "PATCH") {
@@ -430,7 +466,9 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
     return objects_.patch(*kind, ns, name, type, doc, sub, opts, finish_write(200));
   }
   if (method == "DELETE") {
-    json body = req.body.empty() ? json::object() : decode_body(req);
+    json body = req.body.empty() ? json::object()
+                : is_protobuf(req) ? decode_delete_options_protobuf(req.body)
+                                   : decode_body(req, true);
     if (!body.is_object()) throw bad_request("DeleteOptions must be an object");
     DeleteOptions del = delete_options(req, body);
     WriteOptions opts = write_options(req);

@@ -25,8 +25,10 @@ class WatchStream;
 
 struct ApiServerOptions {
   std::string server_address;  // host:port advertised in /api
-  // Once the kernel decodes protobuf request bodies this can advertise the newest minor.
-  std::string version_minor = "31";
+  // The Kubernetes release whose API Capstan serves, as /version reports it: clients (the kubectl
+  // dispatcher, Helm's kubeVersion checks, client-go feature switches) take it at its word.
+  // gitVersion is "v1.<minor>.0+capstan.<Capstan's version>" (docs/api-compatibility.md#version).
+  std::string version_minor = "33";
 };
 
 class ApiServer {
@@ -47,7 +49,8 @@ class ApiServer {
 
  private:
   void handle_resource(http::Request& req, const std::shared_ptr<http::Responder>& res,
-                       const std::vector<std::string>& parts, size_t first);
+                       const std::vector<std::string>& parts, size_t first, bool& error_protobuf);
+  void reply_aggregated(const http::Request& req, const std::shared_ptr<http::Responder>& res, bool core);
   void handle_scale(http::Request& req, const std::shared_ptr<http::Responder>& res, const schema::Kind& kind,
                     const std::string& ns, const std::string& name);
   void reaper_loop();

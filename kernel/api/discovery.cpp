@@ -1,5 +1,9 @@
 #include "api/discovery.hpp"
 
+#include <cstdio>
+
+#include "api/negotiation.hpp"
+
 namespace capstan::api {
 
 using nlohmann::json;
@@ -70,6 +74,79 @@ std::optional<json> api_resource_list(const schema::KindRegistry& kinds, const s
               {"apiVersion", "v1"},
               {"groupVersion", group.empty() ? version : group + "/" + version},
               {"resources", std::move(resources)}};
+}
+
+bool wants_aggregated_discovery(const std::string* accept) {
+  if (!accept) return false;
+  // Clauses that ask for no transformation are skipped by the discovery endpoint's restrictions,
+  // wherever they stand; the first aggregated clause Capstan can write wins.
+  for (const auto& clause : parse_accept(*accept)) {
+    const std::string* as = clause.param("as");
+    const std::string* g = clause.param("g");
+    const std::string* v = clause.param("v");
+    const bool json_type = (clause.type == "application" && (clause.subtype == "json" || clause.subtype == "*")) ||
+                           (clause.type == "*" && clause.subtype == "*");
+    if (json_type && as && *as == "APIGroupDiscoveryList" && g && *g == "apidiscovery.k8s.io" && v && *v == "v2")
+      return true;
+  }
+  return false;
+}
+
+AggregatedDocument aggregated_discovery(const schema::KindRegistry& kinds, bool core) {
+  using ordered = nlohmann::ordered_json;
+  auto gvk = [](const std::string& g, const std::string& v, const std::string& k) {
+    return ordered{{"group", g}, {"version", v}, {"kind", k}};
+  };
+  const ordered verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
+  ordered items = ordered::array();
+  const auto all = kinds.all();
+  for (const auto& [group, versions] : kinds.groups()) {
+    if (group.empty() != core) continue;
+    ordered versions_json = ordered::array();
+    for (const auto& version : versions) {
+      ordered resources = ordered::array();
+      for (const auto* k : all) {
+        if (k->group != group || k->version != version) continue;
+        // apidiscovery.k8s.io/v2 APIResourceDiscovery in its declaration order.
+        ordered r = {{"resource", k->plural},
+                     {"responseKind", gvk(k->group, k->version, k->kind)},
+                     {"scope", k->namespaced ? "Namespaced" : "Cluster"},
+                     {"singularResource", k->singular},
+                     {"verbs", verbs}};
+        if (!k->short_names.empty()) r["shortNames"] = k->short_names;
+        if (!k->categories.empty()) r["categories"] = k->categories;
+        if (!k->subresources.empty()) {
+          ordered subs = ordered::array();
+          for (const auto& s : k->subresources)
+            subs.push_back({{"subresource", s.name},
+                            {"responseKind", gvk(s.group.empty() && s.kind.empty() ? k->group : s.group,
+                                                 s.version.empty() ? k->version : s.version,
+                                                 s.kind.empty() ? k->kind : s.kind)},
+                            {"verbs", s.verbs}});
+          r["subresources"] = std::move(subs);
+        }
+        resources.push_back(std::move(r));
+      }
+      versions_json.push_back({{"version", version}, {"resources", std::move(resources)}, {"freshness", "Current"}});
+    }
+    ordered metadata = ordered::object();
+    if (!group.empty()) metadata["name"] = group;
+    metadata["creationTimestamp"] = nullptr;  // a Go value metav1.Time, written as null
+    items.push_back({{"metadata", std::move(metadata)}, {"versions", std::move(versions_json)}});
+  }
+  ordered list = {{"kind", "APIGroupDiscoveryList"},
+                  {"apiVersion", "apidiscovery.k8s.io/v2"},
+                  {"metadata", ordered::object()},
+                  {"items", std::move(items)}};
+  AggregatedDocument doc;
+  doc.body = list.dump() + "\n";
+  // FNV-1a over the document: it changes exactly when the document does (plugins add kinds).
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : doc.body) h = (h ^ c) * 1099511628211ull;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
+  doc.etag = buf;
+  return doc;
 }
 
 }  // namespace capstan::api

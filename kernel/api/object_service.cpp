@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "api/names.hpp"
+#include "api/negotiation.hpp"
 #include "capstan/machinery/codec/json_writer.hpp"
 #include "capstan/machinery/codec/normal_form.hpp"
 #include "capstan/machinery/object_rules.hpp"
@@ -187,6 +188,28 @@ DecodedObject ObjectService::decode(const schema::Kind& kind, const json& body, 
   DecodedObject out{ObjectDraft(kind), {}};
   schema::DecodeReport report;
   kinds_.codec().decode(body, out.draft.root(), report);
+  finish_decode(kind, report, policy, out);
+  return out;
+}
+
+DecodedObject ObjectService::decode_protobuf(const schema::Kind& kind, std::string_view body,
+                                             schema::UnknownFieldPolicy policy) const {
+  if (!kinds_.protobuf().supports(kind.schema))
+    throw ApiError(415, "UnsupportedMediaType", unsupported_media_type_message(false));
+  DecodedObject out{ObjectDraft(kind), {}};
+  schema::DecodeReport report;
+  kinds_.protobuf().decode_object(body, out.draft.root(), kind.api_version(), kind.kind, report);
+  // Unknown field numbers are reported as `spec.#33`; they follow fieldValidation as unknown
+  // JSON fields do (docs/api-compatibility.md).
+  finish_decode(kind, report, policy, out);
+  // Go's decoder leaves maps in wire order; the stored form has them sorted, as the JSON
+  // decoder's.
+  schema::normalize(kinds_.model(), out.draft.root());
+  return out;
+}
+
+void ObjectService::finish_decode(const schema::Kind& kind, const schema::DecodeReport& report,
+                                  schema::UnknownFieldPolicy policy, DecodedObject& out) const {
   const std::string prefix = kind.kind + " in version \"" + kind.version + "\" cannot be handled as a " + kind.kind + ": ";
   if (!report.type_errors.empty()) {
     ApiError e(400, "BadRequest", prefix + report.type_errors.front().message);
@@ -212,7 +235,6 @@ DecodedObject ObjectService::decode(const schema::Kind& kind, const json& body, 
     throw invalid(kind.kind, kind.group, out.draft.name(), std::move(causes));
   }
   machinery::set_type_meta(rules_for(kind), out.draft.root());
-  return out;
 }
 
 ObjectDraft ObjectService::from_bytes(const schema::Kind& kind, std::string_view bytes) const {

@@ -78,6 +78,10 @@ class ObjectService {
   // Decodes a JSON body against the kind's schema: throws ApiError (400 for undecodable bodies,
   // mismatched apiVersion/kind and strict unknown fields, 422 for missing required fields).
   DecodedObject decode(const schema::Kind& kind, const nlohmann::json& body, schema::UnknownFieldPolicy policy) const;
+  // The same for a protobuf body (the `k8s\0` magic and a runtime.Unknown envelope), decoded
+  // straight into the Cap'n Proto form: 415 for a kind without protobuf numbers, 400 naming the
+  // field for malformed input or an envelope of another kind.
+  DecodedObject decode_protobuf(const schema::Kind& kind, std::string_view body, schema::UnknownFieldPolicy policy) const;
   // A plugin's object bytes: throws ApiError for bytes that are not an object of the kind.
   ObjectDraft from_bytes(const schema::Kind& kind, std::string_view bytes) const;
 
@@ -130,6 +134,9 @@ class ObjectService {
 
  private:
   using Recompute = std::function<std::optional<DecodedObject>(const store::ObjectPtr& live)>;
+  // Turns what decoding reported into the API's answer (400, 422 or warnings).
+  void finish_decode(const schema::Kind& kind, const schema::DecodeReport& report, schema::UnknownFieldPolicy policy,
+                     DecodedObject& out) const;
   // Runs admission; a mutated object is put back in normal form.
   void admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
              const store::Object* old, bool dry_run, std::vector<std::string>& warnings,

@@ -1,17 +1,12 @@
 #include "api/watch_stream.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "api/object_service.hpp"
-#include "api/table.hpp"
 
 namespace capstan::api {
 
-using nlohmann::json;
-
-WatchStream::WatchStream(const schema::Kind& kind, Selection selection, bool table, bool bookmarks,
+WatchStream::WatchStream(const schema::Kind& kind, Selection selection, ResponseEncoder encoder, bool bookmarks,
                          std::shared_ptr<http::Responder> res, std::chrono::steady_clock::time_point deadline)
-    : kind_(kind), selection_(std::move(selection)), table_(table), bookmarks_(bookmarks), res_(std::move(res)),
+    : kind_(kind), selection_(std::move(selection)), encoder_(std::move(encoder)), bookmarks_(bookmarks), res_(std::move(res)),
       deadline_(deadline), last_bookmark_(std::chrono::steady_clock::now()) {}
 
 void WatchStream::unsubscribe() {
@@ -20,27 +15,8 @@ void WatchStream::unsubscribe() {
 }
 
 void WatchStream::send(const char* type, const store::ObjectPtr& obj) {
-  std::string line;
-  if (table_) {
-    json t = {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", {{"resourceVersion", std::to_string(obj->revision)}}}};
-    if (!columns_sent_) {
-      t["columnDefinitions"] = table_column_definitions(kind_);
-      columns_sent_ = true;
-    }
-    auto computed = computed_cells(kind_, {obj});
-    t["rows"] = json::array({table_row(kind_, json::parse(obj->json), false, &computed[0])});
-    line = "{\"type\":\"" + std::string(type) + "\",\"object\":" + t.dump() + "}\n";
-  } else {
-    // The object's JSON is encoded once per revision and shared by every watcher.
-    line.reserve(obj->json.size() + 32);
-    line += "{\"type\":\"";
-    line += type;
-    line += "\",\"object\":";
-    line += obj->json;
-    line += "}\n";
-  }
   last_revision_ = obj->revision;
-  if (!res_->write(std::move(line))) closed_ = true;
+  if (!res_->write(encoder_.watch_event(type, obj))) closed_ = true;
 }
 
 void WatchStream::send_initial(const std::vector<store::ObjectPtr>& objects) {
@@ -73,9 +49,7 @@ void WatchStream::drain() {
     if (closed_) break;
   }
   if (sub_->cut_off() && !closed_) {
-    json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Failure"},
-                   {"message", "the watch fell behind and was closed; list again"}, {"reason", "Expired"}, {"code", 410}};
-    res_->write("{\"type\":\"ERROR\",\"object\":" + status.dump() + "}\n");
+    res_->write(encoder_.watch_error(ApiError(410, "Expired", "the watch fell behind and was closed; list again")));
     closed_ = true;
   }
   if (closed_) {
@@ -93,10 +67,7 @@ bool WatchStream::tick(std::chrono::steady_clock::time_point now) {
     closed_ = true;
     res_->finish();
   } else if (bookmarks_ && now - last_bookmark_ > std::chrono::seconds(30) && last_revision_ > 0) {
-    json b = {{"type", "BOOKMARK"},
-              {"object", {{"kind", kind_.kind}, {"apiVersion", kind_.api_version()},
-                          {"metadata", {{"resourceVersion", std::to_string(last_revision_)}}}}}};
-    res_->write(b.dump() + "\n");
+    res_->write(encoder_.watch_bookmark(last_revision_));
     last_bookmark_ = now;
   }
   if (closed_) unsubscribe();

@@ -1,7 +1,8 @@
 #pragma once
-// One HTTP watch: events from the object service, filtered by its selection, written as
-// newline-delimited JSON (or Table rows) to the client as they come. A watcher that falls
-// behind is cut off with a 410 Expired event, as kube-apiserver does, and re-lists.
+// One HTTP watch: events from the object service, filtered by its selection, written to the
+// client as they come in the negotiated form — newline-delimited JSON (objects, Table rows or
+// PartialObjectMetadata) or length-prefixed protobuf WatchEvents. A watcher that falls behind is
+// cut off with a 410 Expired event, as kube-apiserver does, and re-lists.
 
 #include <chrono>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/responses.hpp"
 #include "api/selection.hpp"
 #include "http/request.hpp"
 #include "schema/kind_registry.hpp"
@@ -19,7 +21,7 @@ namespace capstan::api {
 
 class WatchStream : public std::enable_shared_from_this<WatchStream> {
  public:
-  WatchStream(const schema::Kind& kind, Selection selection, bool table, bool bookmarks,
+  WatchStream(const schema::Kind& kind, Selection selection, ResponseEncoder encoder, bool bookmarks,
               std::shared_ptr<http::Responder> res, std::chrono::steady_clock::time_point deadline);
 
   // Sends the initial ADDED events (for watches without a resourceVersion).
@@ -37,9 +39,8 @@ class WatchStream : public std::enable_shared_from_this<WatchStream> {
 
   const schema::Kind& kind_;
   Selection selection_;
-  bool table_;
+  ResponseEncoder encoder_;
   bool bookmarks_;
-  bool columns_sent_ = false;
   std::shared_ptr<http::Responder> res_;
   std::chrono::steady_clock::time_point deadline_;
   std::chrono::steady_clock::time_point last_bookmark_;

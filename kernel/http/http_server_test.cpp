@@ -72,7 +72,8 @@ TEST(HttpServer, PercentDecodeHelpers) {
   EXPECT_EQ(percent_decode("a%2Fb+c", false), "a/b+c");
   EXPECT_EQ(percent_decode("%zz%4", false), "%zz%4");
   EXPECT_EQ(status_json(404, "NotFound", "pods \"x\" not found"),
-            R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \"x\" not found","reason":"NotFound","code":404})");
+            R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \"x\" not found","reason":"NotFound","code":404}
+)");
 }
 
 TEST(HttpServer, PostBodyEcho) {
@@ -126,7 +127,8 @@ TEST(HttpServer, BodyTooLargeGets413) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->body,
-            R"J({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the request body is too large (limit 3145728 bytes)","reason":"RequestEntityTooLarge","code":413})J");
+            R"J({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the request body is too large (limit 3145728 bytes)","reason":"RequestEntityTooLarge","code":413}
+)J");
   EXPECT_EQ(r->headers["connection"], "close");
   EXPECT_TRUE(c.wait_closed(10s));
   EXPECT_EQ(calls.load(), 0);

@@ -100,7 +100,7 @@ std::string status_json(int code, std::string_view reason, std::string_view mess
   json_escape(out, reason);
   out += R"(","code":)";
   out += std::to_string(code);
-  out += "}";
+  out += "}\n";  // Go's JSON encoder ends each document with a newline
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/machinery/codec/protobuf_codec.hpp"
 #include "capstan/machinery/codec/schema_model.hpp"
 
 namespace capstan::schema {
@@ -78,6 +79,8 @@ class KindRegistry {
 
   const SchemaModel& model() const { return model_; }
   const JsonCodec& codec() const { return codec_; }
+  // application/vnd.kubernetes.protobuf for the kinds whose schemas carry protobuf numbers.
+  const ProtobufCodec& protobuf() const { return protobuf_; }
   // A hash of everything registered, for OpenAPI/discovery ETags.
   std::string fingerprint() const;
 
@@ -85,6 +88,7 @@ class KindRegistry {
   capnp::SchemaLoader loader_;
   SchemaModel model_;
   JsonCodec codec_{model_};
+  ProtobufCodec protobuf_{model_};
   mutable std::shared_mutex mutex_;
   std::vector<std::unique_ptr<Kind>> kinds_;
   uint64_t fingerprint_ = 1469598103934665603ull;
