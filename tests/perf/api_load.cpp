@@ -6,10 +6,14 @@
 // (`capstan server --http-port N`), from one thread with poll(2); each connection has at most
 // one request in flight, like a client.
 //
-//   capstan_api_load creates --port P --clients N --count M [--namespace NS]
-//   capstan_api_load reads   --port P --objects K [--gets 20000] [--read-clients 8] [--lists 50]
+//   capstan_api_load creates --port P --clients N --count M [--namespace NS] [--protobuf]
+//   capstan_api_load reads   --port P --objects K [--gets 20000] [--read-clients 8] [--lists 50] [--protobuf]
 //   capstan_api_load watch   --port P --watchers W [--writes 50]
 //   capstan_api_load startup --capstan BIN [--plugin-dir DIR] [--runs 5]
+//
+// --protobuf sends bodies and asks for answers in application/vnd.kubernetes.protobuf, as client-go
+// 1.32+ typed clients do (the ConfigMap is encoded here by hand: the `k8s\0` magic, a
+// runtime.Unknown envelope, and ConfigMap's generated.proto numbers); otherwise JSON.
 //
 // Latencies are measured by this client: from just before a request is written to the moment the
 // read that completes it returns (for watch: to the read that delivers the event line).
@@ -64,10 +68,13 @@ struct Options {
   std::string plugin_dir;
 };
 
+// The wire format of bodies and answers (--protobuf); set once in main.
+bool g_protobuf = false;
+
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: capstan_api_load creates --port P --clients N --count M [--namespace NS]\n"
-               "       capstan_api_load reads   --port P --objects K [--gets N] [--read-clients C] [--lists L]\n"
+               "usage: capstan_api_load creates --port P --clients N --count M [--namespace NS] [--protobuf]\n"
+               "       capstan_api_load reads   --port P --objects K [--gets N] [--read-clients C] [--lists L] [--protobuf]\n"
                "       capstan_api_load watch   --port P --watchers W [--writes N]\n"
                "       capstan_api_load startup --capstan BIN [--plugin-dir DIR] [--runs N]\n");
   std::exit(2);
@@ -268,13 +275,64 @@ void send_request(Conn& c, std::string req, long tag) {
   if (!flush_out(c)) c.closed = true;
 }
 
+constexpr const char* kProtobuf = "application/vnd.kubernetes.protobuf";
+
 std::string http_get(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n";
+  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " +
+         (g_protobuf ? std::string(kProtobuf) + ", application/json" : std::string("application/json")) + "\r\n\r\n";
 }
 
-std::string http_post(const std::string& path, const std::string& body) {
-  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+// Protobuf wire pieces for the hand-encoded ConfigMap.
+void pb_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+void pb_bytes(std::string& out, uint32_t number, const std::string& bytes) {
+  pb_varint(out, (uint64_t{number} << 3) | 2);
+  pb_varint(out, bytes.size());
+  out += bytes;
+}
+std::string pb_map_entry(const std::string& key, const std::string& value) {
+  std::string e;
+  pb_bytes(e, 1, key);
+  pb_bytes(e, 2, value);
+  return e;
+}
+
+// The same ConfigMap as configmap_body, in protobuf: ConfigMap {metadata = 1 ObjectMeta {name = 1,
+// labels = 11}, data = 2}, inside `k8s\0` + runtime.Unknown {typeMeta = 1 {apiVersion = 1,
+// kind = 2}, raw = 2}.
+std::string configmap_protobuf(const std::string& name) {
+  std::string meta;
+  pb_bytes(meta, 1, name);
+  pb_bytes(meta, 11, pb_map_entry("app", "perf"));
+  std::string cm;
+  pb_bytes(cm, 1, meta);
+  pb_bytes(cm, 2, pb_map_entry("key", "value-" + name));
+  pb_bytes(cm, 2, pb_map_entry("other", "0123456789abcdef"));
+  std::string type_meta;
+  pb_bytes(type_meta, 1, "v1");
+  pb_bytes(type_meta, 2, "ConfigMap");
+  std::string out("k8s\0", 4);
+  pb_bytes(out, 1, type_meta);
+  pb_bytes(out, 2, cm);
+  return out;
+}
+
+std::string http_post(const std::string& path, const std::string& body, bool protobuf = false) {
+  const std::string type = protobuf ? kProtobuf : "application/json";
+  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + type + "\r\nAccept: " + type +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string configmap_body(const std::string& name);
+std::string configmap_protobuf(const std::string& name);
+// A ConfigMap create in the run's wire format.
+std::string post_configmap(const std::string& path, const std::string& name) {
+  return g_protobuf ? http_post(path, configmap_protobuf(name), true) : http_post(path, configmap_body(name));
 }
 
 std::string configmap_body(const std::string& name) {
@@ -498,16 +556,17 @@ int mode_creates(const Options& o) {
   std::string prefix = "c" + run_id() + "-" + std::to_string(o.clients) + "-";
   std::string path = "/api/v1/namespaces/" + ns + "/configmaps";
   auto s = drive(o.port, o.clients, o.count,
-                 [&](long i) { return http_post(path, configmap_body(prefix + std::to_string(i))); }, {201});
+                 [&](long i) { return post_configmap(path, prefix + std::to_string(i)); }, {201});
   auto p = percentiles(s.lat_ms);
   double rate = static_cast<double>(s.ok) / s.seconds;
-  std::printf("creates: %d clients, %ld creates in %.3f s: %.0f creates/s; latency p50 %.2f ms p99 %.2f ms max %.2f ms; "
+  std::printf("creates (%s): %d clients, %ld creates in %.3f s: %.0f creates/s; latency p50 %.2f ms p99 %.2f ms max %.2f ms; "
               "%ld ok, %ld errors\n",
-              o.clients, o.count, s.seconds, rate, p.p50, p.p99, p.max, s.ok, s.errors + s.conn_failures);
+              g_protobuf ? "protobuf" : "json", o.clients, o.count, s.seconds, rate, p.p50, p.p99, p.max, s.ok, s.errors + s.conn_failures);
   print_errors(s);
-  std::printf("RESULT creates clients=%d count=%ld ok=%ld errors=%ld hung=%d seconds=%.3f rate=%.0f p50_ms=%.2f "
+  std::printf("RESULT creates wire=%s clients=%d count=%ld ok=%ld errors=%ld hung=%d seconds=%.3f rate=%.0f p50_ms=%.2f "
               "p99_ms=%.2f max_ms=%.2f\n",
-              o.clients, o.count, s.ok, s.errors + s.conn_failures, s.hung ? 1 : 0, s.seconds, rate, p.p50, p.p99,
+              g_protobuf ? "protobuf" : "json", o.clients, o.count, s.ok, s.errors + s.conn_failures, s.hung ? 1 : 0,
+              s.seconds, rate, p.p50, p.p99,
               p.max);
   return s.errors + s.conn_failures == 0 && !s.hung ? 0 : 1;
 }
@@ -521,7 +580,7 @@ int mode_reads(const Options& o) {
   int failures = 0;
 
   auto pre = drive(o.port, 16, o.objects,
-                   [&](long i) { return http_post(path, configmap_body(prefix + std::to_string(i))); }, {201});
+                   [&](long i) { return post_configmap(path, prefix + std::to_string(i)); }, {201});
   std::printf("reads: pre-created %ld of %ld objects in namespace %s in %.3f s (%.0f creates/s, 16 clients)\n",
               pre.ok, o.objects, ns.c_str(), pre.seconds, static_cast<double>(pre.ok) / pre.seconds);
   print_errors(pre);
@@ -548,9 +607,9 @@ int mode_reads(const Options& o) {
       o.port, 1, o.lists, [&](long) { return http_get(path); }, {200},
       [&](long i, const Conn& c) {
         list_bytes = c.body.size();
-        if (i == 0) {  // count the items once: every item carries its name under our prefix
+        if (i == 0) {  // count the items once: every item's data carries "value-<its name>" once
           list_items = 0;
-          std::string needle = "\"name\":\"" + prefix;
+          std::string needle = "value-" + prefix;
           for (size_t at = c.body.find(needle); at != std::string::npos; at = c.body.find(needle, at + 1)) ++list_items;
         }
       });
@@ -567,10 +626,10 @@ int mode_reads(const Options& o) {
     ++failures;
   }
 
-  std::printf("RESULT reads objects=%ld precreate_rate=%.0f get_clients=%d gets=%ld get_errors=%ld get_p50_ms=%.2f "
+  std::printf("RESULT reads wire=%s objects=%ld precreate_rate=%.0f get_clients=%d gets=%ld get_errors=%ld get_p50_ms=%.2f "
               "get_p99_ms=%.2f get_max_ms=%.2f get_rate=%.0f lists=%ld list_errors=%ld list_bytes=%zu list_items=%ld "
               "list_p50_ms=%.2f list_p99_ms=%.2f\n",
-              o.objects, static_cast<double>(pre.ok) / pre.seconds, o.read_clients, o.gets,
+              g_protobuf ? "protobuf" : "json", o.objects, static_cast<double>(pre.ok) / pre.seconds, o.read_clients, o.gets,
               gets.errors + gets.conn_failures, gp.p50, gp.p99, gp.max, static_cast<double>(gets.ok) / gets.seconds,
               o.lists, lists.errors + lists.conn_failures, list_bytes, list_items, lp.p50, lp.p99);
   return failures == 0 ? 0 : 1;
@@ -871,6 +930,7 @@ int main(int argc, char** argv) {
     else if (a == "--namespace") o.ns = val();
     else if (a == "--capstan") o.capstan = val();
     else if (a == "--plugin-dir") o.plugin_dir = val();
+    else if (a == "--protobuf") g_protobuf = true;
     else usage();
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -878,6 +938,6 @@ int main(int argc, char** argv) {
   if (o.port <= 0) usage();
   if (o.mode == "creates") return mode_creates(o);
   if (o.mode == "reads") return mode_reads(o);
-  if (o.mode == "watch") return mode_watch(o);
+  if (o.mode == "watch" && !g_protobuf) return mode_watch(o);  // watch reads JSON event lines
   usage();
 }

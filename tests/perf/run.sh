@@ -95,6 +95,17 @@ RSS_23K=$(rss_mb)
 echo "  RSS after 23,000 creates: $RSS_23K MB"
 stop_server
 
+echo "== JSON vs protobuf bodies: 64-client creates, each wire on a fresh server; reads of 10,000 objects"
+for wire in json protobuf; do
+  flag=; [ $wire = protobuf ] && flag=--protobuf
+  start_server "c-$wire"
+  # shellcheck disable=SC2086
+  run creates --clients 64 --count 20000 $flag;                        eval "R_W_${wire}=\$LAST"
+  # shellcheck disable=SC2086
+  run reads --objects 10000 --gets 20000 --read-clients 8 --lists 20 $flag; eval "R_WR_${wire}=\$LAST"
+  stop_server
+done
+
 echo "== start-up: 5 cold starts (fresh data dir), 5 warm restarts"
 out=$("$LOAD" startup --capstan "$CAPSTAN" --plugin-dir "$PLUGIN_DIR" --runs 5 2>&1)
 echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
@@ -121,5 +132,12 @@ row "RSS idle (1 s after start)" "$RSS_IDLE MB" "<= 50 MB"
 row "RSS after 10,000 objects" "$RSS_10K MB" "-"
 row "RSS after 1,000 watchers (closed)" "$RSS_WATCH MB" "-"
 row "RSS after 23,000 creates" "$RSS_23K MB" "-"
+row "creates/s, 64 clients, JSON / protobuf bodies" "$(field "$R_W_json" rate) / $(field "$R_W_protobuf" rate)" "-"
+row "  create p99, JSON / protobuf" "$(field "$R_W_json" p99_ms) / $(field "$R_W_protobuf" p99_ms) ms" "-"
+row "  create errors, JSON / protobuf" "$(field "$R_W_json" errors) / $(field "$R_W_protobuf" errors)" "0"
+row "GET p99, JSON / protobuf (8 conns)" "$(field "$R_WR_json" get_p99_ms) / $(field "$R_WR_protobuf" get_p99_ms) ms" "-"
+row "LIST 10,000 p50, JSON / protobuf" "$(field "$R_WR_json" list_p50_ms) / $(field "$R_WR_protobuf" list_p50_ms) ms" "-"
+row "  LIST size, JSON / protobuf" "$(field "$R_WR_json" list_bytes) / $(field "$R_WR_protobuf" list_bytes) B" "-"
+row "  LIST items counted, JSON / protobuf" "$(field "$R_WR_json" list_items) / $(field "$R_WR_protobuf" list_items)" "10000"
 row "ready, cold (median of 5): ready-in / to /readyz" "$(field "$R_START" cold_ready_ms) / $(field "$R_START" cold_wall_ms) ms" "<= 200 ms"
 row "ready, warm (median of 5): ready-in / to /readyz" "$(field "$R_START" warm_ready_ms) / $(field "$R_START" warm_wall_ms) ms" "<= 200 ms"
