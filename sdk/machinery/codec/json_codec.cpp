@@ -1,5 +1,8 @@
 #include "capstan/machinery/codec/json_codec.hpp"
 
+#include "capstan/machinery/codec/normal_form.hpp"
+#include "go_json_presence.hpp"
+
 #include <capnp/message.h>
 
 #include <cmath>
@@ -153,6 +156,9 @@ void JsonCodec::decode(const json& in, capnp::DynamicStruct::Builder out, Decode
     return;
   }
   decode_struct(in, out, path, report);
+  // Zero Go values (`"status":{}`, `"ownerReferences":[]`, `"targetPort":0` where absent) are
+  // left absent, as protobuf decoding and plugins' writes leave them: one object, one message.
+  normalize(model_, out);
 }
 
 void JsonCodec::decode_struct(const json& in, capnp::DynamicStruct::Builder out, std::string& path,
@@ -283,41 +289,37 @@ void JsonCodec::decode_map(const FieldInfo& f, const json& value, capnp::Dynamic
   }
 }
 
-json JsonCodec::encode(capnp::DynamicStruct::Reader in) const { return encode_struct(in); }
+json JsonCodec::encode(capnp::DynamicStruct::Reader in) const { return encode_struct(in, 0); }
 
-json JsonCodec::encode_struct(capnp::DynamicStruct::Reader in) const {
+json JsonCodec::encode_struct(capnp::DynamicStruct::Reader in, int absent_depth) const {
   const StructInfo& info = model_.info(in.getSchema());
   json out = json::object();
   for (const auto& f : info.fields) {
+    // Which fields are written follows Go (go_json_presence.hpp), as write_json does.
+    const detail::FieldPresence p = detail::field_presence(f, in, absent_depth);
+    if (p.presence == detail::Presence::kSkip) continue;
+    if (p.presence == detail::Presence::kLiteral) {
+      out[f.json_name] = json::parse(p.literal);
+      continue;
+    }
     switch (f.shape) {
       case Shape::kOptional: {
         auto group = in.get(f.field).as<capnp::DynamicStruct>();
-        KJ_IF_MAYBE(which, group.which()) {
-          if (which->getIndex() == f.optional_value.getIndex())
-            out[f.json_name] = encode_value(f.optional_value_shape, group.get(f.optional_value));
-        }
+        out[f.json_name] = encode_value(f.optional_value_shape, group.get(f.optional_value));
         break;
       }
-      case Shape::kStruct:
-        if (f.field.getProto().isGroup()) {
-          out[f.json_name] = encode_struct(in.get(f.field).as<capnp::DynamicStruct>());
-        } else if (in.has(f.field)) {
-          out[f.json_name] = encode_struct(in.get(f.field).as<capnp::DynamicStruct>());
-        }
+      case Shape::kStruct: {
+        const bool absent = !f.field.getProto().isGroup() && !in.has(f.field);
+        out[f.json_name] = encode_struct(in.get(f.field).as<capnp::DynamicStruct>(), absent ? absent_depth + 1 : absent_depth);
         break;
-      case Shape::kIntOrString:
-        if (in.has(f.field)) out[f.json_name] = encode_value(f.shape, in.get(f.field));
-        break;
+      }
       case Shape::kList: {
-        if (!in.has(f.field)) break;
-        auto list = in.get(f.field).as<capnp::DynamicList>();
         json arr = json::array();
-        for (auto item : list) arr.push_back(encode_value(f.element_shape, item));
+        for (auto item : in.get(f.field).as<capnp::DynamicList>()) arr.push_back(encode_value(f.element_shape, item));
         out[f.json_name] = std::move(arr);
         break;
       }
       case Shape::kMap: {
-        if (!in.has(f.field)) break;
         const StructInfo& entry = model_.info(f.element_struct);
         const FieldInfo& key_field = entry.fields[0];
         const FieldInfo& value_field = entry.fields[1];
@@ -325,31 +327,13 @@ json JsonCodec::encode_struct(capnp::DynamicStruct::Reader in) const {
         for (auto item : in.get(f.field).as<capnp::DynamicList>()) {
           auto e = item.as<capnp::DynamicStruct>();
           std::string key(e.get(key_field.field).as<capnp::Text>().cStr());
-          if (value_field.shape == Shape::kStruct) {
-            obj[key] = encode_struct(e.get(value_field.field).as<capnp::DynamicStruct>());
-          } else if (value_field.shape == Shape::kData) {
-            obj[key] = encode_value(value_field.shape, e.get(value_field.field));
-          } else {
-            obj[key] = encode_value(value_field.shape, e.get(value_field.field));
-          }
+          obj[key] = encode_value(value_field.shape, e.get(value_field.field));
         }
         out[f.json_name] = std::move(obj);
         break;
       }
-      case Shape::kText:
-      case Shape::kQuantity:
-      case Shape::kRawJson:
-      case Shape::kData:
-        if (in.has(f.field)) out[f.json_name] = encode_value(f.shape, in.get(f.field));
-        break;
-      case Shape::kUnsupported:
-        break;
       default:
-        // Plain scalars are omitted when zero (Go's omitempty); fields where zero differs from
-        // absent are declared `optional` in the schema. Required scalars have no omitempty in Go
-        // (containerStatuses[].restartCount: 0, ready: false): always written.
-        if (f.required || in.has(f.field, capnp::HasMode::NON_DEFAULT))
-          out[f.json_name] = encode_value(f.shape, in.get(f.field));
+        out[f.json_name] = encode_value(f.shape, in.get(f.field));
         break;
     }
   }
@@ -391,7 +375,7 @@ json JsonCodec::encode_value(Shape shape, capnp::DynamicValue::Reader value) con
       }
       return nullptr;
     }
-    case Shape::kStruct: return encode_struct(value.as<capnp::DynamicStruct>());
+    case Shape::kStruct: return encode_struct(value.as<capnp::DynamicStruct>(), 0);
     default: return nullptr;
   }
 }

@@ -120,6 +120,8 @@ TEST(JsonCodec, BinaryDataBytesAreExact) {
   ASSERT_EQ(entries.size(), 1u);
   auto value = entries[0].as<capnp::DynamicStruct>().get("value").as<capnp::Data>();
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(value.begin()), value.size()), all);
+  // The absent metadata is a Go value struct: written, its creationTimestamp null.
+  in["metadata"] = {{"creationTimestamp", nullptr}};
   EXPECT_EQ(codec().encode(root.asReader()), in);
 }
 
@@ -132,13 +134,14 @@ TEST(JsonCodec, NullFieldsAreSkipped) {
   auto d = roundtrip("ConfigMap", in);
   EXPECT_TRUE(d.report.type_errors.empty()) << fields_of(d.report.type_errors);
   EXPECT_TRUE(d.report.unknown_fields.empty());
-  EXPECT_EQ(d.encoded, json::parse(R"({"apiVersion": "v1", "metadata": {"name": "n"}})")) << d.encoded.dump();
+  EXPECT_EQ(d.encoded, json::parse(R"({"apiVersion": "v1", "metadata": {"name": "n", "creationTimestamp": null}})"))
+      << d.encoded.dump();
 }
 
 TEST(JsonCodec, NullMapValueKeepsKeyWithEmptyString) {
   auto d = roundtrip("ConfigMap", json::parse(R"({"data": {"a": null, "b": "x"}})"));
   EXPECT_TRUE(d.report.type_errors.empty()) << fields_of(d.report.type_errors);
-  EXPECT_EQ(d.encoded, json::parse(R"({"data": {"a": "", "b": "x"}})"))
+  EXPECT_EQ(d.encoded, json::parse(R"({"data": {"a": "", "b": "x"}, "metadata": {"creationTimestamp": null}})"))
       << d.encoded.dump();
 }
 
@@ -219,8 +222,12 @@ TEST(JsonCodec, OptionalScalarsDistinguishZeroFromAbsent) {
   EXPECT_TRUE(f.report.type_errors.empty());
   ASSERT_TRUE(f.encoded.contains("immutable")) << f.encoded.dump();
   EXPECT_EQ(f.encoded["immutable"], false);
-  ASSERT_TRUE(f.encoded["metadata"].contains("generation")) << f.encoded.dump();
-  EXPECT_EQ(f.encoded["metadata"]["generation"], 0);
+  // metadata.generation mirrors a Go value (int64 with omitempty): zero is not written.
+  EXPECT_FALSE(f.encoded["metadata"].contains("generation")) << f.encoded.dump();
+  // metadata.deletionGracePeriodSeconds is a pointer: zero is written.
+  auto zero = roundtrip("ConfigMap", json::parse(R"({"metadata": {"deletionGracePeriodSeconds": 0}})"));
+  ASSERT_TRUE(zero.encoded["metadata"].contains("deletionGracePeriodSeconds")) << zero.encoded.dump();
+  EXPECT_EQ(zero.encoded["metadata"]["deletionGracePeriodSeconds"], 0);
 
   auto t = roundtrip("ConfigMap", json::parse(R"({"immutable": true, "metadata": {"generation": 7}})"));
   EXPECT_EQ(t.encoded["immutable"], true);
@@ -285,7 +292,11 @@ TEST(JsonCodec, NamespaceNestedStructs) {
   auto d = roundtrip("Namespace", in);
   EXPECT_TRUE(d.report.type_errors.empty()) << fields_of(d.report.type_errors);
   EXPECT_TRUE(d.report.unknown_fields.empty()) << joined(d.report.unknown_fields);
-  EXPECT_EQ(d.encoded, in) << d.encoded.dump();
+  // Unset metav1.Time values are written as null, as Go writes them.
+  json expected = in;
+  expected["metadata"]["creationTimestamp"] = nullptr;
+  expected["status"]["conditions"][0]["lastTransitionTime"] = nullptr;
+  EXPECT_EQ(d.encoded, expected) << d.encoded.dump();
 
   auto missing = roundtrip("Namespace", json::parse(R"({"status": {"conditions": [{"type": "T"}]}})"));
   EXPECT_NE(find_error(missing.report.missing_required, "status.conditions[0].status"), nullptr)

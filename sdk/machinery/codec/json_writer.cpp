@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "capstan/machinery/codec/json_codec.hpp"
+#include "go_json_presence.hpp"
 
 namespace capstan::schema {
 
@@ -80,7 +81,8 @@ class Writer {
     out_ += ':';
   }
 
-  void write_struct(capnp::DynamicStruct::Reader in, bool is_root = false, bool is_root_metadata = false) {
+  void write_struct(capnp::DynamicStruct::Reader in, bool is_root = false, bool is_root_metadata = false,
+                    int absent_depth = 0) {
     const StructInfo& info = model_.info(in.getSchema());
     out_ += '{';
     bool first = true;
@@ -94,33 +96,27 @@ class Writer {
         out_ += '"';
         continue;
       }
+      // Which fields are written follows Go (go_json_presence.hpp), as JsonCodec::encode does.
+      const detail::FieldPresence p = detail::field_presence(f, in, absent_depth);
+      if (p.presence == detail::Presence::kSkip) continue;
+      key(first, f.json_name);
+      if (p.presence == detail::Presence::kLiteral) {
+        out_ += p.literal;
+        continue;
+      }
       switch (f.shape) {
         case Shape::kOptional: {
           auto group = in.get(f.field).as<capnp::DynamicStruct>();
-          KJ_IF_MAYBE(which, group.which()) {
-            if (which->getIndex() == f.optional_value.getIndex()) {
-              key(first, f.json_name);
-              write_value(f.optional_value_shape, group.get(f.optional_value));
-            }
-          }
+          write_value(f.optional_value_shape, group.get(f.optional_value));
           break;
         }
-        case Shape::kStruct:
-          if (f.field.getProto().isGroup() || in.has(f.field)) {
-            key(first, f.json_name);
-            write_struct(in.get(f.field).as<capnp::DynamicStruct>(), false,
-                         is_root && f.json_name == "metadata");
-          }
+        case Shape::kStruct: {
+          const bool absent = !f.field.getProto().isGroup() && !in.has(f.field);
+          write_struct(in.get(f.field).as<capnp::DynamicStruct>(), false, is_root && f.json_name == "metadata",
+                       absent ? absent_depth + 1 : absent_depth);
           break;
-        case Shape::kIntOrString:
-          if (in.has(f.field)) {
-            key(first, f.json_name);
-            write_value(f.shape, in.get(f.field));
-          }
-          break;
+        }
         case Shape::kList: {
-          if (!in.has(f.field)) break;
-          key(first, f.json_name);
           out_ += '[';
           bool first_item = true;
           for (auto item : in.get(f.field).as<capnp::DynamicList>()) {
@@ -132,27 +128,10 @@ class Writer {
           break;
         }
         case Shape::kMap:
-          if (!in.has(f.field)) break;
-          key(first, f.json_name);
           write_map(f, in.get(f.field).as<capnp::DynamicList>());
           break;
-        case Shape::kText:
-        case Shape::kQuantity:
-        case Shape::kRawJson:
-        case Shape::kData:
-          if (in.has(f.field)) {
-            key(first, f.json_name);
-            write_value(f.shape, in.get(f.field));
-          }
-          break;
-        case Shape::kUnsupported:
-          break;
         default:
-          // Plain scalars are omitted when zero, except required ones (see JsonCodec::encode).
-          if (f.required || in.has(f.field, capnp::HasMode::NON_DEFAULT)) {
-            key(first, f.json_name);
-            write_value(f.shape, in.get(f.field));
-          }
+          write_value(f.shape, in.get(f.field));
           break;
       }
     }

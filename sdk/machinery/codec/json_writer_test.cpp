@@ -7,6 +7,8 @@
 
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/core_v1_services.capnp.h"
+#include "capstan/plugin.capnp.h"
 #include "capstan/machinery/codec/json_codec.hpp"
 
 namespace capstan::schema {
@@ -104,6 +106,65 @@ TEST(JsonWriter, ResourceVersionSlot) {
   auto parsed = json::parse(text);
   EXPECT_EQ(parsed["metadata"]["resourceVersion"], "42");
   EXPECT_EQ(parsed["data"]["k"], "v");
+}
+
+// Go's encoding/json writes value structs always and drops empty omitempty lists and maps; the
+// schemas' protobuf annotations say which fields are Go values (go_json_presence.hpp).
+TEST(JsonWriter, GoValueStructsAreAlwaysWritten) {
+  const json svc = json::parse(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},
+    "spec":{"ports":[{"port":80}],"selector":{"app":"x"}}})");
+  const std::string text = check_same(capnp::Schema::from<core::v1::Service>(), svc);
+  // A new Service's status, as kube-apiserver answers it.
+  EXPECT_NE(text.find(R"("status":{"loadBalancer":{}})"), std::string::npos) << text;
+  // ServicePort.targetPort is an IntOrString value: Go writes its zero value.
+  EXPECT_NE(text.find(R"("targetPort":0)"), std::string::npos) << text;
+}
+
+TEST(JsonWriter, TemplateMetadataHasNullCreationTimestamp) {
+  const json d = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+    "spec":{"selector":{"matchLabels":{"app":"x"}},
+            "template":{"metadata":{"labels":{"app":"x"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}})");
+  const std::string text = check_same(capnp::Schema::from<apps::v1::Deployment>(), d);
+  // metav1.Time is a value in ObjectMeta: unset, Go writes null.
+  EXPECT_NE(text.find(R"("template":{"metadata":{"creationTimestamp":null,"labels":{"app":"x"}})"), std::string::npos)
+      << text;
+  // The root's metadata of a draft has no creationTimestamp yet: null as well.
+  EXPECT_NE(text.find(R"("metadata":{"name":"d","creationTimestamp":null})"), std::string::npos) << text;
+  // Value structs of the spec (strategy) and the status are written empty.
+  EXPECT_NE(text.find(R"("strategy":{})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("status":{})"), std::string::npos) << text;
+}
+
+TEST(JsonWriter, EmptyOmitemptyListsAndMapsAreDropped) {
+  const json pod = json::parse(R"({"apiVersion":"v1","kind":"Pod",
+    "metadata":{"name":"p","ownerReferences":[],"labels":{},"finalizers":[],"generation":0,"generateName":""},
+    "spec":{"containers":[{"name":"c","image":"i","args":[],"env":[]}],"volumes":[]}})");
+  const std::string text = check_same(capnp::Schema::from<core::v1::Pod>(), pod);
+  for (const char* gone : {"ownerReferences", "labels", "finalizers", "generation", "generateName", "args", "env",
+                           "volumes"})
+    EXPECT_EQ(text.find(std::string("\"") + gone + "\""), std::string::npos) << gone << " in " << text;
+  // A required list (no omitempty upstream) is kept even when empty.
+  const json empty = json::parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[]}})");
+  EXPECT_NE(check_same(capnp::Schema::from<core::v1::Pod>(), empty).find(R"("containers":[])"), std::string::npos);
+}
+
+TEST(JsonWriter, PointerFieldsKeepTheirEmptyValues) {
+  const json d = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+    "spec":{"replicas":0,"selector":{},"template":{"spec":{"containers":[{"name":"c","image":"i"}],
+            "volumes":[{"name":"v","emptyDir":{}}]}}}})");
+  const std::string text = check_same(capnp::Schema::from<apps::v1::Deployment>(), d);
+  EXPECT_NE(text.find(R"("replicas":0)"), std::string::npos) << text;       // *int32
+  EXPECT_NE(text.find(R"("emptyDir":{})"), std::string::npos) << text;      // *EmptyDirVolumeSource
+  EXPECT_NE(text.find(R"("selector":{})"), std::string::npos) << text;      // *LabelSelector
+}
+
+TEST(JsonWriter, FieldsWithoutProtobufNumbersAreWrittenWhenSet) {
+  // A struct without protobuf numbers (as a plugin's kind without them, served like a custom
+  // resource): what is set is written, empty lists included; absent structs are not invented.
+  const json k = json::parse(R"({"group":"g","shortNames":[],"subresources":[]})");
+  const std::string text = check_same(capnp::Schema::from<plugin::KindInfo>(), k);
+  EXPECT_NE(text.find(R"("shortNames":[])"), std::string::npos) << text;
+  EXPECT_EQ(text.find("scale"), std::string::npos) << text;
 }
 
 TEST(JsonWriter, StringEscaping) {

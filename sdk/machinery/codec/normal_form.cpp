@@ -50,6 +50,31 @@ bool sort_map(capnp::DynamicStruct::Builder parent, capnp::StructSchema::Field f
   return true;
 }
 
+// Whether a struct holds only default values: no pointer set, no non-zero scalar, every union on
+// its first member. Such a struct and an absent one are the same Go value.
+bool all_default(capnp::DynamicStruct::Reader s) {
+  auto schema = s.getSchema();
+  for (auto f : schema.getNonUnionFields()) {
+    if (f.getProto().isGroup()) {
+      if (!all_default(s.get(f).as<capnp::DynamicStruct>())) return false;
+    } else if (s.has(f, capnp::HasMode::NON_DEFAULT)) {
+      return false;
+    }
+  }
+  if (schema.getUnionFields().size() > 0) {
+    KJ_IF_MAYBE(w, s.which()) {
+      if (w->getProto().getDiscriminantValue() != 0) return false;
+      if (w->getProto().isGroup()) return all_default(s.get(*w).as<capnp::DynamicStruct>());
+      return !s.has(*w, capnp::HasMode::NON_DEFAULT);
+    }
+  }
+  return true;
+}
+
+// A field that mirrors a Go value (not a pointer) of Kubernetes' types: its zero value and its
+// absence are the same object (go_json_presence.hpp writes both alike).
+bool go_value(const FieldInfo& f) { return f.proto_number != 0 && !f.nullable && !f.field.getProto().isGroup(); }
+
 bool walk(const SchemaModel& model, capnp::DynamicStruct::Builder object, int depth) {
   if (depth > kMaxDepth) return false;
   bool changed = false;
@@ -59,9 +84,28 @@ bool walk(const SchemaModel& model, capnp::DynamicStruct::Builder object, int de
       case Shape::kStruct: {
         if (!f.field.getProto().isGroup() && !object.has(f.field)) break;
         changed |= walk(model, object.get(f.field).as<capnp::DynamicStruct>(), depth + 1);
+        // An empty Go value struct (`status: {}`, a container's `resources: {}`) is kept absent.
+        if (go_value(f) && all_default(object.get(f.field).as<capnp::DynamicStruct>().asReader())) {
+          object.clear(f.field);
+          changed = true;
+        }
+        break;
+      }
+      case Shape::kIntOrString: {
+        // IntOrString's zero value is the integer 0.
+        if (go_value(f) && object.has(f.field) && all_default(object.get(f.field).as<capnp::DynamicStruct>().asReader())) {
+          object.clear(f.field);
+          changed = true;
+        }
         break;
       }
       case Shape::kList: {
+        // An empty omitempty list is Go's nil slice.
+        if (go_value(f) && !f.required && object.has(f.field) && object.get(f.field).as<capnp::DynamicList>().size() == 0) {
+          object.clear(f.field);
+          changed = true;
+          break;
+        }
         if (f.element_shape != Shape::kStruct || !object.has(f.field)) break;
         auto list = object.get(f.field).as<capnp::DynamicList>();
         for (unsigned i = 0; i < list.size(); ++i)
@@ -70,6 +114,11 @@ bool walk(const SchemaModel& model, capnp::DynamicStruct::Builder object, int de
       }
       case Shape::kMap: {
         if (!object.has(f.field)) break;
+        if (go_value(f) && !f.required && object.get(f.field).as<capnp::DynamicList>().size() == 0) {
+          object.clear(f.field);  // an empty omitempty map is Go's nil map
+          changed = true;
+          break;
+        }
         changed |= sort_map(object, f.field, f, model);
         // Map values that are structs may hold maps of their own.
         const StructInfo& entry = model.info(f.element_struct);

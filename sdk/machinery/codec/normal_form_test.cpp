@@ -55,5 +55,51 @@ TEST(NormalForm, MapsInsideListsOfStructs) {
   EXPECT_EQ(std::string(pod.asReader().getSpec().getContainers()[0].getResources().getLimits()[0].getKey().cStr()), "cpu");
 }
 
+// Zero Go values and absent fields are one object: the JSON encoder writes both alike (a new
+// Service's `"status":{"loadBalancer":{}}`), so decoding that JSON back, or a plugin writing the
+// empty structs, must give the message an object without them has.
+TEST(NormalForm, ZeroGoValuesAreAbsent) {
+  SchemaModel model;
+  JsonCodec codec(model);
+  auto decode = [&](capnp::MallocMessageBuilder& m, const char* text) {
+    auto root = m.initRoot<capnp::DynamicStruct>(capnp::Schema::from<core::v1::Pod>());
+    DecodeReport report;
+    codec.decode(nlohmann::json::parse(text), root, report);
+    EXPECT_TRUE(report.type_errors.empty());
+    return root;
+  };
+  capnp::MallocMessageBuilder plain, zeros;
+  auto a = decode(plain, R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}]}})");
+  auto b = decode(zeros, R"({"metadata":{"name":"p","ownerReferences":[],"labels":{},"creationTimestamp":null},
+    "spec":{"containers":[{"name":"c","resources":{},"args":[]}],"volumes":[]},"status":{}})");
+  auto pod = b.asReader().as<core::v1::Pod>();
+  EXPECT_FALSE(pod.hasStatus());
+  EXPECT_FALSE(pod.getMetadata().hasOwnerReferences());
+  EXPECT_FALSE(pod.getMetadata().hasLabels());
+  EXPECT_FALSE(pod.getSpec().hasVolumes());
+  EXPECT_FALSE(pod.getSpec().getContainers()[0].hasResources());
+  EXPECT_FALSE(pod.getSpec().getContainers()[0].hasArgs());
+  EXPECT_EQ(codec.encode(a.asReader()), codec.encode(b.asReader()));
+
+  // Pointers keep their empty values: emptyDir: {} is a volume source, not nothing; a required
+  // list (containers) stays even when empty.
+  capnp::MallocMessageBuilder pointers;
+  auto p = decode(pointers, R"({"spec":{"containers":[],"volumes":[{"name":"v","emptyDir":{}}],
+    "securityContext":{}}})").asReader().as<core::v1::Pod>();
+  EXPECT_TRUE(p.getSpec().hasContainers());
+  EXPECT_TRUE(p.getSpec().getVolumes()[0].hasEmptyDir());
+  EXPECT_TRUE(p.getSpec().hasSecurityContext());
+
+  // A plugin's message with an empty status struct is normalized the same way.
+  capnp::MallocMessageBuilder m;
+  auto built = m.initRoot<core::v1::Pod>();
+  built.initMetadata().setName("p");
+  built.initStatus();
+  capnp::DynamicStruct::Builder root = built;
+  EXPECT_TRUE(normalize(model, root));
+  EXPECT_FALSE(built.asReader().hasStatus());
+  EXPECT_FALSE(normalize(model, root));
+}
+
 }  // namespace
 }  // namespace capstan::schema

@@ -6,6 +6,8 @@
 //   protobuf_fixture_tool watch TYPE OBJECT.json              one framed watch event
 //   protobuf_fixture_tool status STATUS.json                  enveloped metav1.Status
 //   protobuf_fixture_tool decode BODY                         the object as Capstan JSON
+//   protobuf_fixture_tool json OBJECT.json                    the object as Capstan writes its JSON
+//                                                             (Go's zero values included)
 // Output goes to stdout; errors to stderr with exit status 1.
 
 #include <capnp/message.h>
@@ -80,8 +82,11 @@ int run(int argc, char** argv) {
       throw std::runtime_error(report.type_errors.front().field + ": " + report.type_errors.front().message);
     for (const auto& u : report.unknown_fields) std::cerr << "unknown field " << u << "\n";
     std::cout << capstan::testing::builtin_kinds().codec().encode(root.asReader()).dump(2) << "\n";
+  } else if (cmd == "json" && argc == 3) {
+    capnp::MallocMessageBuilder m;
+    std::cout << capstan::testing::builtin_kinds().codec().encode(load(argv[2], m)).dump(2) << "\n";
   } else {
-    std::cerr << "usage: protobuf_fixture_tool encode|list|watch|status|decode ...\n";
+    std::cerr << "usage: protobuf_fixture_tool encode|list|watch|status|decode|json ...\n";
     return 2;
   }
   return 0;

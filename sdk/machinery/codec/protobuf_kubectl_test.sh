@@ -132,8 +132,9 @@ debug_copy() {
   k debug web-7d4b9c8f6-x2kqp -n shop --copy-to=web-copy --keep-labels --keep-annotations --keep-liveness \
     --keep-readiness --keep-startup --same-node --set-image=app=nginx:1.28 >/dev/null 2>&1 &&
     "$TOOL" decode "$WORK/out/last.pb" >"$WORK/copy.json" &&
+    "$TOOL" json "$DATA/kubectl-1.33/pod-debug-copy.json" >"$WORK/want.json" &&
     python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
-      "$WORK/copy.json" "$DATA/kubectl-1.33/pod-debug-copy.json"
+      "$WORK/copy.json" "$WORK/want.json"
 }
 check "Pod read by kubectl debug and copied back" debug_copy
 

@@ -39,7 +39,8 @@ class JsonCodec {
   // decides whether they are an error, a warning or ignored) and otherwise skipped.
   void decode(const nlohmann::json& in, capnp::DynamicStruct::Builder out, DecodeReport& report) const;
 
-  // The JSON form; absent fields are omitted.
+  // The JSON form, with the fields Go's encoding/json would write (see go_json_presence.hpp in
+  // the sources: Go value structs always, empty lists and maps omitted...).
   nlohmann::json encode(capnp::DynamicStruct::Reader in) const;
 
  private:
@@ -51,7 +52,8 @@ class JsonCodec {
                    std::string& path, DecodeReport& report) const;
   void decode_map(const FieldInfo& f, const nlohmann::json& value, capnp::DynamicStruct::Builder out,
                   std::string& path, DecodeReport& report) const;
-  nlohmann::json encode_struct(capnp::DynamicStruct::Reader in) const;
+  // absent_depth: how many enclosing structs were absent (written as Go's zero values).
+  nlohmann::json encode_struct(capnp::DynamicStruct::Reader in, int absent_depth) const;
   nlohmann::json encode_value(Shape shape, capnp::DynamicValue::Reader value) const;
 
   const SchemaModel& model_;
