@@ -11,7 +11,7 @@
 //     IntOrString as 0, a Quantity as "0", a Duration as "0s", a RawExtension as null: the
 //     zero values of those structs' MarshalJSON;
 //   - strings, byte strings, lists and maps only when not empty (`omitempty`), unless the field
-//     is required (no `omitempty` upstream) and set;
+//     is required (no `omitempty` upstream): then a set one always, and an unset string as "";
 //   - scalars only when not zero, unless required; a `$K8s.notNullable` optional group (a Go
 //     value such as metadata.generation) only when set and not zero.
 // A field without a number (a plugin's kind that has no protobuf form, like a custom resource
@@ -77,7 +77,10 @@ inline FieldPresence field_presence(const FieldInfo& f, capnp::DynamicStruct::Re
         return text_empty(in, f) ? literal("null") : value;
       if (f.proto_type == ProtoType::kDuration) return text_empty(in, f) ? literal("\"0s\"") : value;
       if (!text_empty(in, f)) return value;
-      return f.required && in.has(f.field) ? value : skip;
+      // A required string has no omitempty upstream: Go writes it even empty (a new Node's
+      // status.nodeInfo.machineID ""), and a decoder that checks required fields needs it.
+      if (!f.required) return skip;
+      return in.has(f.field) ? value : literal("\"\"");
     case Shape::kQuantity:
       if (!go) return in.has(f.field) ? value : skip;
       return text_empty(in, f) ? literal("\"0\"") : value;

@@ -148,6 +148,14 @@ TEST(JsonWriter, EmptyOmitemptyListsAndMapsAreDropped) {
   EXPECT_NE(check_same(capnp::Schema::from<core::v1::Pod>(), empty).find(R"("containers":[])"), std::string::npos);
 }
 
+TEST(JsonWriter, RequiredStringsAreWrittenEmpty) {
+  // NodeSystemInfo's strings have no omitempty: Go writes a new Node's
+  // `"nodeInfo":{"machineID":"",...}`, and a server that checks required fields accepts it.
+  const json node = json::parse(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"n"}})");
+  const std::string text = check_same(capnp::Schema::from<core::v1::Node>(), node);
+  EXPECT_NE(text.find(R"("nodeInfo":{"machineID":"","systemUUID":"")"), std::string::npos) << text;
+}
+
 TEST(JsonWriter, PointerFieldsKeepTheirEmptyValues) {
   const json d = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
     "spec":{"replicas":0,"selector":{},"template":{"spec":{"containers":[{"name":"c","image":"i"}],
