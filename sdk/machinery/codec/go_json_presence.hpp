@@ -12,8 +12,8 @@
 //     zero values of those structs' MarshalJSON;
 //   - strings, byte strings, lists and maps only when not empty (`omitempty`), unless the field
 //     is required (no `omitempty` upstream): then a set one always, and an unset string as "";
-//   - scalars only when not zero, unless required; a `$K8s.notNullable` optional group (a Go
-//     value such as metadata.generation) only when set and not zero.
+//   - scalars only when not zero, unless required; an optional group whenever set, zero
+//     included (the schemas' way to keep a Go value without omitempty, numberMisscheduled: 0).
 // A field without a number (a plugin's kind that has no protobuf form, like a custom resource
 // whose JSON kube-apiserver keeps as sent) is written when set; scalars when not zero.
 
@@ -54,7 +54,8 @@ inline FieldPresence field_presence(const FieldInfo& f, capnp::DynamicStruct::Re
       auto group = in.get(f.field).as<capnp::DynamicStruct>();
       KJ_IF_MAYBE(which, group.which()) {
         if (which->getIndex() != f.optional_value.getIndex()) return skip;
-        if (go && !group.has(f.optional_value, capnp::HasMode::NON_DEFAULT)) return skip;  // a zero Go value
+        // Set is written, zero included: `$K8s.optional $K8s.notNullable` groups are how the schemas
+        // mark Go values without omitempty that are often zero (DaemonSetStatus.numberMisscheduled).
         return value;
       }
       return skip;

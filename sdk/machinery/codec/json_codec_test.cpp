@@ -222,8 +222,9 @@ TEST(JsonCodec, OptionalScalarsDistinguishZeroFromAbsent) {
   EXPECT_TRUE(f.report.type_errors.empty());
   ASSERT_TRUE(f.encoded.contains("immutable")) << f.encoded.dump();
   EXPECT_EQ(f.encoded["immutable"], false);
-  // metadata.generation mirrors a Go value (int64 with omitempty): zero is not written.
-  EXPECT_FALSE(f.encoded["metadata"].contains("generation")) << f.encoded.dump();
+  // An optional group that is set is written, zero included.
+  ASSERT_TRUE(f.encoded["metadata"].contains("generation")) << f.encoded.dump();
+  EXPECT_EQ(f.encoded["metadata"]["generation"], 0);
   // metadata.deletionGracePeriodSeconds is a pointer: zero is written.
   auto zero = roundtrip("ConfigMap", json::parse(R"({"metadata": {"deletionGracePeriodSeconds": 0}})"));
   ASSERT_TRUE(zero.encoded["metadata"].contains("deletionGracePeriodSeconds")) << zero.encoded.dump();
