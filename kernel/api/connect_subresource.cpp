@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "capstan/host.capnp.h"
+#include "capstan/machinery/message.hpp"
 #include "http/client.hpp"
 #include "http/ws_client.hpp"
 #include "schema/kind_registry.hpp"
@@ -141,17 +142,13 @@ void serve_connect(const http::Request& req, const std::shared_ptr<http::Respond
   cr.setObject(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(object->bytes.data()), object->bytes.size()));
   auto q = req.target.find('?');
   cr.setQuery(q == std::string::npos ? "" : req.target.substr(q + 1));
-  auto words = capnp::messageToFlatArray(m);
-  auto bytes = words.asBytes();
   std::string response;
-  if (!resolve || !resolve(kind.plugin, std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size()), response))
+  if (!resolve || !resolve(kind.plugin, machinery::serialize(m), response))
     return reply_status(res, 503, "ServiceUnavailable",
                         "the " + subresource + " subresource of " + kind.group_resource() + " is not available" +
                             (response.empty() ? "" : ": " + response));
-  auto aligned = kj::heapArray<capnp::word>((response.size() + 7) / 8);
-  if (!response.empty()) memcpy(aligned.begin(), response.data(), response.size());
-  capnp::FlatArrayMessageReader reader(aligned);
-  auto answer = reader.getRoot<capstan::host::ConnectResponse>();
+  machinery::MessageReader reader{std::string_view(response)};
+  auto answer = reader.root<capstan::host::ConnectResponse>();
   auto st = answer.getStatus();
   if (st.getCode() != 0 && (st.getCode() < 200 || st.getCode() >= 300))
     return reply_status(res, st.getCode(), st.getReason().cStr(), st.getMessage().cStr());

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "capstan/machinery/message.hpp"
 #include "capstan/runtime.capnp.h"
 #include "host/plugin_registry.hpp"
 
@@ -13,19 +14,14 @@ namespace capstan::app {
 bool import_image(host::PluginRegistry& plugins, const std::string& path, std::string& out) {
   capnp::MallocMessageBuilder m;
   m.initRoot<capstan::runtime::v1::RuntimeRequest>().initImportImage().setPath(path);
-  auto words = capnp::messageToFlatArray(m);
-  auto bytes = words.asBytes();
   std::string response;
-  auto status = plugins.invoke("capstan.runtime.v1", std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size()),
-                               response);
+  auto status = plugins.invoke("capstan.runtime.v1", machinery::serialize(m), response);
   if (status != CAPSTAN_OK) {
     out = "image import failed: " + (response.empty() ? std::string("the runtime plugin refused the request") : response) + "\n";
     return false;
   }
-  auto aligned = kj::heapArray<capnp::word>((response.size() + 7) / 8);
-  if (!response.empty()) memcpy(aligned.begin(), response.data(), response.size());
-  capnp::FlatArrayMessageReader reader(aligned);
-  auto r = reader.getRoot<capstan::runtime::v1::RuntimeResponse>();
+  machinery::MessageReader reader{std::string_view(response)};
+  auto r = reader.root<capstan::runtime::v1::RuntimeResponse>();
   if (r.getError().size()) {
     out = "image import failed: " + std::string(r.getError().cStr()) + "\n";
     return false;

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "capstan/machinery/message.hpp"
 #include "capstan/plugin.capnp.h"
 
 namespace capstan::schema {
@@ -30,13 +31,8 @@ KindRegistry::KindRegistry() = default;
 
 std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, const void* data, size_t size) {
   if (size % sizeof(capnp::word) != 0) throw std::runtime_error("plugin " + plugin + ": manifest is not word-aligned");
-  // Copy into word-aligned memory: the plugin's bytes carry no alignment promise.
-  auto words = kj::heapArray<capnp::word>(size / sizeof(capnp::word));
-  memcpy(words.begin(), data, size);
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 64 * 1024 * 1024;
-  capnp::FlatArrayMessageReader reader(words, options);
-  auto manifest = reader.getRoot<capstan::plugin::PluginManifest>();
+  machinery::MessageReader reader(data, size);  // the plugin's bytes carry no alignment promise
+  auto manifest = reader.root<capstan::plugin::PluginManifest>();
 
   std::unique_lock lock(mutex_);
   try {

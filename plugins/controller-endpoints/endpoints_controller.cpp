@@ -226,7 +226,7 @@ class EndpointsController final : public sdk::Plugin {
     auto labels = endpoints_labels(svc);
     set_service_labels(ep.getMetadata().initLabels(labels.size()), labels);
     fill_endpoints(ep, groups, svc.getSpec().getPublishNotReadyAddresses());
-    if (existing && same_data(existing->as<Endpoints>(), ep.asReader())) return sdk::ReconcileResult::ok();
+    if (existing && same_value(existing->as<Endpoints>(), ep.asReader())) return sdk::ReconcileResult::ok();
     auto r = existing ? client_.update(kEndpoints, ns, name, m) : client_.create(kEndpoints, ns, m);
     if (r.status.ok()) return sdk::ReconcileResult::ok();
     if (r.status.conflict() || r.status.already_exists()) return {true, std::chrono::milliseconds{0}, {}};
@@ -273,7 +273,7 @@ class EndpointsController final : public sdk::Plugin {
         auto s = m.getRoot<EndpointSlice>();
         slice_metadata(s, svc_obj);
         fill_slice(s, plan[i]);
-        if (same_data(existing[i]->as<EndpointSlice>(), s.asReader())) continue;
+        if (same_value(existing[i]->as<EndpointSlice>(), s.asReader())) continue;
         auto r = client_.update(kSlices, ns, existing[i]->name(), m);
         if (!r.status.ok()) {
           if (r.status.conflict() || r.status.not_found()) retry = true;
@@ -365,7 +365,7 @@ class EndpointsController final : public sdk::Plugin {
     port.setName("https");
     port.setPort(config_.api_port);
     port.setProtocol("TCP");
-    if (existing && same_data(existing->as<Endpoints>(), ep.asReader())) return true;
+    if (existing && same_value(existing->as<Endpoints>(), ep.asReader())) return true;
     auto r = existing ? client_.update(kEndpoints, "default", "kubernetes", m) : client_.create(kEndpoints, "default", m);
     if (!r.status.ok()) {
       host_.info("endpoints: cannot write default/kubernetes endpoints yet: " + r.status.message);

@@ -12,6 +12,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/discovery_v1.capnp.h"
+#include "capstan/machinery/message.hpp"
 #include "capstan/object.hpp"
 
 namespace capstan::endpoints {
@@ -60,13 +61,6 @@ std::vector<SliceContent> plan_slices(const std::vector<EndpointGroup>& groups);
 // Fills addressType, endpoints and ports of one slice.
 void fill_slice(discovery::v1::EndpointSlice::Builder slice, const SliceContent& content);
 
-// Whether two structs hold the same data (canonical form).
-template <typename R>
-bool same_data(R a, R b) {
-  auto ca = capnp::canonicalize(a);
-  auto cb = capnp::canonicalize(b);
-  if (ca.size() != cb.size()) return false;
-  return std::equal(ca.asBytes().begin(), ca.asBytes().end(), cb.asBytes().begin());
-}
+using machinery::same_value;
 
 }  // namespace capstan::endpoints

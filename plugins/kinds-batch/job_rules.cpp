@@ -57,11 +57,6 @@ void add_label_if_absent(capnp::List<k8s::StringEntry>::Builder& labels, meta::O
   labels = md.getLabels();
 }
 
-template <typename R>
-bool same(R a, R b) {
-  return workloads::same(a, b);
-}
-
 // The template with the fields a suspended, never started Job may change cleared.
 void clear_scheduling_directives(core::v1::PodTemplateSpec::Builder t) {
   auto md = t.getMetadata();
@@ -507,7 +502,7 @@ void validate_job_update(Job::Reader job, Job::Reader old, const JobValidationOp
       invalid(causes, "spec.completions", std::to_string(*completions), "can only be modified in tandem with spec.parallelism");
     }
   }
-  if (spec.hasSelector() != old_spec.hasSelector() || !same(spec.getSelector(), old_spec.getSelector()))
+  if (spec.hasSelector() != old_spec.hasSelector() || !machinery::same_value(spec.getSelector(), old_spec.getSelector()))
     invalid(causes, "spec.selector", go_label_selector(spec.getSelector(), spec.hasSelector()), "field is immutable");
   // The template, but for the scheduling directives of a suspended Job that never started.
   {
@@ -519,20 +514,20 @@ void validate_job_update(Job::Reader job, Job::Reader old, const JobValidationOp
       clear_scheduling_directives(ta);
       clear_scheduling_directives(tb);
     }
-    if (!same(ta.asReader(), tb.asReader()))
+    if (!machinery::same_value(ta.asReader(), tb.asReader()))
       invalid(causes, "spec.template", "core.PodTemplateSpec{...}", "field is immutable");
   }
   auto mode = opt_text(spec.getCompletionMode()), old_mode = opt_text(old_spec.getCompletionMode());
   if (mode != old_mode) invalid(causes, "spec.completionMode", opt_text_repr(mode), "field is immutable");
   if (spec.hasPodFailurePolicy() != old_spec.hasPodFailurePolicy() ||
-      !same(spec.getPodFailurePolicy(), old_spec.getPodFailurePolicy()))
+      !machinery::same_value(spec.getPodFailurePolicy(), old_spec.getPodFailurePolicy()))
     invalid(causes, "spec.podFailurePolicy", spec.hasPodFailurePolicy() ? "batch.PodFailurePolicy{...}" : "\"null\"",
             "field is immutable");
   if (opt(spec.getBackoffLimitPerIndex()) != opt(old_spec.getBackoffLimitPerIndex()))
     invalid(causes, "spec.backoffLimitPerIndex", opt_repr(opt(spec.getBackoffLimitPerIndex())), "field is immutable");
   if (opt_text(spec.getManagedBy()) != opt_text(old_spec.getManagedBy()))
     invalid(causes, "spec.managedBy", opt_text_repr(opt_text(spec.getManagedBy())), "field is immutable");
-  if (spec.hasSuccessPolicy() != old_spec.hasSuccessPolicy() || !same(spec.getSuccessPolicy(), old_spec.getSuccessPolicy()))
+  if (spec.hasSuccessPolicy() != old_spec.hasSuccessPolicy() || !machinery::same_value(spec.getSuccessPolicy(), old_spec.getSuccessPolicy()))
     invalid(causes, "spec.successPolicy", spec.hasSuccessPolicy() ? "batch.SuccessPolicy{...}" : "\"null\"",
             "field is immutable");
 }
@@ -571,7 +566,7 @@ void validate_job_status_update(Job::Reader job, Job::Reader old, Causes& causes
   const bool active_changed = st.getActive() != os.getActive();
   const bool start_changed = st.getStartTime() != os.getStartTime();
   const bool completion_changed = st.getCompletionTime() != os.getCompletionTime();
-  const bool uncounted_changed = !same(st.getUncountedTerminatedPods(), os.getUncountedTerminatedPods());
+  const bool uncounted_changed = !machinery::same_value(st.getUncountedTerminatedPods(), os.getUncountedTerminatedPods());
   const bool ready_changed = opt_i(st.getReady()) != opt_i(os.getReady());
   const bool terminating_changed = opt_i(st.getTerminating()) != opt_i(os.getTerminating());
   const bool has_start = st.hasStartTime() && st.getStartTime().size() > 0;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "capstan/machinery/message.hpp"
 #include "capstan/plugin.hpp"
 
 namespace capstan::kinds {
@@ -21,13 +22,6 @@ void check_keys(const Entries& entries, const std::string& field, std::vector<sd
   }
 }
 
-// Copies an object into a builder so admission can return a mutated version.
-template <typename T>
-struct Mutable {
-  capnp::MallocMessageBuilder message;
-  typename T::Builder root;
-  explicit Mutable(typename T::Reader from) : root((message.setRoot(from), message.getRoot<T>())) {}
-  std::string bytes() { return sdk::serialize(message); }
-};
+using machinery::Mutable;
 
 }  // namespace capstan::kinds

@@ -1,5 +1,7 @@
 #include "service_rules.hpp"
 
+#include "capstan/machinery/message.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -27,22 +29,8 @@ std::string port_path(unsigned i) { return "spec.ports[" + std::to_string(i) + "
 
 bool is_headless(Service::Reader svc) { return svc.getSpec().getClusterIP() == "None"; }
 
-template <typename R>
-bool same(R a, R b) {
-  auto ca = capnp::canonicalize(a);
-  auto cb = capnp::canonicalize(b);
-  return ca.size() == cb.size() && std::equal(ca.begin(), ca.end(), cb.begin(), [](auto& x, auto& y) {
-           return memcmp(&x, &y, sizeof(x)) == 0;
-         });
-}
-
-template <typename T>
-struct Mutable {
-  capnp::MallocMessageBuilder message;
-  typename T::Builder root;
-  explicit Mutable(typename T::Reader from) : root((message.setRoot(from), message.getRoot<T>())) {}
-  std::string bytes() { return sdk::serialize(message); }
-};
+using machinery::Mutable;
+using machinery::same_value;
 
 void set_cluster_ips(core::v1::ServiceSpec::Builder spec, const std::string& ip) {
   spec.setClusterIP(ip);

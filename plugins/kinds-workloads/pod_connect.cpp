@@ -3,25 +3,15 @@
 // kubelet's paths (/containerLogs/NS/POD/CONTAINER, /exec/..., /attach/...). The kernel proxies.
 #include "pod_connect.hpp"
 
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-
-#include <cstring>
-
 #include "capstan/core_v1.capnp.h"
 #include "capstan/host.capnp.h"
+#include "capstan/machinery/message.hpp"
 
 namespace capstan::workloads {
 
 namespace {
 
 const sdk::Resource kNodes{"", "v1", "nodes"};
-
-std::string serialize(capnp::MessageBuilder& m) {
-  auto words = capnp::messageToFlatArray(m);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
 
 std::string answer(int code, const std::string& reason, const std::string& message, const std::string& url = "") {
   capnp::MallocMessageBuilder m;
@@ -31,7 +21,7 @@ std::string answer(int code, const std::string& reason, const std::string& messa
   st.setReason(reason);
   st.setMessage(message);
   r.setUrl(url);
-  return serialize(m);
+  return machinery::serialize(m);
 }
 
 // Splits a raw query string, keeping everything but `container`, which it returns.
@@ -52,10 +42,8 @@ std::string take_container(const std::string& query, std::string& rest) {
 }  // namespace
 
 std::string resolve_pod_connect(const sdk::Client& client, const std::string& request) {
-  auto words = kj::heapArray<capnp::word>((request.size() + 7) / 8);
-  if (!request.empty()) memcpy(words.begin(), request.data(), request.size());
-  capnp::FlatArrayMessageReader reader(words);
-  auto req = reader.getRoot<capstan::host::ConnectRequest>();
+  machinery::MessageReader reader{std::string_view(request)};
+  auto req = reader.root<capstan::host::ConnectRequest>();
   const std::string sub = req.getSubresource().cStr();
   if (sub != "log" && sub != "exec" && sub != "attach")
     return answer(404, "NotFound", "pods have no " + sub + " subresource");

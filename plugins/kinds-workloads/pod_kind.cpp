@@ -40,12 +40,12 @@ bool allowed_pod_update(PodSpec::Reader next, PodSpec::Reader old, bool binding)
   auto now = next.getTolerations();
   for (auto o : old.getTolerations()) {
     bool found = false;
-    for (auto n : now) found |= same(o, n);
+    for (auto n : now) found |= same_value(o, n);
     if (!found) return false;
   }
   if (old.hasTolerations()) t.setTolerations(old.getTolerations());
   else t.disownTolerations();
-  return same(t.asReader(), old);
+  return same_value(t.asReader(), old);
 }
 
 // Graceful deletion as the Kubernetes pod strategy decides it: a pod that runs on a node is kept

@@ -316,7 +316,7 @@ void require_non_negative(int64_t value, const std::string& field, Causes& cause
 }
 
 void require_selector_unchanged(LabelSelector::Reader old, LabelSelector::Reader now, Causes& causes) {
-  if (!same(old, now))
+  if (!same_value(old, now))
     causes.push_back({"spec.selector", "FieldValueInvalid",
                       "Invalid value: " + go_map(now.getMatchLabels()) + ": field is immutable"});
 }

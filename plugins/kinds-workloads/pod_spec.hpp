@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/message.hpp"
 #include "capstan/meta.capnp.h"
 #include "capstan/plugin.hpp"
 
@@ -25,14 +26,7 @@ using core::v1::PodSpec;
 using core::v1::PodTemplateSpec;
 using meta::LabelSelector;
 
-// Copies an object into a builder so admission can return a changed version.
-template <typename T>
-struct Mutable {
-  capnp::MallocMessageBuilder message;
-  typename T::Builder root;
-  explicit Mutable(typename T::Reader from) : root((message.setRoot(from), message.getRoot<T>())) {}
-  std::string bytes() { return sdk::serialize(message); }
-};
+using machinery::Mutable;
 
 struct PodDefaultOptions {
   // Only pods (not templates) get what kube-apiserver's admission adds to pods: the `default`
@@ -76,14 +70,6 @@ std::string go_map(capnp::List<k8s::StringEntry>::Reader labels);
 bool dns_label(std::string_view s);
 std::string quote(std::string_view s);
 
-// Whether two structs hold the same data (canonical form).
-template <typename R>
-bool same(R a, R b) {
-  auto ca = capnp::canonicalize(a);
-  auto cb = capnp::canonicalize(b);
-  return ca.size() == cb.size() && std::equal(ca.begin(), ca.end(), cb.begin(), [](auto& x, auto& y) {
-           return memcmp(&x, &y, sizeof(x)) == 0;
-         });
-}
+using machinery::same_value;
 
 }  // namespace capstan::workloads

@@ -46,11 +46,7 @@ std::string join_key(std::initializer_list<std::string_view> parts) {
 ObjectRef ObjectRef::of(const Object& obj, std::string api_version, std::string kind) {
   ObjectRef ref;
   // Every kind's root struct starts with apiVersion @0 and kind @1: the first two pointers.
-  auto words = obj.bytes();
-  kj::ArrayPtr<const capnp::word> aligned(reinterpret_cast<const capnp::word*>(words.begin()),
-                                          words.size() / sizeof(capnp::word));
-  capnp::FlatArrayMessageReader reader(aligned);
-  auto root = reader.getRoot<capnp::AnyStruct>();
+  auto root = obj.as<capnp::AnyStruct>();
   ref.api_version = api_version.empty() ? text_pointer(root, 0) : std::move(api_version);
   ref.kind = kind.empty() ? text_pointer(root, 1) : std::move(kind);
   auto meta = obj.metadata();

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "capstan/machinery/message.hpp"
 #include "capstan/plugin.capnp.h"
 
 namespace capstan::sdk {
@@ -102,9 +103,7 @@ std::string ManifestBuilder::build() const {
       texts(rules[r].initOperations(static_cast<unsigned>(h.rules[r].operations.size())), h.rules[r].operations);
     }
   }
-  auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  return machinery::serialize(message);
 }
 
 }  // namespace capstan::sdk

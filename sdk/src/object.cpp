@@ -10,12 +10,8 @@ namespace capstan::sdk {
 
 std::shared_ptr<const Object> Object::from_bytes(const void* data, size_t size, uint64_t revision) {
   auto obj = std::make_shared<Object>();
-  obj->words_ = kj::heapArray<capnp::word>((size + sizeof(capnp::word) - 1) / sizeof(capnp::word));
-  memset(obj->words_.begin(), 0, obj->words_.size() * sizeof(capnp::word));
-  memcpy(obj->words_.begin(), data, size);
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 64 * 1024 * 1024;
-  obj->reader_ = std::make_unique<capnp::FlatArrayMessageReader>(obj->words_, options);
+  obj->words_ = machinery::aligned_words(data, size);
+  obj->reader_ = std::make_unique<capnp::FlatArrayMessageReader>(obj->words_, machinery::reader_options());
   obj->revision_ = revision;
   // Every kind's root struct starts with apiVersion @0, kind @1, metadata @2 (checked by the
   // kernel when the kind is registered), so metadata is the third pointer.
@@ -37,12 +33,6 @@ capstan::meta::ObjectMeta::Reader Object::metadata() const {
   auto pointers = reader_->getRoot<capnp::AnyStruct>().getPointerSection();
   if (pointers.size() < 3) return capstan::meta::ObjectMeta::Reader();
   return pointers[2].getAs<capstan::meta::ObjectMeta>();
-}
-
-std::string serialize(capnp::MessageBuilder& message) {
-  auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
 std::pair<std::string, std::string> split_key(std::string_view key) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "capstan/host.capnp.h"
+#include "capstan/machinery/message.hpp"
 
 namespace capstan::sdk::detail {
 
@@ -57,20 +58,6 @@ capstan_status guarded(capstan_owned_bytes* out, Body&& body) {
     give(out, "unknown exception");
     return CAPSTAN_ERROR;
   }
-}
-
-// The kernel's bytes carry no alignment promise: copy them into words before reading.
-kj::Array<capnp::word> aligned(capstan_borrowed_bytes bytes) {
-  auto words = kj::heapArray<capnp::word>((bytes.size + 7) / 8);
-  memset(words.begin(), 0, words.size() * 8);
-  memcpy(words.begin(), bytes.data, bytes.size);
-  return words;
-}
-
-capnp::ReaderOptions large_messages() {
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 1ull << 32;
-  return options;
 }
 
 Plugin& plugin_of(void* state) { return *static_cast<Instance*>(state)->plugin; }
@@ -154,9 +141,8 @@ std::string to_admission_response(const AdmissionResult& result) {
 
 capstan_status on_admit(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
   return guarded(response, [&] {
-    auto words = aligned(request);
-    capnp::FlatArrayMessageReader reader(words);
-    auto req = to_admission_request(reader.getRoot<capstan::host::AdmissionRequest>());
+    machinery::MessageReader reader(request.data, request.size);  // the kernel's bytes carry no alignment promise
+    auto req = to_admission_request(reader.root<capstan::host::AdmissionRequest>());
     return to_admission_response(plugin_of(state).admit(req));
   });
 }
@@ -169,9 +155,8 @@ capstan_status on_invoke(void* state, capstan_borrowed_bytes request, capstan_ow
 
 capstan_status on_print(void* state, capstan_borrowed_bytes request, capstan_owned_bytes* response) {
   return guarded(response, [&] {
-    auto words = aligned(request);
-    capnp::FlatArrayMessageReader reader(words, large_messages());
-    auto req = reader.getRoot<capstan::host::PrintRequest>();
+    machinery::MessageReader reader(request.data, request.size);
+    auto req = reader.root<capstan::host::PrintRequest>();
     std::string kind = req.getKind();
     capnp::MallocMessageBuilder m;
     auto rows = m.initRoot<capstan::host::PrintResponse>().initRows(req.getObjects().size());

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "capstan/machinery/message.hpp"
 #include "capstan/meta.capnp.h"
 
 namespace capstan::sdk {
@@ -45,8 +46,8 @@ class Object {
 
 using ObjectPtr = std::shared_ptr<const Object>;
 
-// Serializes a message for the kernel.
-std::string serialize(capnp::MessageBuilder& message);
+// Serializes a message for the kernel (machinery's, under the SDK's name).
+using machinery::serialize;
 
 // Splits "ns/name" keys.
 std::pair<std::string, std::string> split_key(std::string_view key);
