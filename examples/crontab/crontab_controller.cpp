@@ -14,8 +14,6 @@ namespace example::crontab {
 using namespace capstan;
 using v1::CronTab;
 
-const sdk::Resource kCronTabs{"stable.example.com", "v1", "crontabs"};
-
 namespace {
 
 std::vector<std::string> fields_of(const std::string& text) {

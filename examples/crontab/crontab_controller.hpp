@@ -9,11 +9,13 @@
 #include "capstan/client.hpp"
 #include "capstan/controller.hpp"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 
 namespace example::crontab {
 
-extern const capstan::sdk::Resource kCronTabs;
+// A constant, not a global object: converts to sdk::Resource where the Client and Informer want one.
+inline constexpr capstan::machinery::GroupVersionResource kCronTabs{"stable.example.com", "v1", "crontabs"};
 
 class CronTabPlugin final : public capstan::sdk::Plugin {
  public:

@@ -21,6 +21,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "dns_records.hpp"
 
@@ -30,9 +31,9 @@ using namespace capstan;
 using namespace capstan::dns;
 namespace fs = std::filesystem;
 
-const sdk::Resource kServices{"", "v1", "services"};
-const sdk::Resource kEndpoints{"", "v1", "endpoints"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
+using machinery::kServices;
+using machinery::kEndpoints;
+using machinery::kNodes;
 
 struct Settings {
   std::string data_dir = "/var/lib/capstan";

@@ -10,6 +10,7 @@
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/events.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "ipv4.hpp"
 
@@ -17,7 +18,7 @@ namespace capstan::cni {
 namespace {
 
 namespace core = capstan::core::v1;
-const sdk::Resource kNodes{"", "v1", "nodes"};
+using machinery::kNodes;
 
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 

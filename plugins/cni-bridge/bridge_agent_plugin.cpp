@@ -16,6 +16,7 @@
 
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "conflist.hpp"
 #include "host_routes.hpp"
@@ -27,7 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace core = capstan::core::v1;
-const sdk::Resource kNodes{"", "v1", "nodes"};
+using machinery::kNodes;
 constexpr const char* kKey = "network";
 
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }

@@ -14,6 +14,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/events.hpp"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "capstan/timestamps.hpp"
 #include "deploy_logic.hpp"
@@ -25,8 +26,8 @@ using apps::v1::Deployment;
 using apps::v1::ReplicaSet;
 using core::v1::PodTemplateSpec;
 using Labels = std::map<std::string, std::string>;
-const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
-const sdk::Resource kDeployments{"apps", "v1", "deployments"};
+using machinery::kReplicaSets;
+using machinery::kDeployments;
 const char* kHashLabel = "pod-template-hash";
 const char* kRevision = "deployment.kubernetes.io/revision";
 const char* kDesired = "deployment.kubernetes.io/desired-replicas";

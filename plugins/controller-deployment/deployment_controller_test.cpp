@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::deployment {
@@ -13,9 +14,9 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
-const sdk::Resource kDeployments{"apps", "v1", "deployments"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kReplicaSets;
+using machinery::kDeployments;
+using machinery::kEvents;
 const char* kRevision = "deployment.kubernetes.io/revision";
 
 json deployment(int replicas, const std::string& image, json strategy) {

@@ -15,6 +15,7 @@
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/discovery_v1.capnp.h"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "capstan/selectors.hpp"
 #include "endpoints_logic.hpp"
@@ -27,10 +28,10 @@ using core::v1::Endpoints;
 using core::v1::Service;
 using discovery::v1::EndpointSlice;
 
-const sdk::Resource kServices{"", "v1", "services"};
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kEndpoints{"", "v1", "endpoints"};
-const sdk::Resource kSlices{"discovery.k8s.io", "v1", "endpointslices"};
+using machinery::kServices;
+using machinery::kPods;
+using machinery::kEndpoints;
+using machinery::kEndpointSlices;
 const char* const kServiceNameLabel = "kubernetes.io/service-name";
 const char* const kManagedByLabel = "endpointslice.kubernetes.io/managed-by";
 const char* const kManagedBy = "endpointslice-controller.k8s.io";
@@ -97,7 +98,7 @@ class EndpointsController final : public sdk::Plugin {
         services_(client_, kServices),
         pods_(client_, kPods),
         endpoints_(client_, kEndpoints),
-        slices_(client_, kSlices) {
+        slices_(client_, kEndpointSlices) {
     controller_ = std::make_unique<sdk::Controller>("endpoints", host_, [this](const std::string& k) { return reconcile(k); }, 2);
     controller_->watch(services_);
     // An Endpoints object or a slice changed by someone else is put back.
@@ -185,7 +186,7 @@ class EndpointsController final : public sdk::Plugin {
           if (!st.ok() && !st.not_found()) return sdk::ReconcileResult::fail("delete endpoints " + key + ": " + st.message);
         }
       }
-      for (const auto& s : our_slices(ns, name)) client_.remove(kSlices, ns, s->name(), "Background", s->uid());
+      for (const auto& s : our_slices(ns, name)) client_.remove(kEndpointSlices, ns, s->name(), "Background", s->uid());
       return sdk::ReconcileResult::ok();
     }
     auto svc = svc_obj->as<Service>();
@@ -274,7 +275,7 @@ class EndpointsController final : public sdk::Plugin {
         slice_metadata(s, svc_obj);
         fill_slice(s, plan[i]);
         if (same_value(existing[i]->as<EndpointSlice>(), s.asReader())) continue;
-        auto r = client_.update(kSlices, ns, existing[i]->name(), m);
+        auto r = client_.update(kEndpointSlices, ns, existing[i]->name(), m);
         if (!r.status.ok()) {
           if (r.status.conflict() || r.status.not_found()) retry = true;
           else return sdk::ReconcileResult::fail("update endpointslice " + ns + "/" + existing[i]->name() + ": " + r.status.message);
@@ -284,13 +285,13 @@ class EndpointsController final : public sdk::Plugin {
         slice_metadata(s, svc_obj);
         s.getMetadata().setGenerateName(name + "-");
         fill_slice(s, plan[i]);
-        auto r = client_.create(kSlices, ns, m);
+        auto r = client_.create(kEndpointSlices, ns, m);
         if (!r.status.ok() && !r.status.not_found())
           return sdk::ReconcileResult::fail("create endpointslice for " + ns + "/" + name + ": " + r.status.message);
       }
     }
     for (size_t i = plan.size(); i < existing.size(); ++i)
-      client_.remove(kSlices, ns, existing[i]->name(), "Background", existing[i]->uid());
+      client_.remove(kEndpointSlices, ns, existing[i]->name(), "Background", existing[i]->uid());
     if (retry) return {true, std::chrono::milliseconds{0}, {}};
     return sdk::ReconcileResult::ok();
   }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 #include "garbage_collector.hpp"
 
@@ -11,9 +12,9 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
-const sdk::Resource kDeployments{"apps", "v1", "deployments"};
+using machinery::kPods;
+using machinery::kReplicaSets;
+using machinery::kDeployments;
 
 json owned(const json& owner, const std::string& kind, const std::string& api_version) {
   return {{{"apiVersion", api_version},

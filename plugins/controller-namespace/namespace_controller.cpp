@@ -1,12 +1,13 @@
 #include "namespace_controller.hpp"
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 
 namespace capstan::controllers {
 
 namespace {
-const sdk::Resource kNamespaces{"", "v1", "namespaces"};
-const sdk::Resource kServiceAccounts{"", "v1", "serviceaccounts"};
+using machinery::kNamespaces;
+using machinery::kServiceAccounts;
 }  // namespace
 
 NamespaceController::NamespaceController(const sdk::Host& host)

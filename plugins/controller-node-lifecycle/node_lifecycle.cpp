@@ -18,6 +18,7 @@
 #include "capstan/controller.hpp"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 
 namespace capstan::lifecycle {
@@ -29,9 +30,9 @@ using agent::now_ns;
 using agent::parse_time;
 using sdk::ReconcileResult;
 
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kLeases{"coordination.k8s.io", "v1", "leases"};
+using machinery::kPods;
+using machinery::kNodes;
+using machinery::kLeases;
 constexpr const char* kLeaseNamespace = "kube-node-lease";
 constexpr const char* kTaint = "node.kubernetes.io/unreachable";
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "agent_logic.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::lifecycle {
@@ -14,10 +15,10 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kLeases{"coordination.k8s.io", "v1", "leases"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kPods;
+using machinery::kNodes;
+using machinery::kLeases;
+using machinery::kEvents;
 
 json node(const std::string& name) {
   return {{"metadata", {{"name", name}}},

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/selectors.hpp"
 
 namespace capstan::replicaset {
@@ -12,8 +13,8 @@ namespace {
 
 using apps::v1::ReplicaSet;
 using core::v1::Pod;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
+using machinery::kPods;
+using machinery::kReplicaSets;
 
 Labels to_map(capnp::List<k8s::StringEntry>::Reader l) { return sdk::labels_of(l); }
 using sdk::selector_empty;

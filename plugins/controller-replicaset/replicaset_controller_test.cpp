@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::replicaset {
@@ -13,9 +14,9 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kPods;
+using machinery::kReplicaSets;
+using machinery::kEvents;
 
 json replica_set(const std::string& name, int replicas) {
   return {{"metadata", {{"name", name}, {"namespace", "default"}}},

@@ -11,6 +11,7 @@
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/discovery_v1.capnp.h"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/networking_v1.capnp.h"
 #include "capstan/plugin.hpp"
 #include "ingress_rules.hpp"
@@ -22,7 +23,7 @@ namespace {
 using namespace capstan;
 using namespace capstan::network;
 
-const sdk::Resource kServices{"", "v1", "services"};
+using machinery::kServices;
 const sdk::Resource kIngressClasses{"networking.k8s.io", "v1", "ingressclasses"};
 
 // serviceCIDR ("10.96.0.0/16") and nodePortRange ("30000-32767") from the plugin configuration.

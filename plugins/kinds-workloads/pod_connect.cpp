@@ -6,12 +6,13 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/host.capnp.h"
 #include "capstan/machinery/message.hpp"
+#include "capstan/machinery/resources.hpp"
 
 namespace capstan::workloads {
 
 namespace {
 
-const sdk::Resource kNodes{"", "v1", "nodes"};
+using machinery::kNodes;
 
 std::string answer(int code, const std::string& reason, const std::string& message, const std::string& url = "") {
   capnp::MallocMessageBuilder m;

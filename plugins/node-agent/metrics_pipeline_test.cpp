@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/runtime.capnp.h"
 #include "capstan/testing/fake_host.hpp"
@@ -23,10 +24,10 @@ namespace rt = capstan::runtime::v1;
 
 namespace {
 
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
-const sdk::Resource kNodeMetrics{"metrics.k8s.io", "v1beta1", "nodes"};
+using machinery::kPods;
+using machinery::kNodes;
+using machinery::kPodMetrics;
+using machinery::kNodeMetrics;
 
 runtime_sim::SimRuntime* g_sim = nullptr;
 

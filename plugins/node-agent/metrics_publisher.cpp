@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/runtime.capnp.h"
 
@@ -24,9 +25,9 @@ namespace mv = capstan::metrics::v1beta1;
 
 namespace {
 
-const sdk::Resource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
-const sdk::Resource kNodeMetrics{"metrics.k8s.io", "v1beta1", "nodes"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
+using machinery::kPodMetrics;
+using machinery::kNodeMetrics;
+using machinery::kNodes;
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 

@@ -12,13 +12,14 @@
 #include <sstream>
 
 #include "capstan/coordination_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 
 namespace capstan::agent {
 
 namespace {
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kConfigMaps{"", "v1", "configmaps"};
-const sdk::Resource kSecrets{"", "v1", "secrets"};
+using machinery::kPods;
+using machinery::kConfigMaps;
+using machinery::kSecrets;
 }  // namespace
 
 AgentConfig parse_agent_config(const std::string& text) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <set>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 #include "node_agent.hpp"
 #include "sim_runtime.hpp"
@@ -24,10 +25,10 @@ using sdk::testing::json;
 
 namespace {
 
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kConfigMaps{"", "v1", "configmaps"};
-const sdk::Resource kSecrets{"", "v1", "secrets"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kPods;
+using machinery::kConfigMaps;
+using machinery::kSecrets;
+using machinery::kEvents;
 
 runtime_sim::SimRuntime* g_sim = nullptr;  // the invoke thunk has no context of its own
 

@@ -5,13 +5,14 @@
 #include <fstream>
 
 #include "capstan/coordination_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "node_agent.hpp"
 
 namespace capstan::agent {
 
 namespace {
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kLeases{"coordination.k8s.io", "v1", "leases"};
+using machinery::kNodes;
+using machinery::kLeases;
 constexpr const char* kLeaseNamespace = "kube-node-lease";
 constexpr auto kHeartbeat = std::chrono::seconds(10);
 }  // namespace

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "node_agent.hpp"
+#include "capstan/machinery/resources.hpp"
 
 namespace capstan::agent {
 
@@ -10,7 +11,7 @@ using sdk::ReconcileResult;
 
 namespace {
 
-const sdk::Resource kPods{"", "v1", "pods"};
+using machinery::kPods;
 constexpr int64_t kSecond = 1'000'000'000LL;
 constexpr int64_t kVolumeResync = 10 * kSecond;  // configMap/secret volume refresh interval
 

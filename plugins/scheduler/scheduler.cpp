@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/timestamps.hpp"
 #include "conversion.hpp"
 
@@ -14,8 +15,8 @@ namespace capstan::scheduler {
 namespace {
 
 using core::v1::Pod;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
+using machinery::kPods;
+using machinery::kNodes;
 // Bindings in flight at once: each waits for its group commit, so throughput is roughly
 // binders / commit latency (8 gave ~1,000/s at 5,000 hollow nodes; 128 ~2,000/s, where the
 // server's CPU is the limit; 256 no more).

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 #include "scheduler.hpp"
 
@@ -12,9 +13,9 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kPods;
+using machinery::kNodes;
+using machinery::kEvents;
 
 json node(const std::string& name, const std::string& cpu, json labels = json::object(), json taints = nullptr,
           bool unschedulable = false) {

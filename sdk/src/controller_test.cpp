@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 
 namespace capstan::sdk::testing {
 
@@ -32,7 +33,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const Resource kConfigMaps{"", "v1", "configmaps"};
+using machinery::kConfigMaps;
 
 bool eventually(const std::function<bool()>& pred) { return testing::eventually(pred, 3s); }
 

@@ -8,13 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/timestamps.hpp"
 
 namespace capstan::sdk {
 
 namespace {
 
-const Resource kEvents{"", "v1", "events"};
+using machinery::kEvents;
 constexpr auto kWindow = std::chrono::minutes(10);  // client-go's maxIntervalInSeconds
 constexpr size_t kMaxSimilar = 10;                  // client-go's maxEvents per aggregate
 constexpr size_t kQueueLimit = 1000;                // client-go's broadcaster queue

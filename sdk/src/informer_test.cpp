@@ -21,6 +21,7 @@
 #include "capstan/host.capnp.h"
 #include "capstan/host_service.hpp"
 #include "capstan/host_table.hpp"
+#include "capstan/machinery/resources.hpp"
 
 namespace capstan::sdk::testing {
 
@@ -308,7 +309,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Resource kConfigMaps{"", "v1", "configmaps"};
+using machinery::kConfigMaps;
 
 std::string value_of(const ObjectPtr& obj, const std::string& key) {
   for (auto e : obj->as<capstan::core::v1::ConfigMap>().getData())

@@ -6,14 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::sdk::testing {
 namespace {
 
-const Resource kEvents{"", "v1", "events"};
-const Resource kPods{"", "v1", "pods"};
-const Resource kNodes{"", "v1", "nodes"};
+using machinery::kEvents;
+using machinery::kPods;
+using machinery::kNodes;
 
 struct ManualClock {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::from_time_t(1'700'000'000);

@@ -1,5 +1,6 @@
 // The fake host itself: object rules the controller tests rely on, and informers over it.
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 #include <capnp/message.h>
@@ -11,8 +12,8 @@
 namespace capstan::sdk::testing {
 namespace {
 
-const Resource kPods{"", "v1", "pods"};
-const Resource kConfigMaps{"", "v1", "configmaps"};
+using machinery::kPods;
+using machinery::kConfigMaps;
 
 GetResult create_cm(const Client& c, const std::string& name, const std::string& value) {
   capnp::MallocMessageBuilder m;
