@@ -13,7 +13,7 @@
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/metrics_v1beta1.capnp.h"
-#include "capstan/quantity.hpp"
+#include "capstan/machinery/quantity.hpp"
 #include "capstan/selectors.hpp"
 #include "capstan/timestamps.hpp"
 
@@ -250,7 +250,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
       auto t = container ? m.getContainerResource().getTarget() : m.getResource().getTarget();
       Target target;
       if (t.getAverageUtilization().isValue()) target.utilization = t.getAverageUtilization().getValue();
-      else if (t.hasAverageValue()) target.average_value = sdk::parse_milli(t.getAverageValue().cStr()).value_or(0);
+      else if (t.hasAverageValue()) target.average_value = machinery::milli_value_of(t.getAverageValue().cStr()).value_or(0);
       std::vector<PodView> views;
       std::map<std::string, PodMetric> usage;
       for (const auto& p : selected) {
@@ -273,7 +273,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
           bool found = false;
           for (auto e : c.getResources().getRequests())
             if (e.getKey() == resource) {
-              request += sdk::parse_milli(e.getValue().cStr()).value_or(0);
+              request += machinery::milli_value_of(e.getValue().cStr()).value_or(0);
               found = true;
             }
           if (!found && have_all) {
@@ -293,7 +293,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
             if (container && c.getName() != container_name) continue;
             for (auto u : c.getUsage())
               if (u.getKey() == resource) {
-                sample.value += sdk::parse_milli(u.getValue().cStr()).value_or(0);
+                sample.value += machinery::milli_value_of(u.getValue().cStr()).value_or(0);
                 any = true;
               }
           }

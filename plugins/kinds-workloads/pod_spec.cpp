@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <set>
+#include <stdexcept>
+
+#include "capstan/machinery/quantity.hpp"
 
 namespace capstan::workloads {
 
@@ -121,20 +124,6 @@ void default_volume(core::v1::Volume::Builder v) {
           if (item.hasFieldRef()) default_field_ref(item.getFieldRef());
     }
   }
-}
-
-// A resource.Quantity as a number (enough to compare requests with limits).
-double parse_quantity(std::string_view q) {
-  std::string s(q);
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  std::string suffix(end ? end : "");
-  static const std::map<std::string, double> scale = {
-      {"", 1},         {"n", 1e-9},     {"u", 1e-6},     {"m", 1e-3},     {"k", 1e3},      {"M", 1e6},
-      {"G", 1e9},      {"T", 1e12},     {"P", 1e15},     {"E", 1e18},     {"Ki", 1024.0},  {"Mi", 1048576.0},
-      {"Gi", 1073741824.0}, {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
-  auto it = scale.find(suffix);
-  return it == scale.end() ? v : v * it->second;
 }
 
 void check_port(int32_t port, const std::string& field, Causes& causes) {
@@ -275,23 +264,32 @@ void validate_pod_spec(PodSpec::Reader spec, const std::string& path, Causes& ca
   }
 }
 
+// v1qos.GetPodQOS: sums per resource (exact, as Quantity.Add), then compares.
 std::string qos_class(PodSpec::Reader spec) {
-  std::map<std::string, double> requests, limits;
+  using machinery::Quantity;
+  std::map<std::string, Quantity> requests, limits;
   bool guaranteed = true;
+  auto add = [&](std::map<std::string, Quantity>& into, const std::string& key, const Quantity& q) {
+    try {
+      into[key].add(q);
+    } catch (const std::length_error&) {
+      guaranteed = false;  // too far apart to sum exactly: not equal to anything either
+    }
+  };
   auto consider = [&](core::v1::Container::Reader c) {
     auto res = c.getResources();
     for (auto e : res.getRequests()) {
       std::string k = e.getKey();
-      double v = parse_quantity(e.getValue().cStr());
-      if ((k == "cpu" || k == "memory") && v != 0) requests[k] += v;
+      auto q = Quantity::parse(e.getValue().cStr());
+      if ((k == "cpu" || k == "memory") && q && !q->is_zero()) add(requests, k, *q);
     }
     std::set<std::string> found;
     for (auto e : res.getLimits()) {
       std::string k = e.getKey();
-      double v = parse_quantity(e.getValue().cStr());
-      if ((k == "cpu" || k == "memory") && v != 0) {
+      auto q = Quantity::parse(e.getValue().cStr());
+      if ((k == "cpu" || k == "memory") && q && !q->is_zero()) {
         found.insert(k);
-        limits[k] += v;
+        add(limits, k, *q);
       }
     }
     if (found.size() != 2) guaranteed = false;
@@ -302,7 +300,7 @@ std::string qos_class(PodSpec::Reader spec) {
   if (guaranteed) {
     for (auto& [k, v] : requests) {
       auto it = limits.find(k);
-      if (it == limits.end() || std::fabs(it->second - v) > 1e-12 * std::max(1.0, v)) guaranteed = false;
+      if (it == limits.end() || it->second != v) guaranteed = false;
     }
   }
   if (guaranteed && requests.size() == limits.size()) return "Guaranteed";

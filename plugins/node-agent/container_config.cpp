@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "quantity.hpp"
+#include "capstan/machinery/quantity.hpp"
 
 namespace capstan::agent {
 namespace {
@@ -174,23 +174,23 @@ std::string resource_field(core::Container::Reader container, core::ResourceFiel
   std::optional<std::string> q = which == "limits" ? quantity_of(r.getLimits(), name.c_str())
                                                    : quantity_of(r.getRequests(), name.c_str());
   if (name == "cpu") {
-    auto div = quantity_milli(divisor_text);
+    auto div = machinery::milli_value_of(divisor_text);
     if (!div || *div <= 0) {
       error = "invalid divisor " + divisor_text;
       return "";
     }
     int64_t milli = 0;
-    if (q) milli = quantity_milli(*q).value_or(0);
+    if (q) milli = machinery::milli_value_of(*q).value_or(0);
     else if (which == "limits") milli = ctx.node_cpu_milli;
     return std::to_string(static_cast<int64_t>(std::ceil(static_cast<double>(milli) / static_cast<double>(*div))));
   }
-  auto div = quantity_value(divisor_text);
+  auto div = machinery::value_of(divisor_text);
   if (!div || *div <= 0) {
     error = "invalid divisor " + divisor_text;
     return "";
   }
   int64_t bytes = 0;
-  if (q) bytes = quantity_value(*q).value_or(0);
+  if (q) bytes = machinery::value_of(*q).value_or(0);
   else if (which == "limits" && name == "memory") bytes = ctx.node_memory_bytes;
   return std::to_string(static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / static_cast<double>(*div))));
 }
@@ -312,13 +312,13 @@ LinuxResources linux_resources(core::Container::Reader container) {
   auto lim_cpu = quantity_of(res.getLimits(), "cpu");
   // Requests default to limits (the API server does so too; kept here for objects written before).
   std::optional<std::string> shares_from = req_cpu ? req_cpu : lim_cpu;
-  int64_t milli = shares_from ? quantity_milli(*shares_from).value_or(0) : 0;
+  int64_t milli = shares_from ? machinery::milli_value_of(*shares_from).value_or(0) : 0;
   r.cpu_shares = milli == 0 ? 2 : std::max<int64_t>(2, milli * 1024 / 1000);
   if (lim_cpu) {
-    int64_t lim = quantity_milli(*lim_cpu).value_or(0);
+    int64_t lim = machinery::milli_value_of(*lim_cpu).value_or(0);
     if (lim > 0) r.cpu_quota = std::max<int64_t>(1000, lim * r.cpu_period / 1000);
   }
-  if (auto mem = quantity_of(res.getLimits(), "memory")) r.memory_limit = quantity_value(*mem).value_or(0);
+  if (auto mem = quantity_of(res.getLimits(), "memory")) r.memory_limit = machinery::value_of(*mem).value_or(0);
   return r;
 }
 
@@ -334,12 +334,12 @@ std::string qos_class(core::Pod::Reader pod) {
     for (const auto& [k, v] : lim)
       if (!req.count(k)) req[k] = v;
     for (const auto& [k, v] : req)
-      if (parse_quantity(v).value_or(0) != 0) any = true;
+      if (auto q = machinery::Quantity::parse(v); q && !q->is_zero()) any = true;
     for (const auto& [k, v] : lim)
-      if (parse_quantity(v).value_or(0) != 0) any = true;
+      if (auto q = machinery::Quantity::parse(v); q && !q->is_zero()) any = true;
     if (lim.size() != 2) guaranteed = false;
     for (const auto& [k, v] : lim)
-      if (parse_quantity(req[k]) != parse_quantity(v)) guaranteed = false;
+      if (machinery::Quantity::parse(req[k]) != machinery::Quantity::parse(v)) guaranteed = false;
   };
   for (auto c : pod.getSpec().getInitContainers()) visit(c);
   for (auto c : pod.getSpec().getContainers()) visit(c);

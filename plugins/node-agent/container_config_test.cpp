@@ -3,7 +3,6 @@
 #include <capnp/message.h>
 #include <gtest/gtest.h>
 
-#include "quantity.hpp"
 
 using namespace capstan::agent;
 
@@ -47,18 +46,6 @@ struct PodFixture {
 std::map<std::string, std::string> as_map(const EnvList& env) { return {env.begin(), env.end()}; }
 
 }  // namespace
-
-TEST(Quantity, Parses) {
-  EXPECT_EQ(quantity_milli("500m"), 500);
-  EXPECT_EQ(quantity_milli("1.5"), 1500);
-  EXPECT_EQ(quantity_value("64Mi"), 64 * 1048576);
-  EXPECT_EQ(quantity_value("1G"), 1000000000);
-  EXPECT_EQ(quantity_value("2e3"), 2000);
-  EXPECT_EQ(quantity_milli("1m"), 1);
-  EXPECT_FALSE(parse_quantity("abc"));
-  EXPECT_FALSE(parse_quantity("1Qi"));
-  EXPECT_FALSE(parse_quantity(""));
-}
 
 TEST(Expand, AsKubelet) {
   auto lookup = [](const std::string& n) -> std::optional<std::string> {

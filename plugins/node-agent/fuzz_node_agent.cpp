@@ -1,5 +1,5 @@
 // libFuzzer target: the node agent's decoders of outside input — CRI log lines and the log query
-// of the HTTP endpoint, resolv.conf, quantities, image references, HTTP status lines, $(VAR)
+// of the HTTP endpoint, resolv.conf, image references, HTTP status lines, $(VAR)
 // expansion. Invariants: nothing crashes; a formatted log line parses back to itself; expansion
 // without any '$' is the identity.
 #include <cstddef>
@@ -10,7 +10,6 @@
 #include "container_config.hpp"
 #include "cri_log.hpp"
 #include "probes.hpp"
-#include "quantity.hpp"
 
 using namespace capstan::agent;
 
@@ -29,8 +28,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     lines.push_back(text.substr(start, nl - start));
   (void)render_log_lines(lines, options);
   (void)parse_resolv_conf(text);
-  (void)parse_quantity(text);
-  (void)quantity_milli(text);
   (void)normalize_image(text);
   (void)parse_status_line(text);
   (void)query_values(text, "command");

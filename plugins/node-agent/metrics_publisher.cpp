@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/quantity.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/runtime.capnp.h"
@@ -85,23 +86,12 @@ std::optional<uint64_t> cpu_rate_nanocores(const CpuSample& older, const CpuSamp
   return static_cast<uint64_t>(rate);
 }
 
-std::string cpu_quantity(uint64_t n) {
-  if (n == 0) return "0";
-  if (n % 1000000000ull == 0) return std::to_string(n / 1000000000ull);
-  if (n % 1000000ull == 0) return std::to_string(n / 1000000ull) + "m";
-  if (n % 1000ull == 0) return std::to_string(n / 1000ull) + "u";
-  return std::to_string(n) + "n";
-}
+// As metrics-server writes them: resource.NewScaledQuantity(nanocores, -9) and
+// resource.NewQuantity(bytes, BinarySI), in canonical form.
+std::string cpu_quantity(uint64_t n) { return machinery::Quantity::from_scaled(static_cast<int64_t>(n), -9).to_string(); }
 
 std::string memory_quantity(uint64_t bytes) {
-  if (bytes == 0) return "0";
-  static const char* const kSuffixes[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
-  int i = 0;
-  while (i < 6 && bytes % 1024 == 0) {
-    bytes /= 1024;
-    ++i;
-  }
-  return std::to_string(bytes) + kSuffixes[i];
+  return machinery::Quantity::from_int64(static_cast<int64_t>(bytes), machinery::Quantity::Format::kBinarySI).to_string();
 }
 
 std::string go_duration(int64_t ns) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "capstan/coordination_v1.capnp.h"
+#include "capstan/machinery/quantity.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "node_agent.hpp"
 
@@ -22,7 +23,7 @@ static std::string memory_capacity() {
   std::string key, unit;
   long long kb = 0;
   while (in >> key >> kb >> unit)
-    if (key == "MemTotal:") return std::to_string(kb) + "Ki";
+    if (key == "MemTotal:") return machinery::Quantity::from_int64(kb * 1024, machinery::Quantity::Format::kBinarySI).to_string();
   return "0";
 }
 

@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "quantity.hpp"
+#include "capstan/machinery/quantity.hpp"
 
 namespace fs = std::filesystem;
 
@@ -357,7 +357,7 @@ VolumeSetup VolumeManager::setup(core::Pod::Reader pod, const ObjectSource& obje
         if (vol.hasEmptyDir() && vol.getEmptyDir().getMedium() == "Memory") {
           std::string size;
           if (vol.getEmptyDir().getSizeLimit().size())
-            if (auto bytes = quantity_value(str(vol.getEmptyDir().getSizeLimit()))) size = std::to_string(*bytes);
+            if (auto bytes = machinery::value_of(str(vol.getEmptyDir().getSizeLimit()))) size = std::to_string(*bytes);
           mount_tmpfs(dir, size);
           ::chmod(dir.c_str(), 0777);
         }

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
-#include "quantity.hpp"
+#include "capstan/machinery/quantity.hpp"
 
 namespace capstan::scheduler {
 namespace {
 
 using core::v1::Container;
+using machinery::milli_value_of;
+using machinery::value_of;
 
 struct ContainerRequests {
   int64_t cpu = 0, mem = 0;
@@ -21,9 +23,9 @@ ContainerRequests container_requests(Container::Reader c) {
       std::string_view key(e.getKey().cStr(), e.getKey().size());
       std::string_view value(e.getValue().cStr(), e.getValue().size());
       if (key == "cpu" && !out.has_cpu) {
-        if (auto v = parse_milli(value)) out.cpu = *v, out.has_cpu = true;
+        if (auto v = milli_value_of(value)) out.cpu = *v, out.has_cpu = true;
       } else if (key == "memory" && !out.has_mem) {
-        if (auto v = parse_value(value)) out.mem = *v, out.has_mem = true;
+        if (auto v = value_of(value)) out.mem = *v, out.has_mem = true;
       }
     }
   };
@@ -92,10 +94,10 @@ NodeInfo node_info_from(core::v1::Node::Reader node) {
     for (auto e : list) {
       std::string_view key(e.getKey().cStr(), e.getKey().size());
       std::string_view value(e.getValue().cStr(), e.getValue().size());
-      if (key == "cpu" && !(fill_only && n.allocatable_cpu_milli)) n.allocatable_cpu_milli = parse_milli(value).value_or(0);
+      if (key == "cpu" && !(fill_only && n.allocatable_cpu_milli)) n.allocatable_cpu_milli = milli_value_of(value).value_or(0);
       else if (key == "memory" && !(fill_only && n.allocatable_memory_bytes))
-        n.allocatable_memory_bytes = parse_value(value).value_or(0);
-      else if (key == "pods" && !(fill_only && n.allocatable_pods)) n.allocatable_pods = parse_value(value).value_or(0);
+        n.allocatable_memory_bytes = value_of(value).value_or(0);
+      else if (key == "pods" && !(fill_only && n.allocatable_pods)) n.allocatable_pods = value_of(value).value_or(0);
     }
   };
   read(node.getStatus().getAllocatable(), false);

@@ -15,7 +15,6 @@
 #include "conversion.hpp"
 #include "framework.hpp"
 #include "policies.hpp"
-#include "quantity.hpp"
 #include "scheduling_queue.hpp"
 
 namespace capstan::scheduler {
@@ -39,30 +38,6 @@ PodInfo make_pod(int64_t cpu = 0, int64_t mem = 0) {
   if (!cpu) p.nonzero_cpu_milli = kDefaultMilliCpuRequest;
   if (!mem) p.nonzero_memory_bytes = kDefaultMemoryRequest;
   return p;
-}
-
-TEST(Quantity, ParsesCpuAndMemory) {
-  EXPECT_EQ(parse_milli("500m"), 500);
-  EXPECT_EQ(parse_milli("1"), 1000);
-  EXPECT_EQ(parse_milli("2.5"), 2500);
-  EXPECT_EQ(parse_milli("0.1"), 100);
-  EXPECT_EQ(parse_milli("1e3"), 1000000);
-  EXPECT_EQ(parse_milli("100u"), 1);  // rounds up, as MilliValue
-  EXPECT_EQ(parse_value("64Mi"), 64 * 1024 * 1024);
-  EXPECT_EQ(parse_value("1G"), 1000000000);
-  EXPECT_EQ(parse_value("4Gi"), int64_t{4} << 30);
-  EXPECT_EQ(parse_value("1e3"), 1000);
-  EXPECT_EQ(parse_value("1E"), 1000000000000000000);
-  EXPECT_EQ(parse_value("1.5Ki"), 1536);
-  EXPECT_EQ(parse_value("110"), 110);
-  EXPECT_EQ(parse_value("128974848"), 128974848);
-  EXPECT_EQ(parse_value("129e6"), 129000000);
-  EXPECT_EQ(parse_value("123k"), 123000);
-  EXPECT_FALSE(parse_value("").has_value());
-  EXPECT_FALSE(parse_value("abc").has_value());
-  EXPECT_FALSE(parse_value("1Xi").has_value());
-  EXPECT_FALSE(parse_value("1e").has_value());
-  EXPECT_FALSE(parse_milli("1.2.3").has_value());
 }
 
 TEST(NodeResourcesFit, ReportsEachInsufficientResource) {
