@@ -21,6 +21,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/net.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "dns_records.hpp"
@@ -62,13 +63,6 @@ Settings parse(const std::string& text) {
     for (auto& v : j["upstreamServers"])
       if (v.is_string()) s.upstream.push_back(v);
   return s;
-}
-
-std::string gateway_of(const std::string& cidr) {
-  std::string ip = cidr.substr(0, cidr.find('/'));
-  auto dot = ip.rfind('.');
-  if (dot == std::string::npos) return {};
-  return ip.substr(0, dot + 1) + std::to_string(std::atoi(ip.c_str() + dot + 1) + 1);
 }
 
 class ClusterDns final : public sdk::Plugin {
@@ -130,8 +124,7 @@ class ClusterDns final : public sdk::Plugin {
     if (settings_.node_name.empty()) return {};
     auto node = nodes_.get("", settings_.node_name);
     if (!node) return {};
-    std::string cidr = node->as<core::v1::Node>().getSpec().getPodCIDR();
-    return cidr.empty() ? std::string() : gateway_of(cidr);
+    return machinery::gateway_of(node->as<core::v1::Node>().getSpec().getPodCIDR().cStr()).value_or("");
   }
 
   void loop() {

@@ -10,15 +10,18 @@
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/events.hpp"
+#include "capstan/machinery/net.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
-#include "ipv4.hpp"
 
 namespace capstan::cni {
 namespace {
 
 namespace core = capstan::core::v1;
+using machinery::first_free_subnet;
+using machinery::Ipv4Cidr;
 using machinery::kNodes;
+using machinery::parse_cidr;
 
 std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
@@ -72,7 +75,7 @@ class PodCidrAllocator final : public sdk::Plugin {
       return sdk::ReconcileResult::ok();
     }
     // In use: every Node's podCIDRs, plus blocks handed out whose write the cache has not shown yet.
-    std::set<Cidr> used;
+    std::set<Ipv4Cidr> used;
     for (const auto& n : nodes_.list()) {
       auto s = n->as<core::Node>().getSpec();
       if (auto c = parse_cidr(str(s.getPodCIDR()))) used.insert(*c);
@@ -81,7 +84,7 @@ class PodCidrAllocator final : public sdk::Plugin {
     }
     for (const auto& [node, c] : assigned_)
       if (node != name) used.insert(c);
-    std::optional<Cidr> pick;
+    std::optional<Ipv4Cidr> pick;
     if (auto it = assigned_.find(name); it != assigned_.end()) pick = it->second;
     else pick = first_free_subnet(cluster_, node_prefix_, used);
     if (!pick) {
@@ -115,11 +118,11 @@ class PodCidrAllocator final : public sdk::Plugin {
   sdk::EventRecorder events_;
   std::set<std::string> waiting_;  // keys of the Nodes that found no free block
   sdk::Informer nodes_;
-  Cidr cluster_;
+  Ipv4Cidr cluster_;
   int node_prefix_ = 24;
   std::unique_ptr<sdk::Controller> controller_;
   std::mutex mu_;
-  std::map<std::string, Cidr> assigned_;
+  std::map<std::string, Ipv4Cidr> assigned_;
 };
 
 sdk::PluginInfo make_info() {

@@ -16,11 +16,11 @@
 
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/net.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "conflist.hpp"
 #include "host_routes.hpp"
-#include "ipv4.hpp"
 #include "run.hpp"
 
 namespace capstan::cni {
@@ -161,7 +161,7 @@ class BridgeAgent final : public sdk::Plugin {
     return sdk::ReconcileResult::after(std::chrono::seconds(30));
   }
 
-  std::string ensure_bridge(const Cidr& cidr) {
+  std::string ensure_bridge(const Ipv4Cidr& cidr) {
     const std::string& br = config_.bridge;
     if (run({"ip", "link", "show", "dev", br}).exit_code != 0) {
       auto r = run({"ip", "link", "add", br, "type", "bridge"});
@@ -170,7 +170,7 @@ class BridgeAgent final : public sdk::Plugin {
       created_bridge_ = true;
       host_.info("cni-bridge: created bridge " + br);
     }
-    const std::string gw = format_ipv4(cidr.first_host()) + "/" + std::to_string(cidr.prefix);
+    const std::string gw = format_ipv4(machinery::gateway_address(cidr)) + "/" + std::to_string(cidr.prefix);
     if (gw != bridge_address_) {
       auto r = run({"ip", "addr", "replace", gw, "dev", br});
       if (r.exit_code != 0) return "cannot address bridge " + br + ": " + r.output;
@@ -180,12 +180,12 @@ class BridgeAgent final : public sdk::Plugin {
     return "";
   }
 
-  std::string write_conflist(const Cidr& cidr) {
+  std::string write_conflist(const Ipv4Cidr& cidr) {
     BridgeNetwork n;
     n.name = config_.network_name;
     n.bridge = config_.bridge;
     n.pod_cidr = cidr.str();
-    n.gateway = format_ipv4(cidr.first_host());
+    n.gateway = format_ipv4(machinery::gateway_address(cidr));
     n.ipam_dir = config_.data_dir + "/cni/ipam";
     n.ip_masq = config_.ip_masq;
     n.hairpin_mode = config_.hairpin_mode;

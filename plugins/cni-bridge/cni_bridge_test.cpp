@@ -4,62 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "capstan/machinery/net.hpp"
 #include "conflist.hpp"
 #include "host_routes.hpp"
-#include "ipv4.hpp"
 
 using namespace capstan::cni;
-
-TEST(Ipv4, ParsesAndFormats) {
-  auto c = parse_cidr("10.244.0.0/16");
-  ASSERT_TRUE(c);
-  EXPECT_EQ(c->str(), "10.244.0.0/16");
-  EXPECT_EQ(format_ipv4(c->first_host()), "10.244.0.1");
-  EXPECT_FALSE(parse_cidr("10.244.0.1/16"));
-  EXPECT_EQ(parse_cidr("10.244.0.1/16", true)->str(), "10.244.0.0/16");
-  EXPECT_FALSE(parse_cidr("10.244.0.0/33"));
-  EXPECT_FALSE(parse_cidr("10.244.0.0"));
-  EXPECT_FALSE(parse_cidr("10.244.0.0/"));
-  EXPECT_FALSE(parse_cidr("300.1.1.1/8"));
-  EXPECT_FALSE(parse_cidr("10.244.0.0/1x"));
-  EXPECT_TRUE(c->contains(*parse_ipv4("10.244.200.3")));
-  EXPECT_FALSE(c->contains(*parse_ipv4("10.245.0.1")));
-}
-
-TEST(Ipv4, AllocatesLowestFreeBlock) {
-  auto cluster = *parse_cidr("10.244.0.0/16");
-  std::set<Cidr> used;
-  EXPECT_EQ(first_free_subnet(cluster, 24, used)->str(), "10.244.0.0/24");
-  used.insert(*parse_cidr("10.244.0.0/24"));
-  used.insert(*parse_cidr("10.244.2.0/24"));
-  EXPECT_EQ(first_free_subnet(cluster, 24, used)->str(), "10.244.1.0/24");
-  used.insert(*parse_cidr("10.244.1.0/24"));
-  EXPECT_EQ(first_free_subnet(cluster, 24, used)->str(), "10.244.3.0/24");
-  // A bigger block in use covers several /24s.
-  used.insert(*parse_cidr("10.244.0.0/22"));
-  EXPECT_EQ(first_free_subnet(cluster, 24, used)->str(), "10.244.4.0/24");
-  auto tiny = *parse_cidr("10.0.0.0/24");
-  std::set<Cidr> full{tiny};
-  EXPECT_FALSE(first_free_subnet(tiny, 24, full));
-  EXPECT_FALSE(first_free_subnet(cluster, 8, {}));
-  // A block outside the cluster CIDR takes nothing from it; one containing it takes everything.
-  EXPECT_EQ(first_free_subnet(cluster, 24, {*parse_cidr("10.0.0.0/16")})->str(), "10.244.0.0/24");
-  EXPECT_FALSE(first_free_subnet(cluster, 24, {*parse_cidr("10.0.0.0/8")}));
-}
-
-TEST(Ipv4, FirstFreeSubnetAtThousandsOfNodes) {
-  // 5,000 nodes of a /10: every pick is one sweep, and the picks fill the range in order.
-  auto cluster = *parse_cidr("100.64.0.0/10");
-  std::set<Cidr> used;
-  for (int i = 0; i < 5000; ++i) {
-    auto pick = first_free_subnet(cluster, 24, used);
-    ASSERT_TRUE(pick);
-    ASSERT_EQ(pick->network, cluster.network + (static_cast<uint32_t>(i) << 8));
-    used.insert(*pick);
-  }
-  used.erase(*parse_cidr("100.64.7.0/24"));  // a node went away: its block is the lowest free one
-  EXPECT_EQ(first_free_subnet(cluster, 24, used)->str(), "100.64.7.0/24");
-}
 
 TEST(Conflist, BridgeHostLocalPortmap) {
   BridgeNetwork n;

@@ -1,12 +1,11 @@
-// Fuzz target: parsing `ip -j addr` / `ip -j route` output and CIDRs never throws or crashes,
-// and every address it yields lies in its subnet.
+// Fuzz target: parsing `ip -j addr` / `ip -j route` output never throws or crashes, and every
+// address it yields lies in its subnet. (CIDR parsing itself: sdk/machinery/fuzz_net.cpp.)
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "host_routes.hpp"
-#include "ipv4.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
@@ -17,9 +16,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!a.subnet.contains(a.address)) std::abort();
   std::string why;
   (void)capstan::cni::route_device(h, 0x0a000001, why);
-  if (auto c = capstan::cni::parse_cidr(text)) {
-    auto again = capstan::cni::parse_cidr(c->str());
-    if (!again || !(*again == *c)) std::abort();
-  }
   return 0;
 }

@@ -9,14 +9,21 @@
 #include <string>
 #include <vector>
 
-#include "ipv4.hpp"
+#include "capstan/machinery/net.hpp"
 
 namespace capstan::cni {
+
+// The CIDR arithmetic of this plugin is the SDK's (capstan/machinery/net.hpp).
+using machinery::first_free_subnet;
+using machinery::format_ipv4;
+using machinery::Ipv4Cidr;
+using machinery::parse_cidr;
+using machinery::parse_ipv4;
 
 struct InterfaceAddress {
   std::string dev;
   uint32_t address = 0;
-  Cidr subnet;
+  Ipv4Cidr subnet;
 };
 
 struct HostNetwork {

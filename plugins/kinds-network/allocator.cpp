@@ -42,7 +42,7 @@ bool ServiceAllocator::port_free(const std::string& owner, int port, Clock::time
 ServiceAllocator::Result ServiceAllocator::check_ip(const std::string& owner, uint32_t ip, Clock::time_point now) {
   const auto& cidr = config_.service_cidr;
   // The network and broadcast addresses are never handed out (kube-apiserver's range excludes them).
-  if (!cidr.contains(ip) || ip == cidr.base || (cidr.size() > 2 && ip == cidr.base + cidr.size() - 1))
+  if (!cidr.contains(ip) || ip == cidr.network || (cidr.size() > 2 && ip == cidr.network + cidr.size() - 1))
     return Result::kOutOfRange;
   std::lock_guard lock(mu_);
   return ip_free(owner, ip, now) ? Result::kOk : Result::kTaken;
@@ -50,7 +50,7 @@ ServiceAllocator::Result ServiceAllocator::check_ip(const std::string& owner, ui
 
 ServiceAllocator::Result ServiceAllocator::reserve_ip(const std::string& owner, uint32_t ip, Clock::time_point now) {
   const auto& cidr = config_.service_cidr;
-  if (!cidr.contains(ip) || ip == cidr.base || (cidr.size() > 2 && ip == cidr.base + cidr.size() - 1))
+  if (!cidr.contains(ip) || ip == cidr.network || (cidr.size() > 2 && ip == cidr.network + cidr.size() - 1))
     return Result::kOutOfRange;
   std::lock_guard lock(mu_);
   expire(now);
@@ -74,7 +74,7 @@ std::optional<uint32_t> ServiceAllocator::allocate_ip(const std::string& owner, 
     // staying O(used) when the range is nearly full.
     const uint64_t start = std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_);
     for (uint64_t k = 0; k < n; ++k) {
-      uint32_t ip = static_cast<uint32_t>(cidr.base + lo + (start + k) % n);
+      uint32_t ip = static_cast<uint32_t>(cidr.network + lo + (start + k) % n);
       if (ip_free(owner, ip, now)) return ip;
     }
     return std::nullopt;

@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "ipv4.hpp"
+#include "capstan/machinery/net.hpp"
 
 namespace capstan::network {
 
 struct AllocatorConfig {
-  net::Cidr service_cidr{0x0a600000, 16};  // 10.96.0.0/16
+  machinery::Ipv4Cidr service_cidr{0x0a600000, 16};  // 10.96.0.0/16
   int node_port_min = 30000;
   int node_port_max = 32767;
   std::chrono::seconds pending_ttl{60};

@@ -33,7 +33,7 @@ AllocatorConfig parse_config(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return cfg;
   if (j.contains("serviceCIDR") && j["serviceCIDR"].is_string()) {
-    auto c = net::parse_cidr(j["serviceCIDR"].get<std::string>());
+    auto c = machinery::parse_cidr(j["serviceCIDR"].get<std::string>(), true);
     if (!c || c->prefix > 30) throw std::runtime_error("serviceCIDR: not an IPv4 CIDR of /30 or larger");
     cfg.service_cidr = *c;
   }

@@ -125,7 +125,7 @@ void validate_service(Service::Reader svc, Causes& causes) {
       causes.push_back({"spec.clusterIPs", "FieldValueForbidden", "Forbidden: may not be set for ExternalName services"});
   } else {
     std::string ip = spec.getClusterIP();
-    if (!ip.empty() && ip != "None" && !net::parse_ipv4(ip))
+    if (!ip.empty() && ip != "None" && !machinery::parse_ipv4(ip))
       causes.push_back({"spec.clusterIP", "FieldValueInvalid", "Invalid value: " + quote(ip) + ": must be a valid IP address"});
     if (spec.getClusterIPs().size() > 1)
       causes.push_back({"spec.clusterIPs", "FieldValueInvalid", "Invalid value: only one (IPv4) cluster IP is supported"});
@@ -211,7 +211,7 @@ void validate_service(Service::Reader svc, Causes& causes) {
                           ": may only be set for externally-accessible services"});
   auto external = spec.getExternalIPs();
   for (unsigned i = 0; i < external.size(); ++i)
-    if (!net::parse_ipv4(external[i].cStr()))
+    if (!machinery::parse_ipv4(external[i].cStr()))
       causes.push_back({"spec.externalIPs[" + std::to_string(i) + "]", "FieldValueInvalid",
                         "Invalid value: " + quote(external[i].cStr()) + ": must be a valid IP address"});
 }
@@ -276,16 +276,16 @@ void allocate_service(Service::Builder svc, const std::string& owner, ServiceAll
       if (dry_run) {
         // kube-apiserver answers a dry run with an address it does not keep; so do we.
         auto got = alloc.allocate_ip(owner);
-        if (got) set_cluster_ips(spec, net::format_ipv4(*got));
+        if (got) set_cluster_ips(spec, machinery::format_ipv4(*got));
         alloc.release_pending(owner);
         if (!got) causes.push_back({"spec.clusterIPs", "FieldValueInvalid", "Invalid value: failed to allocate a serviceIP: range is full"});
       } else if (auto got = alloc.allocate_ip(owner)) {
-        set_cluster_ips(spec, net::format_ipv4(*got));
+        set_cluster_ips(spec, machinery::format_ipv4(*got));
         reserved = true;
       } else {
         causes.push_back({"spec.clusterIPs", "FieldValueInvalid", "Invalid value: failed to allocate a serviceIP: range is full"});
       }
-    } else if (auto parsed = net::parse_ipv4(ip)) {
+    } else if (auto parsed = machinery::parse_ipv4(ip)) {
       auto r = dry_run ? alloc.check_ip(owner, *parsed) : alloc.reserve_ip(owner, *parsed);
       if (r == ServiceAllocator::Result::kOutOfRange)
         causes.push_back({"spec.clusterIP", "FieldValueInvalid",
@@ -353,11 +353,11 @@ void allocate_service(Service::Builder svc, const std::string& owner, ServiceAll
   if (!causes.empty() && reserved) alloc.release_pending(owner);
 }
 
-Holdings holdings_of(Service::Reader svc, const net::Cidr& service_cidr) {
+Holdings holdings_of(Service::Reader svc, const machinery::Ipv4Cidr& service_cidr) {
   Holdings h;
   auto spec = svc.getSpec();
   if (needs_cluster_ip(spec.getType().cStr()))
-    if (auto ip = net::parse_ipv4(spec.getClusterIP().cStr()); ip && service_cidr.contains(*ip)) h.ips.push_back(*ip);
+    if (auto ip = machinery::parse_ipv4(spec.getClusterIP().cStr()); ip && service_cidr.contains(*ip)) h.ips.push_back(*ip);
   for (auto p : spec.getPorts())
     if (p.getNodePort() != 0) h.node_ports.push_back(p.getNodePort());
   if (spec.getHealthCheckNodePort() != 0) h.node_ports.push_back(spec.getHealthCheckNodePort());
@@ -399,7 +399,7 @@ sdk::AdmissionResult admit_endpoints(const sdk::AdmissionRequest& req) {
     }
     auto check = [&](capnp::List<core::v1::EndpointAddress>::Reader list, const char* field) {
       for (unsigned i = 0; i < list.size(); ++i)
-        if (!net::parse_ipv4(list[i].getIp().cStr()))
+        if (!machinery::parse_ipv4(list[i].getIp().cStr()))
           causes.push_back({"subsets[" + std::to_string(s) + "]." + field + "[" + std::to_string(i) + "].ip",
                             "FieldValueInvalid", "Invalid value: " + quote(list[i].getIp().cStr()) + ": must be a valid IP address"});
     };
@@ -432,7 +432,7 @@ sdk::AdmissionResult admit_endpoint_slice(const sdk::AdmissionRequest& req) {
                         "Invalid value: must have between 1 and 100 addresses"});
     if (type == "IPv4")
       for (unsigned k = 0; k < a.size(); ++k)
-        if (!net::parse_ipv4(a[k].cStr()))
+        if (!machinery::parse_ipv4(a[k].cStr()))
           causes.push_back({"endpoints[" + std::to_string(i) + "].addresses[" + std::to_string(k) + "]", "FieldValueInvalid",
                             "Invalid value: " + quote(a[k].cStr()) + ": must be a valid IPv4 address"});
   }

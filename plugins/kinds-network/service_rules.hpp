@@ -45,7 +45,7 @@ void allocate_service(Service::Builder svc, const std::string& owner, ServiceAll
                       Causes& causes);
 
 // The cluster IPs and node ports a stored Service holds (what the allocator's informer records).
-Holdings holdings_of(Service::Reader svc, const net::Cidr& service_cidr);
+Holdings holdings_of(Service::Reader svc, const machinery::Ipv4Cidr& service_cidr);
 
 // Admission of Services: default, validate, keep, allocate.
 sdk::AdmissionResult admit_service(const sdk::AdmissionRequest& req, ServiceAllocator& alloc);

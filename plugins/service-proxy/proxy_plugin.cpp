@@ -19,6 +19,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/net.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "nft_rules.hpp"
@@ -61,15 +62,6 @@ Settings parse(const std::string& text) {
   s.route_localnet = j.value("routeLocalnet", s.route_localnet);
   s.min_sync_ms = j.value("minSyncMillis", s.min_sync_ms);
   return s;
-}
-
-// The first address of a pod CIDR ("10.244.1.0/24" -> "10.244.1.1"): the node bridge's gateway.
-std::string gateway_of(const std::string& cidr) {
-  auto slash = cidr.find('/');
-  std::string ip = cidr.substr(0, slash);
-  auto dot = ip.rfind('.');
-  if (dot == std::string::npos) return {};
-  return ip.substr(0, dot + 1) + std::to_string(std::atoi(ip.c_str() + dot + 1) + 1);
 }
 
 class ServiceProxy final : public sdk::Plugin {
@@ -209,8 +201,7 @@ class ServiceProxy final : public sdk::Plugin {
     if (settings_.node_name.empty()) return {};
     auto node = nodes_.get("", settings_.node_name);
     if (!node) return {};
-    std::string cidr = node->as<core::v1::Node>().getSpec().getPodCIDR();
-    return cidr.empty() ? std::string() : gateway_of(cidr);
+    return machinery::gateway_of(node->as<core::v1::Node>().getSpec().getPodCIDR().cStr()).value_or("");
   }
 
   void loop() {
