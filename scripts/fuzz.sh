@@ -10,7 +10,7 @@ BUILD=${CAPSTAN_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 bash "$ROOT/scripts/install-deps.sh"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCAPSTAN_BUILD_FUZZERS=ON -DCAPSTAN_BUILD_TESTS=OFF >/dev/null
-targets=(fuzz_patch fuzz_yaml_json fuzz_meta_protobuf fuzz_label_selector fuzz_json_codec fuzz_cron_schedule fuzz_protobuf_codec fuzz_quantity fuzz_net)
+targets=(fuzz_patch fuzz_yaml_json fuzz_meta_protobuf fuzz_label_selector fuzz_json_codec fuzz_cron_schedule fuzz_protobuf_codec fuzz_quantity fuzz_net fuzz_time)
 nice ninja -C "$BUILD" "${targets[@]}"
 for t in "${targets[@]}"; do
   bin=$(find "$BUILD" -name "$t" -type f -perm -u+x | head -1)

@@ -3,10 +3,10 @@
 #include <capnp/message.h>
 
 #include <chrono>
-#include <ctime>
 #include <sstream>
 #include <vector>
 
+#include "capstan/machinery/time.hpp"
 #include "crontab.capnp.h"
 
 namespace example::crontab {
@@ -21,15 +21,6 @@ std::vector<std::string> fields_of(const std::string& text) {
   std::vector<std::string> out;
   for (std::string f; in >> f;) out.push_back(f);
   return out;
-}
-
-std::string now_rfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -83,7 +74,7 @@ sdk::ReconcileResult CronTabPlugin::reconcile(const std::string& key) {
   capnp::MallocMessageBuilder m;
   m.setRoot(ct);
   auto st = m.getRoot<CronTab>().getStatus();
-  st.setLastScheduleTime(now_rfc3339());
+  st.setLastScheduleTime(machinery::now_rfc3339());
   st.getObservedGeneration().setValue(generation);
   st.setMessage(message);
   auto r = client_.update(kCronTabs, ns, name, m, "status");

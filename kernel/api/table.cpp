@@ -1,6 +1,6 @@
 #include "api/table.hpp"
 
-#include <ctime>
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::api {
 
@@ -78,9 +78,9 @@ json cell(const schema::PrinterColumn& c, const json& object) {
 }  // namespace
 
 std::string human_age(const std::string& ts) {
-  std::tm tm{};
-  if (strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return "<unknown>";
-  long long secs = static_cast<long long>(std::time(nullptr) - timegm(&tm));
+  auto then = machinery::parse_rfc3339_seconds(ts);
+  if (!then) return "<unknown>";
+  long long secs = static_cast<long long>(machinery::now_seconds() - *then);
   if (secs < 0) secs = 0;
   if (secs < 120) return std::to_string(secs) + "s";
   long long mins = secs / 60;

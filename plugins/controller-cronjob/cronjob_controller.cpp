@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::cronjob {
 
@@ -23,7 +23,7 @@ int64_t wall_now_ms() {
 
 std::optional<int64_t> ms_of(capnp::Text::Reader t) {
   if (t.size() == 0) return std::nullopt;
-  return sdk::parse_time(t) * 1000;
+  return machinery::parse_rfc3339_seconds(t.cStr()).value_or(0) * 1000;
 }
 
 std::optional<meta::OwnerReference::Reader> controller_ref(meta::ObjectMeta::Reader md) {
@@ -427,9 +427,9 @@ sdk::ReconcileResult CronJobController::sync(const std::string& key) {
         if (!r.resource_version.empty()) list[i].setResourceVersion(r.resource_version);
       }
     }
-    if (st.last_schedule_ms) out.setLastScheduleTime(sdk::format_time(*st.last_schedule_ms / 1000));
+    if (st.last_schedule_ms) out.setLastScheduleTime(machinery::format_rfc3339(*st.last_schedule_ms / 1000));
     else out.disownLastScheduleTime();
-    if (st.last_successful_ms) out.setLastSuccessfulTime(sdk::format_time(*st.last_successful_ms / 1000));
+    if (st.last_successful_ms) out.setLastSuccessfulTime(machinery::format_rfc3339(*st.last_successful_ms / 1000));
     else out.disownLastSuccessfulTime();
     auto r = client_.update(kCronJobs, ns, name, m, "status");
     if (r.status.not_found()) return sdk::ReconcileResult::ok();

@@ -9,7 +9,7 @@
 
 #include <atomic>
 
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::cronjob {
@@ -20,7 +20,7 @@ using sdk::testing::json;
 const sdk::Resource kJobs{"batch", "v1", "jobs"};
 const sdk::Resource kCronJobs{"batch", "v1", "cronjobs"};
 const sdk::Resource kEvents{"", "v1", "events"};
-const int64_t kT0 = sdk::parse_time("2024-01-01T00:00:00Z") * 1000;
+const int64_t kT0 = machinery::parse_rfc3339_seconds("2024-01-01T00:00:00Z").value_or(0) * 1000;
 
 json cronjob_json(json spec_overrides = json::object(), std::string last = "2024-01-01T00:00:00Z") {
   json spec = {{"schedule", "* * * * *"},
@@ -188,7 +188,7 @@ TEST_F(CronJobControllerTest, HistoryLimitsDeleteTheOldestFinishedJobs) {
   finish("hello-2", "Complete", "2024-01-01T00:00:02Z", "2024-01-01T00:00:06Z");
   finish("hello-3", "Complete", "2024-01-01T00:00:03Z", "2024-01-01T00:00:07Z");
   finish("hello-4", "Failed", "2024-01-01T00:00:04Z", "");
-  clock_ = sdk::parse_time(cj["metadata"]["creationTimestamp"]) * 1000 + 1'000;  // nothing due
+  clock_ = machinery::parse_rfc3339_seconds(cj["metadata"]["creationTimestamp"].get<std::string>()).value_or(0) * 1000 + 1'000;  // nothing due
   start();
   ASSERT_TRUE(eventually([&] { return job_names() == std::vector<std::string>{"hello-3"}; })) << jobs().size();
   EXPECT_EQ(events("SuccessfulDelete").size(), 3u);

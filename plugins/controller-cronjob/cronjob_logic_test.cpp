@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::cronjob {
 namespace {
@@ -22,7 +22,7 @@ machinery::CronSchedule parse(const std::string& spec) {
   return *s;
 }
 
-const int64_t kTop = sdk::parse_time("2016-05-19T10:00:00Z") * 1000;  // a Thursday
+const int64_t kTop = machinery::parse_rfc3339_seconds("2016-05-19T10:00:00Z").value_or(0) * 1000;  // a Thursday
 constexpr int64_t kMin = 60'000, kHour = 60 * kMin;
 
 struct Case {
@@ -113,13 +113,13 @@ TEST(CronJobLogic, NextScheduleTimeAndTooManyMissed) {
 TEST(CronJobLogic, ScheduleInATimeZoneAcrossDst) {
   // 02:30 on 2024-03-10 does not exist in New York: a daily 02:30 run is skipped that day.
   auto ny = parse("TZ=America/New_York 30 2 * * *");
-  const int64_t before = sdk::parse_time("2024-03-09T08:00:00Z") * 1000;  // 03:00 EST on the 9th
+  const int64_t before = machinery::parse_rfc3339_seconds("2024-03-09T08:00:00Z").value_or(0) * 1000;  // 03:00 EST on the 9th
   bool many;
   std::string err;
   auto at = [&](int64_t now) { return next_schedule_time({before, {}, {}}, now, ny, many, err); };
   // On the 10th at 07:35Z (03:35 EDT) nothing has been due since the 9th's creation.
-  EXPECT_FALSE(at(sdk::parse_time("2024-03-10T07:35:00Z") * 1000));
-  EXPECT_EQ(*at(sdk::parse_time("2024-03-11T06:31:00Z") * 1000), sdk::parse_time("2024-03-11T06:30:00Z") * 1000);
+  EXPECT_FALSE(at(machinery::parse_rfc3339_seconds("2024-03-10T07:35:00Z").value_or(0) * 1000));
+  EXPECT_EQ(*at(machinery::parse_rfc3339_seconds("2024-03-11T06:31:00Z").value_or(0) * 1000), machinery::parse_rfc3339_seconds("2024-03-11T06:30:00Z").value_or(0) * 1000);
   EXPECT_EQ(format_schedule("30 2 * * *", std::string("America/New_York"), true), "TZ=America/New_York 30 2 * * *");
   EXPECT_EQ(format_schedule("CRON_TZ=UTC 30 2 * * *", std::string("America/New_York"), true), "CRON_TZ=UTC 30 2 * * *");
   EXPECT_EQ(format_schedule("30 2 * * *", std::string("Nowhere/Nope"), false), "30 2 * * *");
@@ -127,8 +127,8 @@ TEST(CronJobLogic, ScheduleInATimeZoneAcrossDst) {
 
 TEST(CronJobLogic, NamesAndFormats) {
   // Minutes since the epoch.
-  EXPECT_EQ(job_name("hello", sdk::parse_time("2024-01-01T00:01:00Z") * 1000), "hello-28401121");
-  EXPECT_EQ(rfc1123z(sdk::parse_time("2024-03-10T07:30:00Z") * 1000), "Sun, 10 Mar 2024 07:30:00 +0000");
+  EXPECT_EQ(job_name("hello", machinery::parse_rfc3339_seconds("2024-01-01T00:01:00Z").value_or(0) * 1000), "hello-28401121");
+  EXPECT_EQ(rfc1123z(machinery::parse_rfc3339_seconds("2024-03-10T07:30:00Z").value_or(0) * 1000), "Sun, 10 Mar 2024 07:30:00 +0000");
 }
 
 TEST(CronJobLogic, HistoryOrder) {

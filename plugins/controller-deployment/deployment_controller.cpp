@@ -15,8 +15,8 @@
 #include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/plugin.hpp"
-#include "capstan/timestamps.hpp"
 #include "deploy_logic.hpp"
 
 namespace capstan::deployment {
@@ -51,8 +51,7 @@ void set_map(Init init, const Labels& m) {
   }
 }
 
-using sdk::now_rfc3339;
-using sdk::parse_time;
+using machinery::now_rfc3339;
 
 // The template in canonical form, without the pod-template-hash label and with sorted maps:
 // equal bytes = same template.
@@ -243,7 +242,7 @@ class DeploymentController final : public sdk::Plugin {
       rs.info.available = r.getStatus().getAvailableReplicas();
       Labels ann = to_map(r.getMetadata().getAnnotations());
       try { rs.info.revision = ann.count(kRevision) ? std::stoll(ann[kRevision]) : 0; } catch (...) {}
-      rs.info.created = parse_time(r.getMetadata().getCreationTimestamp());
+      rs.info.created = machinery::parse_rfc3339_seconds(r.getMetadata().getCreationTimestamp().cStr()).value_or(0);
       if (!new_rs && canonical_template(r.getSpec().getTemplate()) == canon) new_rs = rs;
       else olds.push_back(rs);
     }
@@ -391,8 +390,8 @@ class DeploymentController final : public sdk::Plugin {
       } else if (spec.getProgressDeadlineSeconds().isValue()) {
         prog = find_condition(conds, "Progressing");
         int64_t deadline = spec.getProgressDeadlineSeconds().getValue();
-        int64_t since = prog ? parse_time(prog->last_update) : 0;
-        int64_t left = since + deadline - parse_time(now);
+        int64_t since = prog ? machinery::parse_rfc3339_seconds(prog->last_update).value_or(0) : 0;
+        int64_t left = since + deadline - machinery::parse_rfc3339_seconds(now).value_or(0);
         if (prog && prog->reason != "ProgressDeadlineExceeded" && since > 0) {
           if (left <= 0)
             set_condition(conds, {"Progressing", "False", now, now, "ProgressDeadlineExceeded",

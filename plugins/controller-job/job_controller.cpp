@@ -11,7 +11,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/selectors.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::job {
 
@@ -27,8 +27,8 @@ int64_t wall_now_ms() {
       .count();
 }
 
-int64_t ms_of(capnp::Text::Reader t) { return t.size() ? sdk::parse_time(t) * 1000 : 0; }
-std::string rfc3339(int64_t ms) { return sdk::format_time(ms / 1000); }
+int64_t ms_of(capnp::Text::Reader t) { return t.size() ? machinery::parse_rfc3339_seconds(t.cStr()).value_or(0) * 1000 : 0; }
+std::string rfc3339(int64_t ms) { return machinery::format_rfc3339(ms / 1000); }
 
 bool has_text(capnp::Text::Reader t) { return t.size() > 0; }
 

@@ -11,7 +11,7 @@
 
 #include <atomic>
 
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::job {
@@ -103,7 +103,7 @@ class JobControllerTest : public ::testing::Test {
                {"restartCount", 0},
                {"image", "busybox"},
                {"imageID", ""},
-               {"state", {{"terminated", {{"exitCode", exit_code}, {"finishedAt", sdk::format_time(clock_ / 1000)}}}}}};
+               {"state", {{"terminated", {{"exitCode", exit_code}, {"finishedAt", machinery::format_rfc3339(clock_ / 1000)}}}}}};
     fake_.patch(kPods, "default", pod["metadata"]["name"], {{"status", {{"phase", phase}, {"containerStatuses", {cs}}}}});
   }
   void run(const json& pod, bool ready = true) {
@@ -137,7 +137,7 @@ TEST_F(JobControllerTest, StartsParallelismPodsWithFinalizerLabelsAndOwner) {
   }
   EXPECT_EQ(status("ready"), 0);
   EXPECT_EQ(status("terminating"), 0);
-  EXPECT_EQ(status("startTime"), sdk::format_time(kStart / 1000));
+  EXPECT_EQ(status("startTime"), machinery::format_rfc3339(kStart / 1000));
   EXPECT_EQ(status("uncountedTerminatedPods"), json::object());
   ASSERT_TRUE(eventually([&] { return events("SuccessfulCreate").size() == 2; }));
   EXPECT_EQ(events("SuccessfulCreate")[0].rfind("Normal Created pod: pi-", 0), 0u);
@@ -160,7 +160,7 @@ TEST_F(JobControllerTest, RunsToCompletionThroughSuccessCriteriaMet) {
   EXPECT_EQ(condition("Complete")["reason"], "CompletionsReached");
   EXPECT_EQ(condition("Complete")["message"], "Reached expected number of succeeded pods");
   EXPECT_EQ(condition("SuccessCriteriaMet")["reason"], "CompletionsReached");
-  EXPECT_EQ(status("completionTime"), sdk::format_time(kStart / 1000));
+  EXPECT_EQ(status("completionTime"), machinery::format_rfc3339(kStart / 1000));
   EXPECT_EQ(status("active"), nullptr);  // 0, omitted
   EXPECT_EQ(status("uncountedTerminatedPods"), json::object());
   // Every pod's finalizer is gone: the counters own them now.
@@ -272,7 +272,7 @@ TEST_F(JobControllerTest, SuspendAndResume) {
   fake_.patch(kJobs, "default", "pi", {{"spec", {{"suspend", false}}}});
   ASSERT_TRUE(eventually([&] { return live_pods().size() == 2 && condition_types() == std::vector<std::string>{"Suspended=False"}; }));
   EXPECT_EQ(condition("Suspended")["reason"], "JobResumed");
-  EXPECT_EQ(status("startTime"), sdk::format_time((kStart + 5'000) / 1000));
+  EXPECT_EQ(status("startTime"), machinery::format_rfc3339((kStart + 5'000) / 1000));
   // Suspending a running Job deletes its pods (they are not failures).
   fake_.patch(kJobs, "default", "pi", {{"spec", {{"suspend", true}}}});
   ASSERT_TRUE(eventually([&] { return pods().empty() && status("active") == nullptr && condition_types() == std::vector<std::string>{"Suspended=True"}; }))
@@ -486,7 +486,7 @@ TEST(TtlAfterFinished, TimeLeft) {
   c[0].setType("Failed");
   c[0].setStatus("True");
   c[0].setLastTransitionTime("2024-01-01T00:00:00Z");
-  const int64_t finished = sdk::parse_time("2024-01-01T00:00:00Z") * 1000;
+  const int64_t finished = machinery::parse_rfc3339_seconds("2024-01-01T00:00:00Z").value_or(0) * 1000;
   EXPECT_EQ(*ttl_time_left_ms(j.asReader(), finished + 40'000), 60'000);
   EXPECT_EQ(*ttl_time_left_ms(j.asReader(), finished + 100'000), 0);
 }

@@ -1,6 +1,6 @@
 #include "ttl_after_finished.hpp"
 
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::job {
 
@@ -14,7 +14,7 @@ std::optional<int64_t> ttl_time_left_ms(batch::v1::Job::Reader job, int64_t now_
   for (auto c : job.getStatus().getConditions()) {
     if ((c.getType() == "Complete" || c.getType() == "Failed") && c.getStatus() == "True") {
       if (c.getLastTransitionTime().size() == 0) return std::nullopt;
-      const int64_t finished_ms = sdk::parse_time(c.getLastTransitionTime()) * 1000;
+      const int64_t finished_ms = machinery::parse_rfc3339_seconds(c.getLastTransitionTime().cStr()).value_or(0) * 1000;
       return finished_ms + int64_t{ttl.getValue()} * 1000 - now_ms;
     }
   }

@@ -14,20 +14,19 @@
 #include <map>
 #include <mutex>
 
-#include "agent_logic.hpp"
 #include "capstan/controller.hpp"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/plugin.hpp"
 
 namespace capstan::lifecycle {
 namespace {
 
 namespace core = capstan::core::v1;
-using agent::format_time;
-using agent::now_ns;
-using agent::parse_time;
+using machinery::now_ns;
+using machinery::now_rfc3339;
 using sdk::ReconcileResult;
 
 using machinery::kPods;
@@ -104,7 +103,7 @@ sdk::Status NodeLifecycle::set_taint(const sdk::ObjectPtr& obj, bool on) {
     auto t = taints[keep.size()];
     t.setKey(kTaint);
     t.setEffect("NoExecute");
-    t.setTimeAdded(format_time(now_ns()));
+    t.setTimeAdded(now_rfc3339());
   }
   return client_.update(kNodes, "", obj->name(), m).status;
 }
@@ -114,7 +113,7 @@ sdk::Status NodeLifecycle::mark_unknown(const sdk::ObjectPtr& obj) {
   capnp::MallocMessageBuilder m;
   m.setRoot(node);
   auto st = m.getRoot<core::Node>().getStatus();
-  const std::string now = format_time(now_ns());
+  const std::string now = now_rfc3339();
   bool found = false;
   for (auto c : st.getConditions()) {
     if (c.getType() != "Ready") continue;
@@ -152,7 +151,7 @@ void NodeLifecycle::on_node(const sdk::ObjectPtr& obj, sdk::EventKind kind) {
 void NodeLifecycle::mark_pods_not_ready(const std::string& name) {
   auto pods = client_.list(kPods, "", "", "spec.nodeName=" + name);
   if (!pods.status.ok()) return;
-  const std::string now = format_time(now_ns());
+  const std::string now = now_rfc3339();
   for (const auto& p : pods.items) {
     auto pod = p->as<core::Pod>();
     for (auto c : pod.getStatus().getConditions()) {
@@ -179,9 +178,9 @@ ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
   auto node = obj->as<core::Node>();
   // Last sign of life: the lease's renewTime, else the node's creation, never before we started
   // (a restarted server gives agents a full grace period).
-  int64_t last = parse_time(str(node.getMetadata().getCreationTimestamp()));
+  int64_t last = machinery::parse_rfc3339(str(node.getMetadata().getCreationTimestamp())).value_or(-1);
   if (auto lease = leases_.get(kLeaseNamespace, name))
-    last = std::max(last, parse_time(str(lease->as<coordination::v1::Lease>().getSpec().getRenewTime())));
+    last = std::max(last, machinery::parse_rfc3339(str(lease->as<coordination::v1::Lease>().getSpec().getRenewTime())).value_or(-1));
   last = std::max(last, started_ns_);
   const int64_t now = now_ns();
   const int64_t age = now - last;

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "agent_logic.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::lifecycle {
@@ -27,7 +27,7 @@ json node(const std::string& name) {
 
 json lease(const std::string& name) {
   return {{"metadata", {{"name", name}, {"namespace", "kube-node-lease"}}},
-          {"spec", {{"holderIdentity", name}, {"renewTime", agent::format_time(agent::now_ns(), true)}}}};
+          {"spec", {{"holderIdentity", name}, {"renewTime", machinery::now_rfc3339_micro()}}}};
 }
 
 json pod(const std::string& name, const std::string& node_name) {
@@ -125,7 +125,7 @@ TEST_F(NodeLifecycleTest, HeartbeatingNodeStaysReady) {
   for (int i = 0; i < 12; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     fake_.patch(kLeases, "kube-node-lease", "n1",
-                {{"spec", {{"renewTime", agent::format_time(agent::now_ns(), true)}}}});
+                {{"spec", {{"renewTime", machinery::now_rfc3339_micro()}}}});
   }
   EXPECT_EQ(ready_of_node("n1"), "True");
   EXPECT_TRUE(fake_.get(kPods, "default", "web-1"));

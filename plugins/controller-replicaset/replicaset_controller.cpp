@@ -6,6 +6,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/selectors.hpp"
 
 namespace capstan::replicaset {
@@ -27,13 +28,13 @@ PodInfo pod_info(const sdk::ObjectPtr& obj) {
   p.name = obj->name();
   p.uid = obj->uid();
   p.labels = to_map(md.getLabels());
-  p.created = parse_time(md.getCreationTimestamp());
+  p.created = machinery::parse_rfc3339_seconds(md.getCreationTimestamp().cStr()).value_or(0);
   p.node_name = pod.getSpec().getNodeName();
   p.phase = pod.getStatus().getPhase();
   for (auto c : pod.getStatus().getConditions()) {
     if (c.getType() == "Ready" && c.getStatus() == "True") {
       p.ready = true;
-      p.ready_since = parse_time(c.getLastTransitionTime());
+      p.ready_since = machinery::parse_rfc3339_seconds(c.getLastTransitionTime().cStr()).value_or(0);
     }
   }
   p.deleting = md.hasDeletionTimestamp() && md.getDeletionTimestamp().size() > 0;
@@ -160,7 +161,7 @@ sdk::ReconcileResult ReplicaSetController::reconcile(const std::string& key) {
   auto spec = rs.getSpec();
   const bool rs_deleting = rs.getMetadata().hasDeletionTimestamp() && rs.getMetadata().getDeletionTimestamp().size() > 0;
   auto sel = spec.getSelector();
-  const int64_t now = now_seconds();
+  const int64_t now = machinery::now_seconds();
 
   // Claim pods: keep owned matching ones, release owned non-matching, adopt matching orphans.
   std::vector<PodInfo> owned;

@@ -11,15 +11,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "capstan/timestamps.hpp"
 
 namespace capstan::replicaset {
 
 using Labels = std::map<std::string, std::string>;
-
-using sdk::format_time;
-using sdk::now_seconds;
-using sdk::parse_time;
 
 // What the controller needs to know about one pod.
 struct PodInfo {

@@ -9,7 +9,7 @@
 
 #include "../kinds-workloads/pod_spec.hpp"
 #include "capstan/selectors.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::batch_kinds {
 
@@ -582,7 +582,7 @@ void validate_job_status_update(Job::Reader job, Job::Reader old, Causes& causes
   if ((complete_changed || completion_changed) && !has_completion && complete)
     required(causes, "status.completionTime", "completionTime is required for Complete jobs");
   if ((start_changed || completion_changed) && has_start && has_completion &&
-      sdk::parse_time(st.getCompletionTime()) < sdk::parse_time(st.getStartTime()))
+      machinery::parse_rfc3339_seconds(st.getCompletionTime().cStr()).value_or(0) < machinery::parse_rfc3339_seconds(st.getStartTime().cStr()).value_or(0))
     invalid(causes, "status.completionTime", go_quote(st.getCompletionTime().cStr()),
             "completionTime cannot be set before startTime");
   if ((failed_changed || failed_indexes_changed) && failed && !target)

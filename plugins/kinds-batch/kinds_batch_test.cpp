@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/batch_v1.capnp.h"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 #include "job_rules.hpp"
 #include "kinds.hpp"
 #include "capstan/machinery/codec/json_codec.hpp"
@@ -332,7 +332,7 @@ TEST(CronJobAdmission, DefaultsAndValidation) {
 
 TEST(Printers, JobColumnsAsKubectl) {
   json j = created_job({{"template", pod_template()}});
-  const int64_t start = sdk::parse_time("2024-01-01T00:00:00Z");
+  const int64_t start = machinery::parse_rfc3339_seconds("2024-01-01T00:00:00Z").value_or(0);
   j["status"] = {{"startTime", "2024-01-01T00:00:00Z"}, {"active", 1}};
   auto cells = print_job(object<Job>(j), start + 95);
   EXPECT_EQ(cells[0], "Running");

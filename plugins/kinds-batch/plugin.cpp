@@ -2,7 +2,7 @@
 // generation, validation and kubectl's printer columns.
 #include "capstan/batch_v1.capnp.h"
 #include "capstan/plugin.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 #include "kinds.hpp"
 
 namespace {
@@ -17,7 +17,7 @@ class BatchKinds final : public sdk::Plugin {
     return sdk::AdmissionResult::allow();
   }
   std::vector<std::string> print(const std::string& kind, const sdk::ObjectPtr& obj) override {
-    if (kind == "Job") return batch_kinds::print_job(obj, sdk::now_seconds());
+    if (kind == "Job") return batch_kinds::print_job(obj, machinery::now_seconds());
     if (kind == "CronJob") return batch_kinds::print_cronjob(obj);
     return {};
   }

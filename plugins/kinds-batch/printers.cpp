@@ -1,6 +1,6 @@
 #include "capstan/batch_v1.capnp.h"
 #include "capstan/selectors.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 #include "job_rules.hpp"
 #include "kinds.hpp"
 
@@ -50,8 +50,8 @@ std::vector<std::string> print_job(const sdk::ObjectPtr& obj, int64_t now) {
   }
   std::string duration;
   if (st.hasStartTime() && st.getStartTime().size() > 0) {
-    const int64_t start = sdk::parse_time(st.getStartTime());
-    const int64_t end = st.hasCompletionTime() && st.getCompletionTime().size() > 0 ? sdk::parse_time(st.getCompletionTime()) : now;
+    const int64_t start = machinery::parse_rfc3339_seconds(st.getStartTime().cStr()).value_or(0);
+    const int64_t end = st.hasCompletionTime() && st.getCompletionTime().size() > 0 ? machinery::parse_rfc3339_seconds(st.getCompletionTime().cStr()).value_or(0) : now;
     duration = human_duration(end - start);
   }
   auto conds = st.getConditions();

@@ -1,7 +1,7 @@
 #include "kinds.hpp"
 #include "pod_spec.hpp"
 
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::workloads {
 
@@ -81,7 +81,7 @@ void mark_scheduled(core::v1::PodStatus::Builder status) {
   auto scheduled = list.get()[i];
   scheduled.setType("PodScheduled");
   scheduled.setStatus("True");
-  scheduled.setLastTransitionTime(sdk::now_rfc3339());
+  scheduled.setLastTransitionTime(machinery::now_rfc3339());
   status.adoptConditions(std::move(list));
 }
 

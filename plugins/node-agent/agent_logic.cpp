@@ -40,41 +40,4 @@ std::string pod_phase(const std::string& policy, const std::vector<ContainerView
   return "Running";
 }
 
-std::string format_time(int64_t ns, bool micro) {
-  time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (micro) {
-    char frac[16];
-    std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>((ns / 1000) % 1'000'000));
-    out += frac;
-  }
-  return out + "Z";
-}
-
-int64_t parse_time(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec, &consumed) != 6)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  int64_t ns = static_cast<int64_t>(timegm(&tm)) * 1'000'000'000;
-  const char* p = text.c_str() + consumed;
-  if (*p == '.') {
-    int64_t scale = 100'000'000;
-    for (++p; *p >= '0' && *p <= '9'; ++p, scale /= 10) ns += (*p - '0') * scale;
-  }
-  return ns;
-}
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace capstan::agent

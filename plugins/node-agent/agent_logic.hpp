@@ -31,11 +31,5 @@ struct ContainerView {
 std::string pod_phase(const std::string& restart_policy, const std::vector<ContainerView>& init,
                       const std::vector<ContainerView>& app);
 
-// RFC 3339 (seconds, or microseconds when `micro`) of a time in nanoseconds since the epoch.
-std::string format_time(int64_t ns, bool micro = false);
-// Nanoseconds since the epoch of an RFC 3339 time ("2026-01-02T03:04:05Z", fractions allowed);
-// -1 when it does not parse.
-int64_t parse_time(const std::string& text);
-int64_t now_ns();
 
 }  // namespace capstan::agent

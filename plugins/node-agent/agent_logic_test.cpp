@@ -43,11 +43,3 @@ TEST(Phase, TerminalFromExitCodes) {
   EXPECT_EQ(pod_phase("Never", {{S::kTerminated, 1}}, {{S::kWaiting}}), "Failed");
 }
 
-TEST(Time, RoundTrip) {
-  const int64_t t = 1'700'000'000'123'456'000;
-  EXPECT_EQ(format_time(t), "2023-11-14T22:13:20Z");
-  EXPECT_EQ(format_time(t, true), "2023-11-14T22:13:20.123456Z");
-  EXPECT_EQ(parse_time(format_time(t, true)), t);
-  EXPECT_EQ(parse_time("2023-11-14T22:13:20Z"), 1'700'000'000'000'000'000);
-  EXPECT_EQ(parse_time("garbage"), -1);
-}

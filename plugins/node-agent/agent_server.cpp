@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "agent_logic.hpp"
+#include "capstan/machinery/time.hpp"
 #include "cri_log.hpp"
 #include "probes.hpp"
 
@@ -128,7 +129,7 @@ struct AgentServer::Impl {
 
   void logs(tcp::socket& socket, const http::request<http::string_body>& req, const ContainerLocation& where,
             const std::string& query) {
-    LogOptions o = parse_log_options(query, now_ns());
+    LogOptions o = parse_log_options(query, machinery::now_ns());
     if (!o.error.empty()) return reply(socket, req, http::status::bad_request, o.error + "\n");
     std::ifstream in(where.log_file, std::ios::binary);
     std::vector<std::string> lines;

@@ -4,19 +4,9 @@
 #include <ctime>
 
 #include "agent_logic.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::agent {
-
-std::string format_rfc3339_nano(int64_t ns) {
-  time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(ns % 1'000'000'000));
-  return std::string(buf) + frac + "Z";
-}
 
 std::optional<CriLogLine> parse_cri_log_line(std::string_view line) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
@@ -24,8 +14,9 @@ std::optional<CriLogLine> parse_cri_log_line(std::string_view line) {
   if (sp1 == std::string_view::npos || sp1 < 20) return std::nullopt;
   CriLogLine out;
   const std::string ts(line.substr(0, sp1));
-  out.time_ns = parse_time(ts);
-  if (out.time_ns < 0) return std::nullopt;
+  auto time = machinery::parse_rfc3339(ts);
+  if (!time) return std::nullopt;
+  out.time_ns = *time;
   auto sp2 = line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos) return std::nullopt;
   out.stream = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
@@ -42,7 +33,7 @@ std::optional<CriLogLine> parse_cri_log_line(std::string_view line) {
 }
 
 std::string format_cri_log_line(int64_t time_ns, const std::string& stream, const std::string& text) {
-  return format_rfc3339_nano(time_ns) + " " + stream + " F " + text + "\n";
+  return machinery::format_rfc3339_nano_fixed(time_ns) + " " + stream + " F " + text + "\n";
 }
 
 std::string url_decode(std::string_view s) {
@@ -126,16 +117,16 @@ LogOptions parse_log_options(std::string_view query, int64_t now_ns) {
     else o.since_ns = now_ns - s * 1'000'000'000LL;
   }
   if (auto v = one("sinceTime")) {
-    int64_t t = parse_time(*v);
-    if (t < 0) o.error = "invalid sinceTime: " + *v;
-    else o.since_ns = t;
+    auto t = machinery::parse_rfc3339(*v);
+    if (!t) o.error = "invalid sinceTime: " + *v;
+    else o.since_ns = *t;
   }
   return o;
 }
 
 std::string render_log_entry(const CriLogLine& line, const LogOptions& options) {
   std::string out;
-  if (options.timestamps) out = format_rfc3339_nano(line.time_ns) + " ";
+  if (options.timestamps) out = machinery::format_rfc3339_nano_fixed(line.time_ns) + " ";
   out += line.text;
   if (!line.partial) out += "\n";
   return out;

@@ -22,8 +22,6 @@ struct CriLogLine {
 std::optional<CriLogLine> parse_cri_log_line(std::string_view line);
 // One complete line, newline included.
 std::string format_cri_log_line(int64_t time_ns, const std::string& stream, const std::string& text);
-// RFC 3339 with nanoseconds ("2026-01-02T03:04:05.000000001Z"), as the log files carry.
-std::string format_rfc3339_nano(int64_t time_ns);
 
 struct LogOptions {
   bool follow = false;

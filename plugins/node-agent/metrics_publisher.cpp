@@ -16,6 +16,7 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/quantity.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/runtime.capnp.h"
 
@@ -31,11 +32,6 @@ using machinery::kNodeMetrics;
 using machinery::kNodes;
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
-
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string read_file(const char* path) {
   std::ifstream in(path);
@@ -114,15 +110,6 @@ std::string go_duration(int64_t ns) {
   return out + "s";
 }
 
-std::string rfc3339(int64_t time_ns) {
-  std::time_t t = static_cast<std::time_t>(time_ns / 1000000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::optional<uint64_t> parse_proc_stat_busy_ns(std::string_view proc_stat, long ticks_per_second) {
   if (ticks_per_second <= 0 || proc_stat.substr(0, 4) != "cpu ") return std::nullopt;
   auto eol = proc_stat.find('\n');
@@ -178,7 +165,7 @@ void build_pod_metrics(capnp::MessageBuilder& m, const PodUsage& u) {
   md.setNamespace(u.ns);
   set_labels(md, u.labels);
   set_owner(md, "Pod", u.name, u.uid);
-  pm.setTimestamp(rfc3339(u.time_ns));
+  pm.setTimestamp(machinery::format_rfc3339(u.time_ns / 1'000'000'000));
   pm.setWindow(go_duration(u.window_ns));
   auto cs = pm.initContainers(static_cast<unsigned>(u.containers.size()));
   for (size_t i = 0; i < u.containers.size(); ++i) {
@@ -196,7 +183,7 @@ void build_node_metrics(capnp::MessageBuilder& m, const NodeUsage& u) {
   md.setName(u.name);
   set_labels(md, u.labels);
   set_owner(md, "Node", u.name, u.uid);
-  nm.setTimestamp(rfc3339(u.time_ns));
+  nm.setTimestamp(machinery::format_rfc3339(u.time_ns / 1'000'000'000));
   nm.setWindow(go_duration(u.window_ns));
   set_usage(nm.initUsage(2), u.nanocores, u.memory_bytes);
 }
@@ -320,7 +307,7 @@ std::vector<ContainerStat> MetricsPublisher::container_stats() {
   if (resp.getError().size()) throw std::runtime_error("list container stats: " + text(resp.getError()));
   std::vector<ContainerStat> stats;
   if (resp.getResult().which() != rt::RuntimeResponse::Result::STATS) return stats;
-  const int64_t now = wall_ns();
+  const int64_t now = machinery::now_ns();
   for (auto s : resp.getResult().getStats()) {
     ContainerStat c{text(s.getContainerId()), text(s.getName()), text(s.getPodSandboxId()), s.getTimestamp(),
                     s.getCpuUsageCoreNanoSeconds(), s.getMemoryWorkingSetBytes()};
@@ -416,7 +403,7 @@ std::optional<NodeUsage> MetricsPublisher::machine_usage(int64_t now_ns) {
 }
 
 void MetricsPublisher::tick() {
-  const int64_t now = wall_ns();
+  const int64_t now = machinery::now_ns();
   auto stats = container_stats();
   auto sandboxes = sandbox_pods();
   auto usage = rates_.update(stats);

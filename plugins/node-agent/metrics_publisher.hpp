@@ -43,8 +43,6 @@ std::string memory_quantity(uint64_t bytes);
 // A duration as Go's time.Duration prints it (metav1.Duration's JSON), rounded to milliseconds:
 // "0s", "500ms", "15s", "1.25s", "1m0.5s".
 std::string go_duration(int64_t ns);
-// RFC 3339 with seconds precision in UTC (metav1.Time's JSON).
-std::string rfc3339(int64_t time_ns);
 
 // The machine's busy CPU time in nanoseconds from /proc/stat's "cpu" line (user + nice + system
 // + irq + softirq + steal; idle and iowait excluded), given the clock ticks per second.

@@ -7,6 +7,7 @@
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/machinery/quantity.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
 #include "node_agent.hpp"
 
 namespace capstan::agent {
@@ -39,7 +40,7 @@ void NodeAgent::fill_node_status(core::NodeStatus::Builder st, const std::string
     list[2].setKey("pods");
     list[2].setValue("110");
   }
-  const std::string now = format_time(now_ns());
+  const std::string now = machinery::now_rfc3339();
   auto conds = st.initConditions(1);
   conds[0].setType("Ready");
   conds[0].setStatus("True");
@@ -121,7 +122,7 @@ void NodeAgent::post_node_status(const std::string& node) {
 }
 
 void NodeAgent::renew_lease(const std::string& node) {
-  const std::string now = format_time(now_ns(), true);
+  const std::string now = machinery::now_rfc3339_micro();
   // As kubelet does: renew from the Lease the last renewal returned, and read it again only when
   // that one is stale (a conflict) or missing. Halves the requests of thousands of hollow nodes.
   sdk::ObjectPtr last;

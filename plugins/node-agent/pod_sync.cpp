@@ -2,8 +2,9 @@
 // back-off, probes, postStart hooks, and the status written through the status subresource.
 #include <filesystem>
 
-#include "node_agent.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/time.hpp"
+#include "node_agent.hpp"
 
 namespace capstan::agent {
 
@@ -146,7 +147,7 @@ bool NodeAgent::ensure_image(const sdk::ObjectPtr& obj, core::Container::Reader 
   events_.emit(obj, "Pod", "Normal", "Pulling", "Pulling image \"" + image + "\"", fp);
   capnp::MallocMessageBuilder p;
   p.initRoot<rt::RuntimeRequest>().initPullImage().initImage().setImage(ref);
-  const int64_t t0 = now_ns();
+  const int64_t t0 = machinery::now_ns();
   auto r = call(p);
   if (!r.ok()) {
     ++c.pull_failures;
@@ -161,7 +162,7 @@ bool NodeAgent::ensure_image(const sdk::ObjectPtr& obj, core::Container::Reader 
   }
   c.pull_failures = 0;
   c.pull_backoff_until = 0;
-  const std::string took = duration_text(now_ns() - t0);
+  const std::string took = duration_text(machinery::now_ns() - t0);
   events_.emit(obj, "Pod", "Normal", "Pulled",
                "Successfully pulled image \"" + image + "\" in " + took + " (" + took + " including waiting)", fp);
   return true;
@@ -375,7 +376,7 @@ void NodeAgent::run_probes(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Re
     const auto& t = pr.tracker->timing();
     auto outcome = run_handler(run, spec, c.id, p.getExec().getCommand(), p.hasExec(), p.getHttpGet(), p.hasHttpGet(),
                                p.getTcpSocket(), p.hasTcpSocket(), t.timeout);
-    pr.next_due = now_ns() + static_cast<int64_t>(t.period) * kSecond;
+    pr.next_due = machinery::now_ns() + static_cast<int64_t>(t.period) * kSecond;
     wake = std::min(wake, pr.next_due);
     if (!outcome.success)
       events_.emit(obj, "Pod", "Warning", "Unhealthy",
@@ -480,14 +481,14 @@ void NodeAgent::fill_container_status(core::ContainerStatus::Builder out, core::
   const bool exited = !c.id.empty() && c.state == static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
   if (!c.id.empty()) out.setContainerID(scheme + c.id);
   if (running) {
-    st.initRunning().setStartedAt(format_time(c.started));
+    st.initRunning().setStartedAt(machinery::format_rfc3339(c.started / kSecond));
     sig += "R" + c.id;
   } else if (exited && (c.done || c.backoff_until == 0)) {
     auto t = st.initTerminated();
     t.setExitCode(c.exit_code);
     t.setReason(c.reason.empty() ? (c.exit_code ? "Error" : "Completed") : c.reason);
-    t.setStartedAt(format_time(c.started));
-    t.setFinishedAt(format_time(c.finished));
+    t.setStartedAt(machinery::format_rfc3339(c.started / kSecond));
+    t.setFinishedAt(machinery::format_rfc3339(c.finished / kSecond));
     t.setContainerID(scheme + c.id);
     sig += "T" + c.id;
   } else if (exited) {
@@ -506,15 +507,15 @@ void NodeAgent::fill_container_status(core::ContainerStatus::Builder out, core::
     auto t = out.initLastState().initTerminated();
     t.setExitCode(c.last_exit);
     t.setReason(c.last_reason.empty() ? (c.last_exit ? "Error" : "Completed") : c.last_reason);
-    t.setStartedAt(format_time(c.last_started));
-    t.setFinishedAt(format_time(c.last_finished));
+    t.setStartedAt(machinery::format_rfc3339(c.last_started / kSecond));
+    t.setFinishedAt(machinery::format_rfc3339(c.last_finished / kSecond));
     t.setContainerID(scheme + c.last_id);
   } else if (exited && !c.done) {
     auto t = out.initLastState().initTerminated();
     t.setExitCode(c.exit_code);
     t.setReason(c.reason.empty() ? "Error" : c.reason);
-    t.setStartedAt(format_time(c.started));
-    t.setFinishedAt(format_time(c.finished));
+    t.setStartedAt(machinery::format_rfc3339(c.started / kSecond));
+    t.setFinishedAt(machinery::format_rfc3339(c.finished / kSecond));
     t.setContainerID(scheme + c.id);
   }
   // started: running and past the startup probe; ready: also passing the readiness probe.
@@ -584,11 +585,11 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
     r.app.resize(spec.getContainers().size());
     for (uint32_t i = 0; i < r.init.size(); ++i) r.init[i].name = str(spec.getInitContainers()[i].getName());
     for (uint32_t i = 0; i < r.app.size(); ++i) r.app[i].name = str(spec.getContainers()[i].getName());
-    r.start_time = pod.getStatus().getStartTime().size() ? str(pod.getStatus().getStartTime()) : format_time(now_ns());
+    r.start_time = pod.getStatus().getStartTime().size() ? str(pod.getStatus().getStartTime()) : machinery::now_rfc3339();
   }
   PodRun& run = it->second;  // std::map nodes are stable; only this key's reconcile erases it
   lock.unlock();
-  const int64_t now = now_ns();
+  const int64_t now = machinery::now_ns();
   std::string policy = str(spec.getRestartPolicy());
   if (policy.empty()) policy = "Always";
   int64_t wake = INT64_MAX;
@@ -679,7 +680,7 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
   for (int i = 0; i < 4; ++i) {
     const std::string value = conds[i].second ? "True" : "False";
     auto& rec = run.conditions[conds[i].first];
-    if (rec.first != value) rec = {value, format_time(now)};
+    if (rec.first != value) rec = {value, machinery::format_rfc3339(now / kSecond)};
     cl[i].setType(conds[i].first);
     cl[i].setStatus(value);
     cl[i].setLastTransitionTime(rec.second);

@@ -11,6 +11,7 @@
 
 #include <fstream>
 
+#include "capstan/machinery/time.hpp"
 #include "capstan/runtime.capnp.h"
 #include "sim_shell.hpp"
 
@@ -66,17 +67,6 @@ bool image_missing(const std::string& image) {
   return image.find("missing") != std::string::npos || image.find("nonexistent") != std::string::npos;
 }
 
-std::string rfc3339_nano(int64_t ns) {
-  time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%09lldZ", static_cast<long long>(ns % 1'000'000'000));
-  return std::string(buf) + frac;
-}
-
 template <typename List>
 void read_kvs(List list, std::vector<std::string>* out_keys, std::vector<std::string>* out_values) {
   for (auto kv : list) {
@@ -88,11 +78,7 @@ void read_kvs(List list, std::vector<std::string>* out_keys, std::vector<std::st
 }  // namespace
 
 SimRuntime::SimRuntime(Clock clock) : clock_(std::move(clock)) {
-  if (!clock_)
-    clock_ = [] {
-      return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
+  if (!clock_) clock_ = machinery::now_ns;
   std::random_device rd;
   next_id_ = (static_cast<uint64_t>(rd()) << 20) | 1;
 }
@@ -130,7 +116,7 @@ void SimRuntime::write_log(const Container& c, const std::vector<std::string>& l
   if (sit == sandboxes_.end() || sit->second.log_dir.empty() || c.log_path.empty()) return;
   const std::string path = c.log_path[0] == '/' ? c.log_path : sit->second.log_dir + "/" + c.log_path;
   std::ofstream out(path, std::ios::app);
-  for (const auto& l : lines) out << rfc3339_nano(now) << " stdout F " << l << "\n";
+  for (const auto& l : lines) out << machinery::format_rfc3339_nano_fixed(now) << " stdout F " << l << "\n";
 }
 
 void SimRuntime::advance(Container& c, int64_t now) {

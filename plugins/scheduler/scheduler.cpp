@@ -8,7 +8,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/resources.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 #include "conversion.hpp"
 
 namespace capstan::scheduler {
@@ -23,7 +23,7 @@ using machinery::kNodes;
 constexpr int kBinders = 128;
 constexpr auto kUnschedulableRetry = std::chrono::seconds(30);
 
-using sdk::now_rfc3339;
+using machinery::now_rfc3339;
 
 bool responsible_for(Pod::Reader pod) {
   auto name = pod.getSpec().getSchedulerName();

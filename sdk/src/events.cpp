@@ -9,7 +9,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/resources.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::sdk {
 
@@ -24,7 +24,7 @@ constexpr int kCreateAttempts = 3;
 constexpr const char* kCombinedPrefix = "(combined from similar events): ";
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  return format_time(std::chrono::system_clock::to_time_t(t));
+  return machinery::format_rfc3339(std::chrono::system_clock::to_time_t(t));
 }
 
 std::string text_pointer(capnp::AnyStruct::Reader root, unsigned index) {

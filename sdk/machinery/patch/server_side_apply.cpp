@@ -1,12 +1,11 @@
 #include "capstan/machinery/patch/server_side_apply.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <map>
 #include <set>
 
 #include "capstan/machinery/patch/field_set.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::patch {
 namespace {
@@ -415,13 +414,7 @@ void store_entries(json& obj, std::vector<Entry>& entries) {
 }
 
 std::string now_or(const std::string& now) {
-  if (!now.empty()) return now;
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return now.empty() ? machinery::now_rfc3339() : now;
 }
 
 // How upstream names a manager in conflict messages (printManager).
