@@ -1,5 +1,3 @@
-#include <cctype>
-
 #include "capstan/core_v1.capnp.h"
 #include "kinds.hpp"
 #include "validation.hpp"
@@ -10,15 +8,6 @@ using capstan::core::v1::Namespace;
 
 namespace {
 constexpr const char* kFinalizer = "kubernetes";
-
-bool dns_label(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!ok(s.front()) || !ok(s.back())) return false;
-  for (char c : s)
-    if (!ok(c) && c != '-') return false;
-  return true;
-}
 }  // namespace
 
 sdk::AdmissionResult admit_namespace(const sdk::AdmissionRequest& req) {
@@ -26,13 +15,11 @@ sdk::AdmissionResult admit_namespace(const sdk::AdmissionRequest& req) {
   if (req.operation == Op::kCreate) {
     auto ns = req.object->as<Namespace>();
     std::string name = ns.getMetadata().getName();
-    if (!dns_label(name))
-      return sdk::AdmissionResult::invalid(
-          "", {{"metadata.name", "FieldValueInvalid",
-                "Invalid value: \"" + name +
-                    "\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
-                    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used "
-                    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"}});
+    // ValidateNamespaceName: a DNS-1123 label.
+    std::vector<sdk::FieldCause> causes;
+    for (const auto& problem : machinery::is_dns1123_label(name))
+      causes.push_back({"metadata.name", "FieldValueInvalid", "Invalid value: " + machinery::quote(name) + ": " + problem});
+    if (!causes.empty()) return sdk::AdmissionResult::invalid("", causes);
     Mutable<Namespace> m(ns);
     m.root.initStatus().setPhase("Active");
     auto fin = m.root.initSpec().initFinalizers(1);

@@ -6,19 +6,18 @@
 #include <vector>
 
 #include "capstan/machinery/message.hpp"
+#include "capstan/machinery/validation.hpp"
 #include "capstan/plugin.hpp"
 
 namespace capstan::kinds {
 
-// Empty when `key` is a valid ConfigMap/Secret key, else the Kubernetes message.
-std::string validate_config_key(std::string_view key);
-
+// Every key of a ConfigMap/Secret map must be a valid config key: one cause per problem.
 template <typename Entries>
 void check_keys(const Entries& entries, const std::string& field, std::vector<sdk::FieldCause>& causes) {
   for (auto e : entries) {
-    std::string key = e.getKey();
-    auto problem = validate_config_key(key);
-    if (!problem.empty()) causes.push_back({field, "FieldValueInvalid", "Invalid value: \"" + key + "\": " + problem});
+    const std::string_view key(e.getKey().cStr(), e.getKey().size());
+    for (const auto& problem : machinery::is_config_map_key(key))
+      causes.push_back({field, "FieldValueInvalid", "Invalid value: " + machinery::quote(key) + ": " + problem});
   }
 }
 

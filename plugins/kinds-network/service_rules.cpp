@@ -1,6 +1,7 @@
 #include "service_rules.hpp"
 
 #include "capstan/machinery/message.hpp"
+#include "capstan/machinery/validation.hpp"
 
 #include <algorithm>
 #include <map>
@@ -9,6 +10,7 @@
 namespace capstan::network {
 
 using Op = sdk::AdmissionRequest::Operation;
+using machinery::quote;
 
 namespace {
 
@@ -40,35 +42,6 @@ void set_cluster_ips(core::v1::ServiceSpec::Builder spec, const std::string& ip)
 
 }  // namespace
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-bool dns1123_label(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  return s.front() != '-' && s.back() != '-';
-}
-
-bool dns1035_label(std::string_view s) { return dns1123_label(s) && s.front() >= 'a' && s.front() <= 'z'; }
-
-bool iana_svc_name(std::string_view s) {
-  if (s.empty() || s.size() > 15) return false;
-  bool letter = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c >= 'a' && c <= 'z') letter = true;
-    else if (!(c >= '0' && c <= '9') && c != '-') return false;
-    if (c == '-' && i > 0 && s[i - 1] == '-') return false;
-  }
-  return letter && s.front() != '-' && s.back() != '-';
-}
 
 bool needs_node_ports(std::string_view type) { return type == "NodePort" || type == "LoadBalancer"; }
 bool needs_cluster_ip(std::string_view type) { return type != "ExternalName"; }
@@ -102,12 +75,10 @@ void default_service(Service::Builder svc) {
 
 void validate_service(Service::Reader svc, Causes& causes) {
   std::string name = svc.getMetadata().getName();
-  if (!name.empty() && !dns1035_label(name))
-    causes.push_back({"metadata.name", "FieldValueInvalid",
-                      "Invalid value: " + quote(name) +
-                          ": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-                          "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
-                          "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"});
+  // ValidateServiceName: a DNS-1035 label.
+  if (!name.empty())
+    for (const auto& problem : machinery::is_dns1035_label(name))
+      causes.push_back({"metadata.name", "FieldValueInvalid", "Invalid value: " + quote(name) + ": " + problem});
   auto spec = svc.getSpec();
   std::string type = spec.getType();
   if (!one_of(type, kTypes)) {
@@ -144,13 +115,10 @@ void validate_service(Service::Reader svc, Causes& causes) {
     std::string pname = p.getName();
     if (ports.size() > 1 && pname.empty()) causes.push_back({path + ".name", "FieldValueRequired", "Required value"});
     if (!pname.empty()) {
-      if (!dns1123_label(pname))
-        causes.push_back({path + ".name", "FieldValueInvalid",
-                          "Invalid value: " + quote(pname) +
-                              ": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                              "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
-                              "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"});
-      else if (!names.insert(pname).second)
+      const auto problems = machinery::is_dns1123_label(pname);
+      for (const auto& problem : problems)
+        causes.push_back({path + ".name", "FieldValueInvalid", "Invalid value: " + quote(pname) + ": " + problem});
+      if (problems.empty() && !names.insert(pname).second)
         causes.push_back({path + ".name", "FieldValueDuplicate", "Duplicate value: " + quote(pname)});
     }
     const int port = p.getPort();
@@ -170,11 +138,10 @@ void validate_service(Service::Reader svc, Causes& causes) {
       if (t.isInt() && (t.getInt() < 1 || t.getInt() > 65535))
         causes.push_back({path + ".targetPort", "FieldValueInvalid",
                           "Invalid value: " + std::to_string(t.getInt()) + ": must be between 1 and 65535, inclusive"});
-      if (t.isStr() && !iana_svc_name(t.getStr().cStr()))
-        causes.push_back({path + ".targetPort", "FieldValueInvalid",
-                          "Invalid value: " + quote(t.getStr().cStr()) +
-                              ": must contain only lowercase alphanumeric characters or '-', at least one letter, at "
-                              "most 15 characters, and no leading, trailing or double '-'"});
+      if (t.isStr())  // ValidatePortNumOrName: an IANA service name
+        for (const auto& problem : machinery::is_valid_port_name(t.getStr().cStr()))
+          causes.push_back({path + ".targetPort", "FieldValueInvalid",
+                            "Invalid value: " + quote(t.getStr().cStr()) + ": " + problem});
     }
     const int node_port = p.getNodePort();
     if (node_port != 0 && !needs_node_ports(type))

@@ -53,10 +53,5 @@ sdk::AdmissionResult admit_service(const sdk::AdmissionRequest& req, ServiceAllo
 sdk::AdmissionResult admit_endpoints(const sdk::AdmissionRequest& req);
 sdk::AdmissionResult admit_endpoint_slice(const sdk::AdmissionRequest& req);
 
-// Helpers shared with the printers and tests.
-std::string quote(std::string_view s);
-bool dns1123_label(std::string_view s);
-bool dns1035_label(std::string_view s);
-bool iana_svc_name(std::string_view s);
 
 }  // namespace capstan::network

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "capstan/machinery/quantity.hpp"
+#include "capstan/machinery/validation.hpp"
 
 namespace capstan::workloads {
 
@@ -14,10 +15,12 @@ namespace {
 
 constexpr int32_t kDefaultMode = 0644;  // 420
 
-const char* const kDnsLabelMessage =
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "
-    "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+// Names that must be DNS-1123 labels (volumes, containers): one cause per problem, as upstream.
+bool check_dns_label(const std::string& name, const std::string& field, Causes& causes) {
+  const auto problems = machinery::is_dns1123_label(name);
+  for (const auto& p : problems) causes.push_back({field, "FieldValueInvalid", "Invalid value: " + quote(name) + ": " + p});
+  return problems.empty();
+}
 
 std::string supported(const std::vector<std::string>& values) {
   std::string out = "supported values: ";
@@ -165,24 +168,6 @@ void validate_container(core::v1::Container::Reader c, const std::string& path, 
 
 }  // namespace
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-bool dns_label(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!ok(s.front()) || !ok(s.back())) return false;
-  for (char c : s)
-    if (!ok(c) && c != '-') return false;
-  return true;
-}
-
 std::string go_map(capnp::List<k8s::StringEntry>::Reader labels) {
   if (labels.size() == 0) return "map[string]string(nil)";
   std::map<std::string, std::string> sorted;
@@ -224,8 +209,7 @@ void validate_pod_spec(PodSpec::Reader spec, const std::string& path, Causes& ca
     std::string name = spec.getVolumes()[i].getName();
     std::string field = path + ".volumes[" + std::to_string(i) + "].name";
     if (name.empty()) causes.push_back({field, "FieldValueRequired", "Required value"});
-    else if (!dns_label(name)) causes.push_back({field, "FieldValueInvalid", "Invalid value: " + quote(name) + ": " + kDnsLabelMessage});
-    else if (!volumes.insert(name).second) causes.push_back({field, "FieldValueDuplicate", "Duplicate value: " + quote(name)});
+    else if (check_dns_label(name, field, causes) && !volumes.insert(name).second) causes.push_back({field, "FieldValueDuplicate", "Duplicate value: " + quote(name)});
   }
   if (spec.getContainers().size() == 0) causes.push_back({path + ".containers", "FieldValueRequired", "Required value"});
   std::set<std::string> names;
@@ -235,8 +219,7 @@ void validate_pod_spec(PodSpec::Reader spec, const std::string& path, Causes& ca
       std::string cp = path + "." + field + "[" + std::to_string(i) + "]";
       std::string name = c.getName();
       if (name.empty()) causes.push_back({cp + ".name", "FieldValueRequired", "Required value"});
-      else if (!dns_label(name)) causes.push_back({cp + ".name", "FieldValueInvalid", "Invalid value: " + quote(name) + ": " + kDnsLabelMessage});
-      else if (!names.insert(name).second) causes.push_back({cp + ".name", "FieldValueDuplicate", "Duplicate value: " + quote(name)});
+      else if (check_dns_label(name, cp + ".name", causes) && !names.insert(name).second) causes.push_back({cp + ".name", "FieldValueDuplicate", "Duplicate value: " + quote(name)});
       validate_container(c, cp, volumes, opts, causes);
     }
   };

@@ -16,6 +16,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/message.hpp"
+#include "capstan/machinery/utf8.hpp"
 #include "capstan/meta.capnp.h"
 #include "capstan/plugin.hpp"
 
@@ -67,8 +68,7 @@ void require_selector_unchanged(LabelSelector::Reader old, LabelSelector::Reader
 
 // Go's %#v of a map[string]string, as Kubernetes quotes labels in messages.
 std::string go_map(capnp::List<k8s::StringEntry>::Reader labels);
-bool dns_label(std::string_view s);
-std::string quote(std::string_view s);
+using machinery::quote;  // Go's %q, for values in messages
 
 using machinery::same_value;
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "capstan/machinery/quantity.hpp"
+#include "capstan/machinery/validation.hpp"
 
 namespace capstan::agent {
 namespace {
@@ -28,36 +29,13 @@ bool split_subscript(const std::string& path, std::string& base, std::string& ke
   return true;
 }
 
-// Go's strconv.Quote for the characters labels and annotations may hold.
-std::string go_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 template <typename Map>
 std::string format_map(Map entries) {
   std::vector<std::pair<std::string, std::string>> kv;
   for (auto e : entries) kv.emplace_back(str(e.getKey()), str(e.getValue()));
   std::sort(kv.begin(), kv.end());
   std::string out;
-  for (size_t i = 0; i < kv.size(); ++i) out += (i ? "\n" : "") + kv[i].first + "=" + go_quote(kv[i].second);
+  for (size_t i = 0; i < kv.size(); ++i) out += (i ? "\n" : "") + kv[i].first + "=" + machinery::quote(kv[i].second, std::string_view::npos);  // strconv.Quote
   return out;
 }
 
@@ -78,16 +56,6 @@ void set_env(EnvList& env, const std::string& name, const std::string& value) {
 }
 
 }  // namespace
-
-bool valid_env_name(const std::string& name) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' || c == '.';
-    if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
-  }
-  return true;
-}
 
 std::string expand(const std::string& input,
                    const std::function<std::optional<std::string>(const std::string&)>& lookup) {
@@ -224,7 +192,7 @@ EnvResult resolve_env(core::Pod::Reader pod, core::Container::Reader container, 
       }
       for (const auto& [k, v] : *data) {
         const std::string name = prefix + k;
-        if (!valid_env_name(name)) {
+        if (!machinery::is_env_var_name(name).empty()) {
           out.invalid_keys.push_back(name);
           continue;
         }

@@ -123,7 +123,4 @@ std::string container_log_path(const std::string& container, uint32_t restart_co
 std::string pod_log_directory(const std::string& root, const std::string& ns, const std::string& name,
                               const std::string& uid);
 
-// A C_IDENTIFIER-like environment variable name as Kubernetes accepts them ([-._a-zA-Z][-._a-zA-Z0-9]*).
-bool valid_env_name(const std::string& name);
-
 }  // namespace capstan::agent

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "capstan/machinery/utf8.hpp"
+#include "capstan/machinery/validation.hpp"
 
 namespace capstan::selectors {
 namespace {
@@ -15,39 +16,6 @@ using machinery::quote;
 constexpr std::string_view kPrefix = "unable to parse requirement: ";
 
 [[noreturn]] void fail(const std::string& what) { throw SelectorError(std::string(kPrefix) + what); }
-
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
-// ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
-bool matches_name_regex(std::string_view s) {
-  if (s.empty() || !is_alnum(s.front()) || !is_alnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-// DNS-1123 subdomain: [a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*
-bool is_dns1123_subdomain(std::string_view s) {
-  if (s.empty()) return false;
-  size_t start = 0;
-  while (true) {
-    size_t dot = s.find('.', start);
-    std::string_view label = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (label.empty() || !is_lower_alnum(label.front()) || !is_lower_alnum(label.back())) return false;
-    for (char c : label)
-      if (!is_lower_alnum(c) && c != '-') return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-const char* kNameMsg =
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
-    "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const char* kValueMsg =
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and "
-    "end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
-    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 std::optional<int64_t> parse_int64(std::string_view s) {
   // Go strconv.ParseInt(s, 10, 64): optional sign, decimal digits.
@@ -342,47 +310,18 @@ bool requirement_matches(const LabelRequirement& r, const std::string* value) {
 
 }  // namespace
 
-std::string validate_label_key(std::string_view key) {
-  // validation.IsQualifiedName
-  std::string_view name = key;
-  std::vector<std::string> errs;
-  const size_t slash = key.find('/');
-  if (slash != std::string_view::npos) {
-    if (key.find('/', slash + 1) != std::string_view::npos)
-      return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
-             "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-             "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. "
-             "'example.com/MyName')";
-    std::string_view prefix = key.substr(0, slash);
-    name = key.substr(slash + 1);
-    if (prefix.empty()) {
-      errs.emplace_back("prefix part must be non-empty");
-    } else {
-      if (prefix.size() > 253) errs.emplace_back("prefix part must be no more than 253 characters");
-      if (!is_dns1123_subdomain(prefix))
-        errs.emplace_back(
-            "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-            "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
-    }
-  }
-  if (name.empty()) {
-    errs.emplace_back("name part must be non-empty");
-  } else {
-    if (name.size() > 63) errs.emplace_back("name part must be no more than 63 characters");
-    if (!matches_name_regex(name)) errs.emplace_back(kNameMsg);
-  }
+namespace {
+// As labels.Parse reports them: every problem of the value, joined by "; ".
+std::string joined(const machinery::ValidationErrors& errs) {
   std::string out;
   for (const auto& e : errs) out += (out.empty() ? "" : "; ") + e;
   return out;
 }
+}  // namespace
 
-std::string validate_label_value(std::string_view value) {
-  std::string out;
-  if (value.size() > 63) out = "must be no more than 63 characters";
-  if (!value.empty() && !matches_name_regex(value)) out += std::string(out.empty() ? "" : "; ") + kValueMsg;
-  return out;
-}
+std::string validate_label_key(std::string_view key) { return joined(machinery::is_qualified_name(key)); }
+
+std::string validate_label_value(std::string_view value) { return joined(machinery::is_valid_label_value(value)); }
 
 LabelSelector LabelSelector::parse(std::string_view text) {
   LabelSelector sel;
