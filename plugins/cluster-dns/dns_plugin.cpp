@@ -2,15 +2,12 @@
 // file per Service (dns_records.hpp). dnsmasq reads --hostsdir changes by itself (inotify), so a
 // record change is a file write, never a restart.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +19,7 @@
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
 #include "capstan/machinery/net.hpp"
+#include "capstan/machinery/process.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "dns_records.hpp"
@@ -172,13 +170,11 @@ class ClusterDns final : public sdk::Plugin {
   // at most every few seconds.
   void supervise() {
     const std::string address = listen_address();
-    if (pid_ > 0) {
-      int status = 0;
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        host_.warn("cluster DNS: dnsmasq exited (" + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status)) +
-                   ")" + (log_tail().empty() ? "" : ": " + log_tail()));
-        pid_ = -1;
+    if (dnsmasq_.pid() > 0) {
+      if (!dnsmasq_.is_running()) {
+        host_.warn("cluster DNS: dnsmasq exited (" + dnsmasq_.exit_status() + ")" +
+                   (log_tail().empty() ? "" : ": " + log_tail()));
+        dnsmasq_ = {};
         last_failure_ = std::chrono::steady_clock::now();
       } else if (address == running_address_) {
         return;
@@ -210,9 +206,14 @@ class ClusterDns final : public sdk::Plugin {
       ss << in.rdbuf();
       for (auto& s : resolv_conf_servers(ss.str())) o.upstream.push_back(s);
     }
-    spawn(dnsmasq_argv(o));
+    // Its log is the plugin's file, started afresh. A dnsmasq left by a killed run is found by its
+    // pid file at the next start (kill_leftover).
+    machinery::SpawnOptions spawn;
+    spawn.log_path = dir_ + "/dnsmasq.log";
+    spawn.truncate_log = true;
+    dnsmasq_ = machinery::ChildProcess::start(dnsmasq_argv(o), spawn);
     running_address_ = address;
-    host_.info("cluster DNS: dnsmasq (pid " + std::to_string(pid_) + ") serving " + settings_.domain + " on " + address +
+    host_.info("cluster DNS: dnsmasq (pid " + std::to_string(dnsmasq_.pid()) + ") serving " + settings_.domain + " on " + address +
                ":" + std::to_string(settings_.port));
   }
 
@@ -237,46 +238,10 @@ class ClusterDns final : public sdk::Plugin {
     return last;
   }
 
-  void spawn(const std::vector<std::string>& argv) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const std::string log = dir_ + "/dnsmasq.log";
-    pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-      // The child: logs to the plugin's file. Only async-signal-safe calls. PDEATHSIG is cleared
-      // when dnsmasq switches user/group after start, so a dnsmasq left by a killed run is found
-      // by its pid file at the next start instead (kill_leftover).
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      int null = open("/dev/null", O_RDONLY);
-      if (null >= 0) dup2(null, 0);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    pid_ = pid;
-  }
-
   void stop_dnsmasq() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
+    if (dnsmasq_.pid() <= 0) return;
+    dnsmasq_.stop(std::chrono::seconds(1));
+    dnsmasq_ = {};
     running_address_.clear();
     std::error_code ec;
     fs::remove(pid_file_, ec);
@@ -287,13 +252,10 @@ class ClusterDns final : public sdk::Plugin {
     std::ifstream in(pid_file_);
     pid_t pid = 0;
     if (!(in >> pid) || pid <= 1) return;
-    std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
-    std::stringstream ss;
-    ss << cmd.rdbuf();
-    if (ss.str().find("--hostsdir=" + hosts_dir_) == std::string::npos) return;
-    kill(pid, SIGTERM);
+    const auto cmdline = machinery::process_cmdline(pid);
+    if (std::find(cmdline.begin(), cmdline.end(), "--hostsdir=" + hosts_dir_) == cmdline.end()) return;
     // Not our child: wait for it to go (its address and port are needed again).
-    for (int i = 0; i < 100 && kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    machinery::terminate_process(pid, std::chrono::seconds(2));
     host_.info("cluster DNS: stopped leftover dnsmasq pid " + std::to_string(pid));
   }
 
@@ -303,7 +265,7 @@ class ClusterDns final : public sdk::Plugin {
   sdk::Informer services_, endpoints_, nodes_;
   std::string dir_, hosts_dir_, pid_file_;
   std::map<std::string, std::string> written_;
-  pid_t pid_ = -1;
+  machinery::ChildProcess dnsmasq_;
   std::string running_address_;
   std::string waiting_for_;  // the address logged as not yet local
   std::chrono::steady_clock::time_point last_failure_{};

@@ -17,11 +17,11 @@
 #include "capstan/controller.hpp"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/machinery/net.hpp"
+#include "capstan/machinery/process.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/plugin.hpp"
 #include "conflist.hpp"
 #include "host_routes.hpp"
-#include "run.hpp"
 
 namespace capstan::cni {
 namespace {
@@ -110,19 +110,19 @@ class BridgeAgent final : public sdk::Plugin {
     std::lock_guard lock(mu_);
     for (const auto& [cidr, r] : routes_) delete_route(cidr, r);
     routes_.clear();
-    if (guard_installed_) run({"nft", "delete", "table", "inet", table_});
+    if (guard_installed_) machinery::run({"nft", "delete", "table", "inet", table_});
     guard_installed_ = false;
     std::error_code ec;
     // Pods still attached are torn down later through CNI, which needs this configuration (without
     // it containerd cannot release their addresses): pods a runtime keeps across a node stop, or a
     // runtime that does not order itself before the network ("capstan.network.v1.*?") and stops
     // after this plugin. While pods are attached the file stays; the next start rewrites it.
-    const auto ports = run({"ip", "-o", "link", "show", "master", config_.bridge});
-    const bool pods_attached = ports.exit_code == 0 && !ports.output.empty();
+    const auto ports = machinery::run({"ip", "-o", "link", "show", "master", config_.bridge});
+    const bool pods_attached = ports.ok() && !ports.out.empty();
     if (!written_conflist_.empty() && !pods_attached) fs::remove(written_conflist_, ec);
     if (pods_attached) host_.info("cni-bridge: pods still attached to " + config_.bridge + "; kept " + written_conflist_ + " for their teardown");
     if (created_bridge_) {
-      run({"ip", "link", "delete", config_.bridge, "type", "bridge"});
+      machinery::run({"ip", "link", "delete", config_.bridge, "type", "bridge"});
       fs::remove(marker(), ec);
       host_.info("cni-bridge: removed bridge " + config_.bridge);
     }
@@ -153,8 +153,8 @@ class BridgeAgent final : public sdk::Plugin {
         if (auto err = write_conflist(*cidr); !err.empty()) return sdk::ReconcileResult::fail(err);
       }
     }
-    HostNetwork hostnet = parse_host_network(run({"ip", "-j", "addr", "show"}).output,
-                                             run({"ip", "-j", "route", "show", "default"}).output);
+    HostNetwork hostnet = parse_host_network(machinery::run({"ip", "-j", "addr", "show"}).out,
+                                             machinery::run({"ip", "-j", "route", "show", "default"}).out);
     if (config_.block_egress) ensure_egress_guard(hostnet);
     if (config_.routes) sync_routes(hostnet);
     // Host addresses and the default route can change without any Node changing.
@@ -163,20 +163,20 @@ class BridgeAgent final : public sdk::Plugin {
 
   std::string ensure_bridge(const Ipv4Cidr& cidr) {
     const std::string& br = config_.bridge;
-    if (run({"ip", "link", "show", "dev", br}).exit_code != 0) {
-      auto r = run({"ip", "link", "add", br, "type", "bridge"});
-      if (r.exit_code != 0) return "cannot create bridge " + br + ": " + r.output;
+    if (machinery::run({"ip", "link", "show", "dev", br}).exit_code != 0) {
+      auto r = machinery::run({"ip", "link", "add", br, "type", "bridge"});
+      if (r.exit_code != 0) return "cannot create bridge " + br + ": " + r.output();
       std::ofstream(marker()) << br << "\n";
       created_bridge_ = true;
       host_.info("cni-bridge: created bridge " + br);
     }
     const std::string gw = format_ipv4(machinery::gateway_address(cidr)) + "/" + std::to_string(cidr.prefix);
     if (gw != bridge_address_) {
-      auto r = run({"ip", "addr", "replace", gw, "dev", br});
-      if (r.exit_code != 0) return "cannot address bridge " + br + ": " + r.output;
+      auto r = machinery::run({"ip", "addr", "replace", gw, "dev", br});
+      if (r.exit_code != 0) return "cannot address bridge " + br + ": " + r.output();
       bridge_address_ = gw;
     }
-    run({"ip", "link", "set", br, "up"});
+    machinery::run({"ip", "link", "set", br, "up"});
     return "";
   }
 
@@ -226,9 +226,9 @@ class BridgeAgent final : public sdk::Plugin {
           << "    type filter hook forward priority -10; policy accept;\n";
     if (!devs.empty()) rules << "    iifname \"" << config_.bridge << "\" oifname { " << devs << " } drop\n";
     rules << "  }\n}\n";
-    auto r = run({"nft", "-f", "-"}, rules.str());
+    auto r = machinery::run({"nft", "-f", "-"}, {.input = rules.str()});
     if (r.exit_code != 0) {
-      host_.warn("cni-bridge: cannot install the egress guard: " + r.output);
+      host_.warn("cni-bridge: cannot install the egress guard: " + r.output());
       return;
     }
     guard_installed_ = true;
@@ -265,9 +265,9 @@ class BridgeAgent final : public sdk::Plugin {
     }
     for (const auto& [cidr, r] : want) {
       if (routes_.count(cidr)) continue;
-      auto res = run({"ip", "route", "replace", cidr, "via", r.via, "dev", r.dev});
+      auto res = machinery::run({"ip", "route", "replace", cidr, "via", r.via, "dev", r.dev});
       if (res.exit_code != 0) {
-        host_.warn("cni-bridge: cannot route " + cidr + " via " + r.via + ": " + res.output);
+        host_.warn("cni-bridge: cannot route " + cidr + " via " + r.via + ": " + res.output());
         continue;
       }
       routes_[cidr] = r;
@@ -276,7 +276,7 @@ class BridgeAgent final : public sdk::Plugin {
   }
 
   void delete_route(const std::string& cidr, const Route& r) {
-    run({"ip", "route", "del", cidr, "via", r.via, "dev", r.dev});
+    machinery::run({"ip", "route", "del", cidr, "via", r.via, "dev", r.dev});
     host_.info("cni-bridge: removed route " + cidr + " via " + r.via);
   }
 

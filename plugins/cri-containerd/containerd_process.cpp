@@ -15,10 +15,13 @@
 #include <thread>
 #include <vector>
 
-#include "subprocess.hpp"
+#include "capstan/machinery/process.hpp"
 
 namespace capstan::cri {
 namespace fs = std::filesystem;
+using machinery::process_alive;
+using machinery::process_cmdline;
+using machinery::terminate_process;
 
 bool socket_accepts(const std::string& path) {
   sockaddr_un addr{};
@@ -55,13 +58,6 @@ std::vector<std::string> values_of(const std::vector<std::string>& env, const st
   return out;
 }
 
-std::vector<std::string> process_environment(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-  std::vector<std::string> out;
-  for (std::string e; std::getline(in, e, '\0');) out.push_back(e);
-  return out;
-}
-
 // What decides where registry traffic goes: an adopted containerd must agree on all of them.
 const std::vector<std::string> kNetworkVariables = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
                                                     "NO_PROXY",   "no_proxy",   "REQUEST_METHOD"};
@@ -87,7 +83,7 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
   fs::create_directories(s.cni_conf_dir);
   const std::string config = containerd_config_toml(s);
   if (auto why = check_registry_proxy(s.registry_proxy); !why.empty()) throw std::runtime_error(why);
-  const std::vector<std::string> env = containerd_environment(s, current_environment());
+  const std::vector<std::string> env = containerd_environment(s, machinery::current_environment());
 
   // A containerd that a previous run of this data dir left behind (e.g. after a crash): adopt it
   // when it serves our config, so its containers are not orphaned; otherwise stop it first.
@@ -100,7 +96,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
       std::ifstream cur(s.config_path());
       std::stringstream cur_text;
       cur_text << cur.rdbuf();
-      const bool same_env = values_of(process_environment(old), kNetworkVariables) == values_of(env, kNetworkVariables);
+      const bool same_env =
+          values_of(machinery::process_environment(old), kNetworkVariables) == values_of(env, kNetworkVariables);
       if (ours && cur_text.str() == config && same_env && socket_accepts(s.socket)) {
         pid_ = old;
         log_("cri-containerd: adopted running containerd (pid " + std::to_string(old) + ")");
@@ -120,7 +117,12 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
   }
   std::error_code ec;
   fs::remove(s.socket, ec);
-  pid_ = spawn_background({"containerd", "--config", s.config_path()}, s.log_path(), &env);
+  machinery::SpawnOptions spawn;
+  spawn.log_path = s.log_path();
+  spawn.new_session = true;  // a terminal's Ctrl-C reaches capstan only, which then stops it in order
+  spawn.environment = env;
+  child_ = machinery::ChildProcess::start({"containerd", "--config", s.config_path()}, spawn);
+  pid_ = child_.pid();
   {
     std::ofstream pidf(s.pid_path(), std::ios::trunc);
     pidf << pid_ << "\n";
@@ -145,7 +147,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
 
 void ContainerdProcess::stop() {
   if (pid_ <= 0) return;
-  terminate_process(pid_, std::chrono::seconds(10));
+  if (child_.pid() == pid_) child_.stop(std::chrono::seconds(10));
+  else terminate_process(pid_, std::chrono::seconds(10));  // adopted from a previous run: not our child
   log_("cri-containerd: containerd stopped (pid " + std::to_string(pid_) + ")");
   pid_ = -1;
   std::error_code ec;

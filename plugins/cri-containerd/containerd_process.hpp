@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "capstan/machinery/process.hpp"
 #include "containerd_config.hpp"
 
 namespace capstan::cri {
@@ -37,7 +38,8 @@ class ContainerdProcess {
 
   ContainerdSettings settings_;
   Log log_;
-  pid_t pid_ = -1;
+  pid_t pid_ = -1;                 // ours (child_) or adopted
+  machinery::ChildProcess child_;  // the containerd this object started
 };
 
 }  // namespace capstan::cri

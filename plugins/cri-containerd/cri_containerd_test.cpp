@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "capstan/machinery/process.hpp"
 #include "containerd_config.hpp"
 #include "cri_runtime.hpp"
 #include "cri_translate.hpp"
@@ -24,7 +25,6 @@
 #include "image_ref.hpp"
 #include "oci_archive.hpp"
 #include "pause_image.hpp"
-#include "subprocess.hpp"
 
 namespace cri = capstan::cri;
 namespace fs = std::filesystem;
@@ -83,8 +83,8 @@ TEST_F(Archive, TarReadsBackWithLongNamesAndLinks) {
   EXPECT_EQ(tar, cri::write_tar(entries)) << "the same entries must give the same bytes";
   std::ofstream(dir_ / "t.tar", std::ios::binary) << tar;
   fs::create_directories(dir_ / "x");
-  auto r = cri::run_command({"tar", "-xf", (dir_ / "t.tar").string(), "-C", (dir_ / "x").string()});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto r = capstan::machinery::run({"tar", "-xf", (dir_ / "t.tar").string(), "-C", (dir_ / "x").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   EXPECT_EQ(read(dir_ / "x/d/hello"), "hi\n");
   EXPECT_EQ(read(dir_ / "x" / long_name), std::string(1000, 'z'));
   EXPECT_EQ(fs::read_symlink(dir_ / "x/d/link"), "hello");
@@ -109,8 +109,8 @@ TEST_F(Archive, OciLayoutDigestsAreConsistent) {
   const std::string archive = cri::pause_image_archive(cri::kPauseImage, "binary");
   std::ofstream(dir_ / "img.tar", std::ios::binary) << archive;
   fs::create_directories(dir_ / "x");
-  auto r = cri::run_command({"tar", "-xf", (dir_ / "img.tar").string(), "-C", (dir_ / "x").string()});
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto r = capstan::machinery::run({"tar", "-xf", (dir_ / "img.tar").string(), "-C", (dir_ / "x").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output();
   auto blob = [&](const std::string& digest) {
     EXPECT_EQ(digest.rfind("sha256:", 0), 0u);
     std::string data = read(dir_ / "x/blobs/sha256" / digest.substr(7));
@@ -128,9 +128,9 @@ TEST_F(Archive, OciLayoutDigestsAreConsistent) {
   const std::string layer_digest = manifest["layers"][0]["digest"];
   EXPECT_EQ(config["rootfs"]["diff_ids"][0], layer_digest);
   std::ofstream(dir_ / "layer.tar", std::ios::binary) << blob(layer_digest);
-  r = cri::run_command({"tar", "-tvf", (dir_ / "layer.tar").string()});
-  EXPECT_NE(r.output.find("rwxr-xr-x"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("pause"), std::string::npos) << r.output;
+  r = capstan::machinery::run({"tar", "-tvf", (dir_ / "layer.tar").string()});
+  EXPECT_NE(r.out.find("rwxr-xr-x"), std::string::npos) << r.output();
+  EXPECT_NE(r.out.find("pause"), std::string::npos) << r.output();
 }
 
 TEST(ContainerdConfig, CarriesTheSettingsThisMachineNeeds) {
@@ -297,15 +297,9 @@ TEST_F(TempDir, RuntimeWithoutContainerdAnswersAnError) {
 }
 
 TEST(Pause, BlocksUntilSigtermThenExitsZero) {
-  pid_t pid = cri::spawn_background({CAPSTAN_PAUSE_PATH}, "/dev/null");
+  auto pause = capstan::machinery::ChildProcess::start({CAPSTAN_PAUSE_PATH});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_TRUE(cri::process_alive(pid)) << "pause must keep running";
-  kill(pid, SIGTERM);
-  int status = -1;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_TRUE(pause.is_running()) << "pause must keep running";
+  pause.stop(std::chrono::seconds(2));
+  EXPECT_EQ(pause.exit_status(), "exit code 0");
 }

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "subprocess.hpp"
+#include "capstan/machinery/process.hpp"
 
 namespace capstan::cri {
 
@@ -26,10 +26,13 @@ std::vector<std::string> parse_ctr_import_output(const std::string& output) {
 std::vector<std::string> ctr_import(const std::string& socket, const std::string& snapshotter, const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw std::runtime_error("image archive not found: " + path);
-  auto r = run_command({"ctr", "--address", socket, "-n", "k8s.io", "images", "import", "--snapshotter", snapshotter, path});
-  auto names = parse_ctr_import_output(r.output);
-  if (r.exit_code != 0) {
-    std::string msg = r.output;
+  machinery::RunOptions o;
+  o.merge_stderr = true;
+  o.timeout = std::chrono::minutes(10);
+  auto r = machinery::run({"ctr", "--address", socket, "-n", "k8s.io", "images", "import", "--snapshotter", snapshotter, path}, o);
+  auto names = parse_ctr_import_output(r.out);
+  if (!r.ok()) {
+    std::string msg = r.output() + (r.timed_out ? " (killed after 600 s)" : "");
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     throw std::runtime_error("cannot import " + path + ": " + (msg.empty() ? "ctr failed" : msg));
   }

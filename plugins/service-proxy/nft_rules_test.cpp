@@ -63,7 +63,7 @@ void nft_check(const std::string& script) {
   close(fd);
   auto r = nft_apply(script, tmpl, true);
   unlink(tmpl);
-  EXPECT_EQ(r.exit_code, 0) << r.output << "\n" << script;
+  EXPECT_EQ(r.exit_code, 0) << r.output() << "\n" << script;
 }
 
 ProxyConfig test_config() {

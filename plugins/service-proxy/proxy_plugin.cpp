@@ -134,7 +134,7 @@ class ServiceProxy final : public sdk::Plugin {
   void undo_host_changes() {
     if (lock_fd_ < 0) return;  // never started
     auto r = nft_apply(render_delete(settings_.rules), dir_ + "/delete.nft");
-    if (r.exit_code != 0) host_.warn("service proxy: cannot delete table: " + r.output);
+    if (r.exit_code != 0) host_.warn("service proxy: cannot delete table: " + r.output());
     if (settings_.route_localnet && !saved_localnet_.empty()) {
       write_file("/proc/sys/net/ipv4/conf/all/route_localnet", saved_localnet_);
       std::error_code ec;
@@ -158,32 +158,32 @@ class ServiceProxy final : public sdk::Plugin {
 
   void make_sink() {
     const auto& br = settings_.sink_bridge;
-    if (run({"ip", "link", "show", "dev", br}).exit_code != 0) {
-      auto r = run({"ip", "link", "add", br, "type", "bridge"});
-      if (r.exit_code != 0) throw std::runtime_error("service proxy: cannot create " + br + ": " + r.output);
+    if (machinery::run({"ip", "link", "show", "dev", br}).exit_code != 0) {
+      auto r = machinery::run({"ip", "link", "add", br, "type", "bridge"});
+      if (r.exit_code != 0) throw std::runtime_error("service proxy: cannot create " + br + ": " + r.output());
       made_bridge_ = true;
-    } else if (run({"ip", "-4", "-o", "addr", "show", "dev", br}).output.empty() &&
-               run({"ip", "-d", "link", "show", "dev", br}).output.find("bridge ") != std::string::npos) {
+    } else if (machinery::run({"ip", "-4", "-o", "addr", "show", "dev", br}).out.empty() &&
+               machinery::run({"ip", "-d", "link", "show", "dev", br}).out.find("bridge ") != std::string::npos) {
       // An empty bridge of this name is a sink left by a run that was killed: adopt it, so that
       // this run removes it.
       made_bridge_ = true;
     }
-    run({"ip", "link", "set", br, "up"});
+    machinery::run({"ip", "link", "set", br, "up"});
     // `add`, not `replace`: a route to the service CIDR that someone else made is not taken over.
-    auto r = run({"ip", "route", "add", settings_.service_cidr, "dev", br});
+    auto r = machinery::run({"ip", "route", "add", settings_.service_cidr, "dev", br});
     if (r.exit_code == 0) {
       made_route_ = true;
       return;
     }
-    auto have = run({"ip", "route", "show", "exact", settings_.service_cidr});
-    if (have.output.find("dev " + br + " ") == std::string::npos)
-      throw std::runtime_error("service proxy: cannot route " + settings_.service_cidr + " to " + br + ": " + r.output +
-                               (have.output.empty() ? "" : " (existing: " + have.output + ")"));
+    auto have = machinery::run({"ip", "route", "show", "exact", settings_.service_cidr});
+    if (have.out.find("dev " + br + " ") == std::string::npos)
+      throw std::runtime_error("service proxy: cannot route " + settings_.service_cidr + " to " + br + ": " + r.output() +
+                               (have.out.empty() ? "" : " (existing: " + have.out + ")"));
   }
 
   void remove_sink() {
-    if (made_route_) run({"ip", "route", "del", settings_.service_cidr, "dev", settings_.sink_bridge});
-    if (made_bridge_) run({"ip", "link", "del", settings_.sink_bridge});
+    if (made_route_) machinery::run({"ip", "route", "del", settings_.service_cidr, "dev", settings_.sink_bridge});
+    if (made_bridge_) machinery::run({"ip", "link", "del", settings_.sink_bridge});
     made_route_ = made_bridge_ = false;
   }
 
@@ -247,14 +247,14 @@ class ServiceProxy final : public sdk::Plugin {
       applied_ = std::move(state);
       return;
     }
-    host_.warn("service proxy: incremental update failed, rebuilding the table: " + r.output);
+    host_.warn("service proxy: incremental update failed, rebuilding the table: " + r.output());
     apply_full(state, cfg);
   }
 
   void apply_full(const ProxyState& state, std::optional<ProxyConfig> cfg = std::nullopt) {
     ProxyConfig c = cfg ? *cfg : settings_.rules;
     auto r = nft_apply(render_full(c, state), dir_ + "/full.nft");
-    if (r.exit_code != 0) throw std::runtime_error("service proxy: nft: " + r.output);
+    if (r.exit_code != 0) throw std::runtime_error("service proxy: nft: " + r.output());
     applied_ = state;
     applied_config_ = c;
   }
