@@ -8,12 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
@@ -21,6 +18,7 @@
 #include "capstan/machinery/net.hpp"
 #include "capstan/machinery/process.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/sync_loop.hpp"
 #include "capstan/plugin.hpp"
 #include "dns_records.hpp"
 
@@ -67,9 +65,13 @@ class ClusterDns final : public sdk::Plugin {
  public:
   ClusterDns(const sdk::Host& host, const std::string& config)
       : host_(host), settings_(parse(config)), client_(host, "cluster-dns"), services_(client_, kServices),
-        endpoints_(client_, kEndpoints), nodes_(client_, kNodes) {
+        endpoints_(client_, kEndpoints), nodes_(client_, kNodes),
+        // Woken by changes; every second otherwise, to restart dnsmasq if it died.
+        sync_([this] { sync(); }, {.max_interval = std::chrono::seconds(1), .on_error = [this](const std::exception& e) {
+                                     host_.warn(std::string("cluster DNS: ") + e.what());
+                                   }}) {
     if (!settings_.node_name.empty()) nodes_.set_selectors("", "metadata.name=" + settings_.node_name);
-    auto poke = [this](const sdk::ObjectPtr&, sdk::EventKind) { wake(); };
+    auto poke = [this](const sdk::ObjectPtr&, sdk::EventKind) { sync_.request(); };
     services_.add_handler(poke);
     endpoints_.add_handler(poke);
     nodes_.add_handler(poke);
@@ -86,20 +88,14 @@ class ClusterDns final : public sdk::Plugin {
     kill_leftover();
     for (auto& f : fs::directory_iterator(hosts_dir_)) fs::remove(f.path());  // rebuilt from the store
     written_.clear();
-    stopping_ = false;
     services_.start();
     endpoints_.start();
     if (!settings_.node_name.empty()) nodes_.start();
-    thread_ = std::thread([this] { loop(); });
+    sync_.start();
   }
 
   void stop() override {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    sync_.stop();
     nodes_.stop();
     endpoints_.stop();
     services_.stop();
@@ -107,14 +103,6 @@ class ClusterDns final : public sdk::Plugin {
   }
 
  private:
-  void wake() {
-    {
-      std::lock_guard lock(mu_);
-      dirty_ = true;
-    }
-    cv_.notify_all();
-  }
-
   // The address dnsmasq listens on: configured, or the node bridge's gateway once the node has a
   // pod CIDR (pods cannot reach a loopback resolver).
   std::string listen_address() {
@@ -125,21 +113,9 @@ class ClusterDns final : public sdk::Plugin {
     return machinery::gateway_of(node->as<core::v1::Node>().getSpec().getPodCIDR().cStr()).value_or("");
   }
 
-  void loop() {
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      try {
-        write_records();
-        supervise();
-      } catch (const std::exception& e) {
-        host_.warn(std::string("cluster DNS: ") + e.what());
-      }
-      lock.lock();
-      // Woken by changes; every second otherwise, to restart dnsmasq if it died.
-      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || dirty_; });
-      dirty_ = false;
-    }
+  void sync() {
+    write_records();
+    supervise();
   }
 
   void write_records() {
@@ -269,10 +245,7 @@ class ClusterDns final : public sdk::Plugin {
   std::string running_address_;
   std::string waiting_for_;  // the address logged as not yet local
   std::chrono::steady_clock::time_point last_failure_{};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false, dirty_ = false;
-  std::thread thread_;
+  machinery::SyncLoop sync_;  // last: stopped before the rest goes
 };
 
 sdk::PluginInfo make_info() {

@@ -11,16 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
-#include <thread>
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
 #include "capstan/machinery/net.hpp"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/machinery/sync_loop.hpp"
 #include "capstan/plugin.hpp"
 #include "nft_rules.hpp"
 #include "system.hpp"
@@ -44,6 +42,7 @@ struct Settings {
   std::string dns_listen;  // explicit resolver address; else the node's bridge gateway
   bool route_localnet = true;
   int min_sync_ms = 20;
+  int sync_period_ms = 30000;  // kube-proxy's syncPeriod
 };
 
 Settings parse(const std::string& text) {
@@ -61,6 +60,7 @@ Settings parse(const std::string& text) {
   s.dns_listen = j.value("dnsListenAddress", s.dns_listen);
   s.route_localnet = j.value("routeLocalnet", s.route_localnet);
   s.min_sync_ms = j.value("minSyncMillis", s.min_sync_ms);
+  s.sync_period_ms = j.value("syncPeriodMillis", s.sync_period_ms);
   return s;
 }
 
@@ -68,9 +68,9 @@ class ServiceProxy final : public sdk::Plugin {
  public:
   ServiceProxy(const sdk::Host& host, const std::string& config)
       : host_(host), settings_(parse(config)), client_(host, "service-proxy"), services_(client_, kServices),
-        endpoints_(client_, kEndpoints), nodes_(client_, kNodes) {
+        endpoints_(client_, kEndpoints), nodes_(client_, kNodes), sync_([this] { sync(); }, sync_options()) {
     if (!settings_.node_name.empty()) nodes_.set_selectors("", "metadata.name=" + settings_.node_name);
-    auto poke = [this](const sdk::ObjectPtr&, sdk::EventKind) { wake(); };
+    auto poke = [this](const sdk::ObjectPtr&, sdk::EventKind) { sync_.request(); };
     services_.add_handler(poke);
     endpoints_.add_handler(poke);
     nodes_.add_handler(poke);
@@ -108,22 +108,16 @@ class ServiceProxy final : public sdk::Plugin {
       undo_host_changes();  // a plugin that fails to start is not stopped
       throw;
     }
-    stopping_ = false;
     services_.start();
     endpoints_.start();
     if (!settings_.node_name.empty()) nodes_.start();
-    thread_ = std::thread([this] { loop(); });
+    sync_.start();
     host_.info("service proxy: table ip " + settings_.rules.table + ", service CIDR " + settings_.service_cidr +
                " routed to " + settings_.sink_bridge);
   }
 
   void stop() override {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    sync_.stop();
     nodes_.stop();
     endpoints_.stop();
     services_.stop();
@@ -187,14 +181,6 @@ class ServiceProxy final : public sdk::Plugin {
     made_route_ = made_bridge_ = false;
   }
 
-  void wake() {
-    {
-      std::lock_guard lock(mu_);
-      dirty_ = true;
-    }
-    cv_.notify_all();
-  }
-
   // The resolver address the DNS rule sends to: configured, or this node's bridge gateway.
   std::string dns_target() {
     if (!settings_.dns_listen.empty()) return settings_.dns_listen;
@@ -204,32 +190,20 @@ class ServiceProxy final : public sdk::Plugin {
     return machinery::gateway_of(node->as<core::v1::Node>().getSpec().getPodCIDR().cStr()).value_or("");
   }
 
-  void loop() {
-    // A first sync from half-filled caches would briefly reject services whose endpoints are
-    // not listed yet.
-    for (int i = 0; i < 150 && !(services_.has_synced() && endpoints_.has_synced()); ++i) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    std::unique_lock lock(mu_);
-    dirty_ = true;
-    while (!stopping_) {
-      cv_.wait(lock, [this] { return stopping_ || dirty_; });
-      if (stopping_) break;
-      // Changes arriving together are applied together.
-      cv_.wait_for(lock, std::chrono::milliseconds(settings_.min_sync_ms), [this] { return stopping_; });
-      dirty_ = false;
-      lock.unlock();
-      try {
-        sync();
-      } catch (const std::exception& e) {
-        host_.warn(std::string("service proxy: sync failed: ") + e.what());
-      }
-      lock.lock();
-    }
+  // kube-proxy's sync runner: at most one sync per minSyncMillis (changes arriving together are
+  // applied together), at least one per syncPeriod (a failed sync is retried; the host's rules are
+  // compared with what was applied), on every change in between.
+  machinery::SyncLoop::Options sync_options() {
+    machinery::SyncLoop::Options o;
+    o.min_interval = std::chrono::milliseconds(settings_.min_sync_ms);
+    o.max_interval = std::chrono::milliseconds(settings_.sync_period_ms);
+    // A first sync from half-filled caches would briefly reject services whose endpoints are not
+    // listed yet.
+    o.ready = [this](std::chrono::milliseconds slice) {
+      return services_.wait_for_sync(slice) && endpoints_.wait_for_sync(slice);
+    };
+    o.on_error = [this](const std::exception& e) { host_.warn(std::string("service proxy: sync failed: ") + e.what()); };
+    return o;
   }
 
   void sync() {
@@ -269,10 +243,7 @@ class ServiceProxy final : public sdk::Plugin {
   std::string saved_localnet_;
   ProxyState applied_;
   ProxyConfig applied_config_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false, dirty_ = false;
-  std::thread thread_;
+  machinery::SyncLoop sync_;  // last: stopped before the rest goes
 };
 
 sdk::PluginInfo make_info() {
