@@ -3,6 +3,7 @@
 // agent writes those of its node (plugins/node-agent/metrics_publisher.*, docs/metrics.md).
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/plugin.hpp"
+#include "capstan/printer_columns.hpp"
 
 namespace {
 
@@ -10,15 +11,6 @@ using namespace capstan;
 
 // Nothing to do at run time: the kind plugin only declares the kinds.
 class MetricsKinds final : public sdk::Plugin {};
-
-sdk::PrinterColumn col(std::string name, std::string path, std::string description) {
-  sdk::PrinterColumn c;
-  c.name = std::move(name);
-  c.type = "string";
-  c.json_path = std::move(path);
-  c.description = std::move(description);
-  return c;
-}
 
 sdk::PluginInfo make_info() {
   sdk::PluginInfo info;
@@ -39,10 +31,10 @@ sdk::PluginInfo make_info() {
   pod.singular = "";
   pod.namespaced = true;
   pod.schema = capnp::Schema::from<metrics::v1beta1::PodMetrics>();
-  pod.printer_columns = {col("Containers", ".containers[*].name", "The pod's containers"),
-                         col("CPU", ".containers[*].usage.cpu", "CPU usage of each container"),
-                         col("Memory", ".containers[*].usage.memory", "Memory working set of each container"),
-                         col("Window", ".window", "The window the CPU rate was measured over")};
+  pod.printer_columns = {sdk::column("Containers", "string", ".containers[*].name", "The pod's containers"),
+                         sdk::column("CPU", "string", ".containers[*].usage.cpu", "CPU usage of each container"),
+                         sdk::column("Memory", "string", ".containers[*].usage.memory", "Memory working set of each container"),
+                         sdk::column("Window", "string", ".window", "The window the CPU rate was measured over")};
   info.manifest.kind(pod);
 
   sdk::KindSpec node;
@@ -53,9 +45,9 @@ sdk::PluginInfo make_info() {
   node.singular = "";
   node.namespaced = false;
   node.schema = capnp::Schema::from<metrics::v1beta1::NodeMetrics>();
-  node.printer_columns = {col("CPU", ".usage.cpu", "CPU usage of the node"),
-                          col("Memory", ".usage.memory", "Memory working set of the node"),
-                          col("Window", ".window", "The window the CPU rate was measured over")};
+  node.printer_columns = {sdk::column("CPU", "string", ".usage.cpu", "CPU usage of the node"),
+                          sdk::column("Memory", "string", ".usage.memory", "Memory working set of the node"),
+                          sdk::column("Window", "string", ".window", "The window the CPU rate was measured over")};
   info.manifest.kind(node);
 
   info.create = [](const sdk::Host&, const std::string&) { return std::make_unique<MetricsKinds>(); };

@@ -14,6 +14,7 @@
 #include "capstan/machinery/resources.hpp"
 #include "capstan/networking_v1.capnp.h"
 #include "capstan/plugin.hpp"
+#include "capstan/printer_columns.hpp"
 #include "ingress_rules.hpp"
 #include "printers.hpp"
 #include "service_rules.hpp"
@@ -133,24 +134,6 @@ class NetworkKinds final : public sdk::Plugin {
   bool ready_ = false;
 };
 
-sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
-  sdk::PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.json_path = std::move(path);
-  c.description = std::move(description);
-  c.priority = priority;
-  return c;
-}
-
-sdk::PrinterColumn computed(std::string name, std::string description, int priority = 0) {
-  sdk::PrinterColumn c = col(std::move(name), "string", "", std::move(description), priority);
-  c.computed = true;
-  return c;
-}
-
-sdk::PrinterColumn age() { return col("Age", "date", "", "Time since creation"); }
-
 sdk::PluginInfo make_info() {
   sdk::PluginInfo info;
   info.type = "capstan.kind.v1";
@@ -169,12 +152,12 @@ sdk::PluginInfo make_info() {
   svc.schema = capnp::Schema::from<core::v1::Service>();
   svc.subresources = {{"status"}};
   svc.status_field = "status";
-  svc.printer_columns = {col("Type", "string", ".spec.type", "The type of the service"),
-                         col("Cluster-IP", "string", ".spec.clusterIP", "The cluster IP of the service"),
-                         computed("External-IP", "External addresses of the service"),
-                         computed("Port(s)", "Ports of the service (port:nodePort/protocol)"),
-                         age(),
-                         computed("Selector", "The selector of the service's pods", 1)};
+  svc.printer_columns = {sdk::column("Type", "string", ".spec.type", "The type of the service"),
+                         sdk::column("Cluster-IP", "string", ".spec.clusterIP", "The cluster IP of the service"),
+                         sdk::computed_column("External-IP", "string", "External addresses of the service"),
+                         sdk::computed_column("Port(s)", "string", "Ports of the service (port:nodePort/protocol)"),
+                         sdk::age_column(),
+                         sdk::computed_column("Selector", "string", "The selector of the service's pods", 1)};
   svc.selectable_fields = {"spec.type", "spec.clusterIP"};
   svc.admission = true;
   info.manifest.kind(svc);
@@ -185,7 +168,7 @@ sdk::PluginInfo make_info() {
   ep.singular = "endpoints";
   ep.short_names = {"ep"};
   ep.schema = capnp::Schema::from<core::v1::Endpoints>();
-  ep.printer_columns = {computed("Endpoints", "Ready addresses and ports"), age()};
+  ep.printer_columns = {sdk::computed_column("Endpoints", "string", "Ready addresses and ports"), sdk::age_column()};
   ep.admission = true;
   info.manifest.kind(ep);
 
@@ -195,9 +178,9 @@ sdk::PluginInfo make_info() {
   slice.plural = "endpointslices";
   slice.singular = "endpointslice";
   slice.schema = capnp::Schema::from<discovery::v1::EndpointSlice>();
-  slice.printer_columns = {col("AddressType", "string", ".addressType", "The type of the addresses"),
-                           computed("Ports", "Ports of the endpoints"), computed("Endpoints", "Addresses of the endpoints"),
-                           age()};
+  slice.printer_columns = {sdk::column("AddressType", "string", ".addressType", "The type of the addresses"),
+                           sdk::computed_column("Ports", "string", "Ports of the endpoints"), sdk::computed_column("Endpoints", "string", "Addresses of the endpoints"),
+                           sdk::age_column()};
   slice.admission = true;
   info.manifest.kind(slice);
 
@@ -210,10 +193,10 @@ sdk::PluginInfo make_info() {
   ing.schema = capnp::Schema::from<networking::v1::Ingress>();
   ing.subresources = {{"status"}};
   ing.status_field = "status";
-  ing.printer_columns = {computed("Class", "The name of the IngressClass the Ingress uses"),
-                         computed("Hosts", "The hosts the Ingress routes"),
-                         computed("Address", "The addresses the Ingress is served on"),
-                         computed("Ports", "The ports the Ingress is served on"), age()};
+  ing.printer_columns = {sdk::computed_column("Class", "string", "The name of the IngressClass the Ingress uses"),
+                         sdk::computed_column("Hosts", "string", "The hosts the Ingress routes"),
+                         sdk::computed_column("Address", "string", "The addresses the Ingress is served on"),
+                         sdk::computed_column("Ports", "string", "The ports the Ingress is served on"), sdk::age_column()};
   ing.admission = true;
   info.manifest.kind(ing);
 
@@ -224,8 +207,8 @@ sdk::PluginInfo make_info() {
   cls.singular = "ingressclass";
   cls.namespaced = false;
   cls.schema = capnp::Schema::from<networking::v1::IngressClass>();
-  cls.printer_columns = {col("Controller", "string", ".spec.controller", "The controller that handles the class"),
-                         computed("Parameters", "The parameters of the class"), age()};
+  cls.printer_columns = {sdk::column("Controller", "string", ".spec.controller", "The controller that handles the class"),
+                         sdk::computed_column("Parameters", "string", "The parameters of the class"), sdk::age_column()};
   cls.admission = true;
   info.manifest.kind(cls);
 

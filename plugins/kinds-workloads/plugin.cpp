@@ -4,6 +4,7 @@
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/plugin.hpp"
+#include "capstan/printer_columns.hpp"
 #include "kinds.hpp"
 #include "pod_connect.hpp"
 #include "printers.hpp"
@@ -43,30 +44,11 @@ class WorkloadKinds final : public sdk::Plugin {
   sdk::Client client_;
 };
 
-sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
-  sdk::PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.json_path = std::move(path);
-  c.description = std::move(description);
-  c.priority = priority;
-  return c;
-}
-
-sdk::PrinterColumn age() { return col("Age", "date", "", "Time since creation"); }
-
-// A column whose cell WorkloadKinds::print computes.
-sdk::PrinterColumn computed(std::string name, std::string type, std::string description, int priority = 0) {
-  sdk::PrinterColumn c = col(std::move(name), std::move(type), "", std::move(description), priority);
-  c.computed = true;
-  return c;
-}
-
 // The wide columns of the workload controllers.
 void workload_wide_columns(sdk::KindSpec& k) {
-  k.printer_columns.push_back(col("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1));
-  k.printer_columns.push_back(col("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1));
-  k.printer_columns.push_back(computed("Selector", "string", "The label selector", 1));
+  k.printer_columns.push_back(sdk::column("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1));
+  k.printer_columns.push_back(sdk::column("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1));
+  k.printer_columns.push_back(sdk::computed_column("Selector", "string", "The label selector", 1));
 }
 
 sdk::PluginInfo make_info() {
@@ -106,12 +88,12 @@ sdk::PluginInfo make_info() {
   binding.assigns = ".spec.nodeName";
   pod.subresources.push_back(binding);
   pod.status_field = "status";
-  pod.printer_columns = {computed("Ready", "string", "Ready containers out of all containers"),
-                         computed("Status", "string", "The pod's state as kubectl summarises it"),
-                         computed("Restarts", "integer", "Restarts of all containers"),
-                         age(),
-                         col("IP", "string", ".status.podIP", "IP address of the pod", 1),
-                         col("Node", "string", ".spec.nodeName", "Node the pod is bound to", 1)};
+  pod.printer_columns = {sdk::computed_column("Ready", "string", "Ready containers out of all containers"),
+                         sdk::computed_column("Status", "string", "The pod's state as kubectl summarises it"),
+                         sdk::computed_column("Restarts", "integer", "Restarts of all containers"),
+                         sdk::age_column(),
+                         sdk::column("IP", "string", ".status.podIP", "IP address of the pod", 1),
+                         sdk::column("Node", "string", ".spec.nodeName", "Node the pod is bound to", 1)};
   pod.selectable_fields = {"spec.nodeName",      "status.phase",       "spec.restartPolicy",
                            "spec.schedulerName", "spec.serviceAccountName", "status.podIP"};
   pod.admission = true;
@@ -126,14 +108,14 @@ sdk::PluginInfo make_info() {
   node.schema = capnp::Schema::from<core::v1::Node>();
   node.subresources = {{"status"}};
   node.status_field = "status";
-  node.printer_columns = {computed("Status", "string", "Ready, NotReady, and SchedulingDisabled when cordoned"),
-                          computed("Roles", "string", "Roles from node-role.kubernetes.io/ labels"),
-                          age(),
-                          col("Version", "string", ".status.nodeInfo.kubeletVersion", "Kubelet version"),
-                          col("Internal-IP", "string", ".status.addresses[0].address", "First address of the node", 1),
-                          col("OS-Image", "string", ".status.nodeInfo.osImage", "OS image", 1),
-                          col("Kernel-Version", "string", ".status.nodeInfo.kernelVersion", "Kernel version", 1),
-                          col("Container-Runtime", "string", ".status.nodeInfo.containerRuntimeVersion", "Container runtime", 1)};
+  node.printer_columns = {sdk::computed_column("Status", "string", "Ready, NotReady, and SchedulingDisabled when cordoned"),
+                          sdk::computed_column("Roles", "string", "Roles from node-role.kubernetes.io/ labels"),
+                          sdk::age_column(),
+                          sdk::column("Version", "string", ".status.nodeInfo.kubeletVersion", "Kubelet version"),
+                          sdk::column("Internal-IP", "string", ".status.addresses[0].address", "First address of the node", 1),
+                          sdk::column("OS-Image", "string", ".status.nodeInfo.osImage", "OS image", 1),
+                          sdk::column("Kernel-Version", "string", ".status.nodeInfo.kernelVersion", "Kernel version", 1),
+                          sdk::column("Container-Runtime", "string", ".status.nodeInfo.containerRuntimeVersion", "Container runtime", 1)};
   node.selectable_fields = {"spec.unschedulable", "metadata.name"};
   node.admission = true;
   info.manifest.kind(node);
@@ -143,9 +125,9 @@ sdk::PluginInfo make_info() {
   tmpl.plural = "podtemplates";
   tmpl.singular = "podtemplate";
   tmpl.schema = capnp::Schema::from<core::v1::PodTemplate>();
-  tmpl.printer_columns = {col("Containers", "string", ".template.spec.containers[*].name", "Names of the containers"),
-                          col("Images", "string", ".template.spec.containers[*].image", "Images of the containers"),
-                          col("Pod-Labels", "string", ".template.metadata.labels", "Labels of the pods")};
+  tmpl.printer_columns = {sdk::column("Containers", "string", ".template.spec.containers[*].name", "Names of the containers"),
+                          sdk::column("Images", "string", ".template.spec.containers[*].image", "Images of the containers"),
+                          sdk::column("Pod-Labels", "string", ".template.metadata.labels", "Labels of the pods")};
   tmpl.admission = true;
   info.manifest.kind(tmpl);
 
@@ -160,10 +142,10 @@ sdk::PluginInfo make_info() {
   rs.subresources = {{"status"}};  // scale: from rs.scale below
   rs.status_field = "status";
   rs.scale = sdk::ScaleSpec{};
-  rs.printer_columns = {col("Desired", "integer", ".spec.replicas", "Number of desired pods"),
-                        col("Current", "integer", ".status.replicas", "Number of pods"),
-                        col("Ready", "integer", ".status.readyReplicas", "Number of ready pods"),
-                        age()};
+  rs.printer_columns = {sdk::column("Desired", "integer", ".spec.replicas", "Number of desired pods"),
+                        sdk::column("Current", "integer", ".status.replicas", "Number of pods"),
+                        sdk::column("Ready", "integer", ".status.readyReplicas", "Number of ready pods"),
+                        sdk::age_column()};
   workload_wide_columns(rs);
   rs.admission = true;
   info.manifest.kind(rs);
@@ -179,10 +161,10 @@ sdk::PluginInfo make_info() {
   deploy.subresources = {{"status"}};  // scale: from deploy.scale below
   deploy.status_field = "status";
   deploy.scale = sdk::ScaleSpec{};
-  deploy.printer_columns = {computed("Ready", "string", "Ready pods out of desired"),
-                            col("Up-to-date", "integer", ".status.updatedReplicas", "Number of pods with the current template"),
-                            col("Available", "integer", ".status.availableReplicas", "Number of available pods"),
-                            age()};
+  deploy.printer_columns = {sdk::computed_column("Ready", "string", "Ready pods out of desired"),
+                            sdk::column("Up-to-date", "integer", ".status.updatedReplicas", "Number of pods with the current template"),
+                            sdk::column("Available", "integer", ".status.availableReplicas", "Number of available pods"),
+                            sdk::age_column()};
   workload_wide_columns(deploy);
   deploy.admission = true;
   info.manifest.kind(deploy);
@@ -228,7 +210,7 @@ sdk::PluginInfo make_info() {
   lease.plural = "leases";
   lease.singular = "lease";
   lease.schema = capnp::Schema::from<coordination::v1::Lease>();
-  lease.printer_columns = {col("Holder", "string", ".spec.holderIdentity", "The current holder"), age()};
+  lease.printer_columns = {sdk::column("Holder", "string", ".spec.holderIdentity", "The current holder"), sdk::age_column()};
   info.manifest.kind(lease);
 
   info.create = [](const sdk::Host& host, const std::string&) { return std::make_unique<WorkloadKinds>(host); };
