@@ -11,6 +11,7 @@
 #include "capstan/client.hpp"
 #include "capstan/controller.hpp"
 #include "capstan/events.hpp"
+#include "capstan/expectations.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
 #include "rs_logic.hpp"
@@ -40,7 +41,7 @@ class ReplicaSetController final : public sdk::Plugin {
   sdk::EventRecorder recorder_;
   sdk::Informer rss_;
   sdk::Informer pods_;
-  Expectations expectations_;
+  sdk::Expectations expectations_;
   std::unique_ptr<sdk::Controller> controller_;
 };
 

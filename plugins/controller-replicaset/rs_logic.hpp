@@ -1,14 +1,12 @@
 #pragma once
 // Pure decision logic of the ReplicaSet controller (no I/O): pod classification, how many pods
-// to create or delete, which pods to delete first, and client-go's ControllerExpectations.
+// to create or delete, which pods to delete first. (client-go's ControllerExpectations is the
+// SDK's sdk::Expectations, capstan/expectations.hpp.)
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <map>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 
@@ -87,54 +85,6 @@ inline std::vector<PodInfo> pods_to_delete(std::vector<PodInfo> pods, size_t n) 
   if (pods.size() > n) pods.resize(n);
   return pods;
 }
-
-// client-go's ControllerExpectations: per controller key, the creations and deletions the
-// controller has issued but its informer has not yet observed. While unsatisfied, the controller
-// does not create or delete (it would act on a stale cache). Entries expire after a TTL.
-class Expectations {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit Expectations(std::chrono::seconds ttl = std::chrono::minutes(5)) : ttl_(ttl) {}
-
-  void expect(const std::string& key, int adds, int dels, Clock::time_point now = Clock::now()) {
-    std::lock_guard lock(mu_);
-    entries_[key] = {adds, dels, now};
-  }
-  void creation_observed(const std::string& key) { lower(key, 1, 0); }
-  void deletion_observed(const std::string& key) { lower(key, 0, 1); }
-  void lower(const std::string& key, int adds, int dels) {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end()) return;
-    it->second.adds -= adds;
-    it->second.dels -= dels;
-  }
-  bool satisfied(const std::string& key, Clock::time_point now = Clock::now()) const {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end()) return true;
-    if (it->second.adds <= 0 && it->second.dels <= 0) return true;
-    return now - it->second.at > ttl_;
-  }
-  void forget(const std::string& key) {
-    std::lock_guard lock(mu_);
-    entries_.erase(key);
-  }
-  std::pair<int, int> pending(const std::string& key) const {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    return it == entries_.end() ? std::pair{0, 0} : std::pair{it->second.adds, it->second.dels};
-  }
-
- private:
-  struct Entry {
-    int adds = 0, dels = 0;
-    Clock::time_point at;
-  };
-  const std::chrono::seconds ttl_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
-};
 
 // The status counters of a ReplicaSet computed from its active, owned pods.
 struct RsCounts {

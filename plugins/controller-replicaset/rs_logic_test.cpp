@@ -51,26 +51,6 @@ TEST(ReplicaSetLogic, DeletionOrder) {
   EXPECT_EQ(pods_to_delete({x, y}, 1)[0].name, "y");
 }
 
-TEST(ReplicaSetLogic, Expectations) {
-  Expectations e(std::chrono::seconds(300));
-  auto t0 = Expectations::Clock::now();
-  EXPECT_TRUE(e.satisfied("ns/rs", t0));
-  e.expect("ns/rs", 2, 0, t0);
-  EXPECT_FALSE(e.satisfied("ns/rs", t0));
-  e.creation_observed("ns/rs");
-  EXPECT_FALSE(e.satisfied("ns/rs", t0));
-  e.creation_observed("ns/rs");
-  EXPECT_TRUE(e.satisfied("ns/rs", t0));
-  e.expect("ns/rs", 0, 1, t0);
-  EXPECT_FALSE(e.satisfied("ns/rs", t0));
-  EXPECT_TRUE(e.satisfied("ns/rs", t0 + std::chrono::seconds(301)));  // expired
-  e.deletion_observed("ns/rs");
-  EXPECT_TRUE(e.satisfied("ns/rs", t0));
-  e.expect("ns/other", 1, 0, t0);
-  e.forget("ns/other");
-  EXPECT_TRUE(e.satisfied("ns/other", t0));
-}
-
 TEST(ReplicaSetLogic, CountsAndTime) {
   Labels tmpl{{"app", "web"}, {"tier", "fe"}};
   PodInfo a{.name = "a", .labels = {{"app", "web"}, {"tier", "fe"}}, .ready = true, .ready_since = 100};
