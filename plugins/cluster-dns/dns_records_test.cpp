@@ -5,19 +5,13 @@
 #include <functional>
 
 #include "capstan/core_v1_services.capnp.h"
+#include "capstan/testing/build.hpp"
 #include "dns_records.hpp"
 
 namespace capstan::dns {
 namespace {
 
-template <typename T>
-sdk::ObjectPtr build(const std::function<void(typename T::Builder)>& fill) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<T>();
-  fill(root);
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
-}
+using sdk::testing::build;
 
 sdk::ObjectPtr service(const std::string& name, const std::string& ip, const std::string& type = "ClusterIP") {
   return build<core::v1::Service>([&](core::v1::Service::Builder s) {

@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "capstan/testing/build.hpp"
 #include "endpoints_logic.hpp"
 
 namespace capstan::endpoints {
@@ -11,14 +12,7 @@ namespace {
 using core::v1::Pod;
 using core::v1::Service;
 
-template <typename T>
-sdk::ObjectPtr build(const std::function<void(typename T::Builder)>& fill) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<T>();
-  fill(root);
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
-}
+using sdk::testing::build;
 
 sdk::ObjectPtr service(const std::function<void(Service::Builder)>& more = {}) {
   return build<Service>([&](Service::Builder s) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "allocator.hpp"
+#include "capstan/testing/build.hpp"
 #include "printers.hpp"
 #include "service_rules.hpp"
 
@@ -15,15 +16,13 @@ namespace {
 using Op = sdk::AdmissionRequest::Operation;
 
 sdk::ObjectPtr build_service(const std::function<void(Service::Builder)>& fill, const char* name = "web") {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<Service>();
-  root.setApiVersion("v1");
-  root.setKind("Service");
-  root.getMetadata().setName(name);
-  root.getMetadata().setNamespace("default");
-  fill(root);
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
+  return sdk::testing::build<Service>([&](Service::Builder root) {
+    root.setApiVersion("v1");
+    root.setKind("Service");
+    root.getMetadata().setName(name);
+    root.getMetadata().setNamespace("default");
+    fill(root);
+  });
 }
 
 void one_port(Service::Builder s, int port = 80) {

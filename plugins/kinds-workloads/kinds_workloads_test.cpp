@@ -5,6 +5,7 @@
 
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
+#include "capstan/testing/build.hpp"
 #include "kinds.hpp"
 #include "pod_spec.hpp"
 
@@ -15,14 +16,7 @@ using Op = sdk::AdmissionRequest::Operation;
 using core::v1::Container;
 using core::v1::Pod;
 
-template <typename T>
-sdk::ObjectPtr build(const std::function<void(typename T::Builder)>& fill) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<T>();
-  fill(root);
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
-}
+using sdk::testing::build;
 
 sdk::AdmissionRequest request(Op op, std::string kind, sdk::ObjectPtr object, sdk::ObjectPtr old = nullptr,
                               std::string subresource = "") {

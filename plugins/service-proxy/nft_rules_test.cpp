@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "capstan/testing/build.hpp"
 #include "nft_rules.hpp"
 #include "system.hpp"
 
@@ -14,14 +15,7 @@ namespace {
 using core::v1::Endpoints;
 using core::v1::Service;
 
-template <typename T>
-sdk::ObjectPtr build(const std::function<void(typename T::Builder)>& fill) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<T>();
-  fill(root);
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
-}
+using sdk::testing::build;
 
 sdk::ObjectPtr service(const std::string& name, const std::string& ip, const std::function<void(Service::Builder)>& more = {}) {
   return build<Service>([&](Service::Builder s) {
