@@ -15,10 +15,10 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
-#include "capstan/machinery/net.hpp"
 #include "capstan/machinery/process.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/sync_loop.hpp"
+#include "capstan/node_gateway.hpp"
 #include "capstan/plugin.hpp"
 #include "dns_records.hpp"
 
@@ -105,13 +105,7 @@ class ClusterDns final : public sdk::Plugin {
  private:
   // The address dnsmasq listens on: configured, or the node bridge's gateway once the node has a
   // pod CIDR (pods cannot reach a loopback resolver).
-  std::string listen_address() {
-    if (!settings_.listen_address.empty()) return settings_.listen_address;
-    if (settings_.node_name.empty()) return {};
-    auto node = nodes_.get("", settings_.node_name);
-    if (!node) return {};
-    return machinery::gateway_of(node->as<core::v1::Node>().getSpec().getPodCIDR().cStr()).value_or("");
-  }
+  std::string listen_address() { return sdk::node_gateway(nodes_, settings_.node_name, settings_.listen_address); }
 
   void sync() {
     write_records();

@@ -16,9 +16,9 @@
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
 #include "capstan/informer.hpp"
-#include "capstan/machinery/net.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/sync_loop.hpp"
+#include "capstan/node_gateway.hpp"
 #include "capstan/plugin.hpp"
 #include "nft_rules.hpp"
 #include "system.hpp"
@@ -182,13 +182,7 @@ class ServiceProxy final : public sdk::Plugin {
   }
 
   // The resolver address the DNS rule sends to: configured, or this node's bridge gateway.
-  std::string dns_target() {
-    if (!settings_.dns_listen.empty()) return settings_.dns_listen;
-    if (settings_.node_name.empty()) return {};
-    auto node = nodes_.get("", settings_.node_name);
-    if (!node) return {};
-    return machinery::gateway_of(node->as<core::v1::Node>().getSpec().getPodCIDR().cStr()).value_or("");
-  }
+  std::string dns_target() { return sdk::node_gateway(nodes_, settings_.node_name, settings_.dns_listen); }
 
   // kube-proxy's sync runner: at most one sync per minSyncMillis (changes arriving together are
   // applied together), at least one per syncPeriod (a failed sync is retried; the host's rules are
