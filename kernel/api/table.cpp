@@ -80,17 +80,8 @@ json cell(const schema::PrinterColumn& c, const json& object) {
 std::string human_age(const std::string& ts) {
   auto then = machinery::parse_rfc3339_seconds(ts);
   if (!then) return "<unknown>";
-  long long secs = static_cast<long long>(machinery::now_seconds() - *then);
-  if (secs < 0) secs = 0;
-  if (secs < 120) return std::to_string(secs) + "s";
-  long long mins = secs / 60;
-  if (mins < 10) return std::to_string(mins) + "m" + (secs % 60 ? std::to_string(secs % 60) + "s" : "");
-  if (mins < 180) return std::to_string(mins) + "m";
-  long long hours = mins / 60;
-  if (hours < 48) return std::to_string(hours) + "h";
-  long long days = hours / 24;
-  if (days < 365 * 2) return std::to_string(days) + "d";
-  return std::to_string(days / 365) + "y";
+  // As metatable.ConvertToHumanReadableDateType: a time more than a second ahead reads "<invalid>".
+  return machinery::human_duration(machinery::now_seconds() - *then);
 }
 
 bool accepts_table(const std::string* accept) {

@@ -21,10 +21,7 @@ bool digits(std::string_view s, size_t at, size_t n, int& out) {
   return true;
 }
 
-struct Instant {
-  int64_t seconds = 0;
-  int64_t nanos = 0;  // 0..999999999
-};
+using Instant = UnixTime;
 
 std::optional<Instant> parse(std::string_view s) {
   int year, month, day, hour, minute, second;
@@ -40,7 +37,8 @@ std::optional<Instant> parse(std::string_view s) {
   if (pos + 1 < s.size() && (s[pos] == '.' || s[pos] == ',') && s[pos + 1] >= '0' && s[pos + 1] <= '9') {
     ++pos;
     int64_t scale = kNanosPerSecond / 10;
-    for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, scale /= 10) t.nanos += (s[pos] - '0') * scale;
+    for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, scale /= 10)
+      t.nanos += static_cast<int32_t>((s[pos] - '0') * scale);
   }
   int64_t offset = 0;
   const std::string_view zone = s.substr(pos);
@@ -72,7 +70,7 @@ std::string civil(int64_t seconds) {
 }
 
 Instant split(int64_t ns) {
-  Instant t{ns / kNanosPerSecond, ns % kNanosPerSecond};
+  Instant t{ns / kNanosPerSecond, static_cast<int32_t>(ns % kNanosPerSecond)};
   if (t.nanos < 0) {
     t.nanos += kNanosPerSecond;
     --t.seconds;
@@ -96,20 +94,59 @@ std::optional<int64_t> parse_rfc3339_seconds(std::string_view text) {
   return t->seconds;
 }
 
+std::optional<UnixTime> parse_rfc3339_time(std::string_view text) { return parse(text); }
+
+bool has_rfc3339_form(int64_t unix_seconds) {
+  constexpr int64_t kYear0 = -62167219200;     // 0000-01-01T00:00:00Z
+  constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+  return unix_seconds >= kYear0 && unix_seconds < kYear10000;
+}
+
 std::string format_rfc3339(int64_t unix_seconds) { return civil(unix_seconds) + "Z"; }
 
-std::string format_rfc3339_micro(int64_t unix_ns) {
-  const Instant t = split(unix_ns);
+std::string format_rfc3339_micro(UnixTime t) {
   char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(t.nanos / 1000));
+  std::snprintf(frac, sizeof frac, ".%06dZ", static_cast<int>(t.nanos / 1000));
   return civil(t.seconds) + frac;
 }
+
+std::string format_rfc3339_micro(int64_t unix_ns) { return format_rfc3339_micro(split(unix_ns)); }
 
 std::string format_rfc3339_nano_fixed(int64_t unix_ns) {
   const Instant t = split(unix_ns);
   char frac[16];
   std::snprintf(frac, sizeof frac, ".%09lldZ", static_cast<long long>(t.nanos));
   return civil(t.seconds) + frac;
+}
+
+std::string human_duration(int64_t seconds) {
+  // Two seconds of skew between machines still count as "now".
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60 * 2) return std::to_string(seconds) + "s";
+  const int64_t minutes = seconds / 60;
+  if (minutes < 10) {
+    const int64_t s = seconds % 60;
+    return s == 0 ? std::to_string(minutes) + "m" : std::to_string(minutes) + "m" + std::to_string(s) + "s";
+  }
+  if (minutes < 60 * 3) return std::to_string(minutes) + "m";
+  const int64_t hours = seconds / 3600;
+  if (hours < 8) {
+    const int64_t m = minutes % 60;
+    return m == 0 ? std::to_string(hours) + "h" : std::to_string(hours) + "h" + std::to_string(m) + "m";
+  }
+  if (hours < 48) return std::to_string(hours) + "h";
+  if (hours < 24 * 8) {
+    const int64_t h = hours % 24;
+    return h == 0 ? std::to_string(hours / 24) + "d" : std::to_string(hours / 24) + "d" + std::to_string(h) + "h";
+  }
+  if (hours < 24 * 365 * 2) return std::to_string(hours / 24) + "d";
+  if (hours < 24 * 365 * 8) {
+    const int64_t dy = hours / 24 % 365;
+    return dy == 0 ? std::to_string(hours / 24 / 365) + "y"
+                   : std::to_string(hours / 24 / 365) + "y" + std::to_string(dy) + "d";
+  }
+  return std::to_string(hours / 24 / 365) + "y";
 }
 
 int64_t now_ns() {

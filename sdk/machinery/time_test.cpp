@@ -50,6 +50,26 @@ TEST(Time, FormatsMetaTimeMicroTimeAndLogTimes) {
   EXPECT_EQ(parse_rfc3339(format_rfc3339_nano_fixed(-1)), -1);
 }
 
+TEST(Time, HumanDurationsAsKubectlShowsThem) {
+  EXPECT_EQ(human_duration(0), "0s");
+  EXPECT_EQ(human_duration(-1), "0s");  // clock skew
+  EXPECT_EQ(human_duration(-5), "<invalid>");
+  EXPECT_EQ(human_duration(59), "59s");
+  EXPECT_EQ(human_duration(119), "119s");
+  EXPECT_EQ(human_duration(120), "2m");
+  EXPECT_EQ(human_duration(125), "2m5s");
+  EXPECT_EQ(human_duration(600), "10m");
+  EXPECT_EQ(human_duration(3 * 3600 - 60), "179m");
+  EXPECT_EQ(human_duration(3 * 3600 + 60), "3h1m");
+  EXPECT_EQ(human_duration(8 * 3600 + 60), "8h");
+  EXPECT_EQ(human_duration(30 * 3600), "30h");
+  EXPECT_EQ(human_duration(3 * 86400 + 3600), "3d1h");
+  EXPECT_EQ(human_duration(8 * 86400 + 3600), "8d");
+  EXPECT_EQ(human_duration(400 * 86400), "400d");
+  EXPECT_EQ(human_duration((2 * 365 + 30) * 86400), "2y30d");
+  EXPECT_EQ(human_duration(9 * 365 * 86400), "9y");
+}
+
 TEST(Time, NowIsNow) {
   const int64_t before = now_seconds();
   const auto parsed = parse_rfc3339_seconds(now_rfc3339());

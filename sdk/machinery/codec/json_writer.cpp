@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/machinery/utf8.hpp"
 #include "go_json_presence.hpp"
 
 namespace capstan::schema {
@@ -16,34 +17,6 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (overlong forms,
-// surrogates and code points above U+10FFFF included).
-size_t utf8_sequence(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t len;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  const auto c1 = static_cast<unsigned char>(s[i + 1]);
-  if (c1 < lo || c1 > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    const auto ck = static_cast<unsigned char>(s[i + k]);
-    if (ck < 0x80 || ck > 0xBF) return 0;
-  }
-  return len;
-}
 
 void append_float(std::string& out, double v) {
   if (!std::isfinite(v)) {  // JSON cannot carry these; Go's encoder refuses them
@@ -249,7 +222,7 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     if (c >= 0x80) {
-      const size_t len = utf8_sequence(s, i);
+      const size_t len = machinery::utf8_sequence_length(s, i);
       if (len == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
           (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
         // U+2028 and U+2029 are escaped, as Go does, so the text is also valid JavaScript.

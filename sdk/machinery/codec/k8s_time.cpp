@@ -1,118 +1,25 @@
 #include "capstan/machinery/codec/k8s_time.hpp"
 
-#include <cstdio>
 #include <limits>
+
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::schema {
 
-namespace {
+// The RFC 3339 forms are machinery/time.hpp's; this file adds the codec's contract (false when
+// there is no form) and Go's durations.
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
-
-bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned days_in_month(int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : kDays[m - 1];
-}
-
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-// Splits seconds since the epoch into a civil date and time of day, UTC.
-bool civil(int64_t seconds, int64_t& y, unsigned& mo, unsigned& d, int& h, int& mi, int& s) {
-  int64_t days = seconds / 86400;
-  int64_t rem = seconds % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  civil_from_days(days, y, mo, d);
-  h = static_cast<int>(rem / 3600);
-  mi = static_cast<int>(rem % 3600 / 60);
-  s = static_cast<int>(rem % 60);
-  return y >= 0 && y <= 9999;
-}
-
-}  // namespace
-
-bool parse_rfc3339(std::string_view t, int64_t& seconds, int32_t& nanos) {
-  int year, month, day, hour, minute, second;
-  if (!digits(t, 0, 4, year) || t.size() < 20 || t[4] != '-' || !digits(t, 5, 2, month) || t[7] != '-' ||
-      !digits(t, 8, 2, day) || t[10] != 'T' || !digits(t, 11, 2, hour) || t[13] != ':' || !digits(t, 14, 2, minute) ||
-      t[16] != ':' || !digits(t, 17, 2, second))
-    return false;
-  if (month < 1 || month > 12 || day < 1 || static_cast<unsigned>(day) > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 59)
-    return false;
-  size_t pos = 19;
-  nanos = 0;
-  if (pos < t.size() && t[pos] == '.') {
-    ++pos;
-    const size_t start = pos;
-    int32_t scale = 100000000;
-    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
-      nanos += (t[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return false;
-  }
-  int64_t offset = 0;
-  if (pos < t.size() && t[pos] == 'Z') {
-    ++pos;
-  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
-    int oh, om;
-    if (!digits(t, pos + 1, 2, oh) || pos + 3 >= t.size() || t[pos + 3] != ':' || !digits(t, pos + 4, 2, om) || oh > 23 ||
-        om > 59)
-      return false;
-    offset = (oh * 3600 + om * 60) * (t[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return false;
-  }
-  if (pos != t.size()) return false;
-  seconds = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
-            minute * 60 + second - offset;
+bool parse_rfc3339(std::string_view text, int64_t& seconds, int32_t& nanos) {
+  auto t = machinery::parse_rfc3339_time(text);
+  if (!t) return false;
+  seconds = t->seconds;
+  nanos = t->nanos;
   return true;
 }
 
 bool format_rfc3339(int64_t seconds, std::string& out) {
-  int64_t y;
-  unsigned mo, d;
-  int h, mi, s;
-  if (!civil(seconds, y, mo, d, h, mi, s)) return false;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), mo, d, h, mi, s);
-  out = buf;
+  if (!machinery::has_rfc3339_form(seconds)) return false;
+  out = machinery::format_rfc3339(seconds);
   return true;
 }
 
@@ -127,14 +34,8 @@ bool format_rfc3339_micro(int64_t seconds, int32_t nanos, std::string& out) {
   if ((extra > 0 && seconds > std::numeric_limits<int64_t>::max() - extra) ||
       (extra < 0 && seconds < std::numeric_limits<int64_t>::min() - extra))
     return false;
-  int64_t y;
-  unsigned mo, d;
-  int h, mi, s;
-  if (!civil(seconds + extra, y, mo, d, h, mi, s)) return false;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<long long>(y), mo, d, h, mi, s,
-                n / 1000);
-  out = buf;
+  if (!machinery::has_rfc3339_form(seconds + extra)) return false;
+  out = machinery::format_rfc3339_micro(machinery::UnixTime{seconds + extra, n});
   return true;
 }
 

@@ -24,9 +24,27 @@ std::optional<int64_t> parse_rfc3339(std::string_view text);
 // The same, in whole seconds (rounded down); every year 0000..9999 fits.
 std::optional<int64_t> parse_rfc3339_seconds(std::string_view text);
 
+// A time as protobuf's Timestamp holds it: seconds since the epoch and the nanoseconds past them
+// (0..999999999). Every year 0000..9999 fits (the codec's metav1.Time and MicroTime use this).
+struct UnixTime {
+  int64_t seconds = 0;
+  int32_t nanos = 0;
+};
+std::optional<UnixTime> parse_rfc3339_time(std::string_view text);
+
+// Whether a time in seconds has an RFC 3339 form: its year is 0000..9999.
+bool has_rfc3339_form(int64_t unix_seconds);
+
+// Formatting a time without an RFC 3339 form (has_rfc3339_form) gives an unspecified string.
 std::string format_rfc3339(int64_t unix_seconds);
 std::string format_rfc3339_micro(int64_t unix_ns);
+std::string format_rfc3339_micro(UnixTime time);  // nanos in 0..999999999
 std::string format_rfc3339_nano_fixed(int64_t unix_ns);
+
+// apimachinery's duration.HumanDuration, how kubectl's AGE and a Job's DURATION read: "59s",
+// "2m5s", "10m", "3h1m", "30h", "3d1h", "400d", "2y30d", "9y"; a second of clock skew is "0s",
+// more is "<invalid>".
+std::string human_duration(int64_t seconds);
 
 int64_t now_ns();
 int64_t now_seconds();

@@ -1,48 +1,50 @@
 // UTF-8 helpers: make text safe to put into error messages / JSON strings.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace capstan::machinery {
 
+// Length of the valid UTF-8 sequence that starts at in[i], a byte of 0x80 or more; 0 when it is not
+// one (overlong encodings, surrogates and code points above U+10FFFF are invalid).
+inline size_t utf8_sequence_length(std::string_view in, size_t i) {
+  const auto c = static_cast<unsigned char>(in[i]);
+  size_t len;
+  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > in.size()) return 0;
+  const auto c1 = static_cast<unsigned char>(in[i + 1]);
+  if (c1 < lo || c1 > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    const auto ck = static_cast<unsigned char>(in[i + k]);
+    if (ck < 0x80 || ck > 0xBF) return 0;
+  }
+  return len;
+}
+
 // Replaces every invalid UTF-8 byte with U+FFFD, like Go's encoding/json does when marshalling strings.
-// Overlong encodings, surrogates and code points above U+10FFFF are invalid.
 inline std::string sanitize_utf8(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   size_t i = 0;
-  const size_t n = in.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    }
-    bool ok = len != 0 && i + len <= n;
-    if (ok) {
-      const auto c1 = static_cast<unsigned char>(in[i + 1]);
-      ok = c1 >= lo && c1 <= hi;
-      for (size_t k = 2; ok && k < len; ++k) {
-        const auto ck = static_cast<unsigned char>(in[i + k]);
-        ok = ck >= 0x80 && ck <= 0xBF;
-      }
-    }
-    if (ok) {
+  while (i < in.size()) {
+    if (static_cast<unsigned char>(in[i]) < 0x80) {
+      out.push_back(in[i++]);
+    } else if (const size_t len = utf8_sequence_length(in, i)) {
       out.append(in.substr(i, len));
       i += len;
     } else {
