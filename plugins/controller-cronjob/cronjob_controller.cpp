@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
 
 namespace capstan::cronjob {
@@ -13,8 +14,8 @@ namespace {
 
 using batch::v1::CronJob;
 using batch::v1::Job;
-const sdk::Resource kJobs{"batch", "v1", "jobs"};
-const sdk::Resource kCronJobs{"batch", "v1", "cronjobs"};
+using machinery::kJobs;
+using machinery::kCronJobs;
 
 int64_t wall_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -9,6 +9,7 @@
 
 #include <atomic>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
 #include "capstan/testing/fake_host.hpp"
 
@@ -17,9 +18,9 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kJobs{"batch", "v1", "jobs"};
-const sdk::Resource kCronJobs{"batch", "v1", "cronjobs"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kJobs;
+using machinery::kCronJobs;
+using machinery::kEvents;
 const int64_t kT0 = machinery::parse_rfc3339_seconds("2024-01-01T00:00:00Z").value_or(0) * 1000;
 
 json cronjob_json(json spec_overrides = json::object(), std::string last = "2024-01-01T00:00:00Z") {

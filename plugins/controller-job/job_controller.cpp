@@ -11,6 +11,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/selectors.hpp"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
 
 namespace capstan::job {
@@ -19,8 +20,8 @@ namespace {
 
 using batch::v1::Job;
 using core::v1::Pod;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kJobs{"batch", "v1", "jobs"};
+using machinery::kPods;
+using machinery::kJobs;
 
 int64_t wall_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -11,6 +11,7 @@
 
 #include <atomic>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
 #include "capstan/testing/fake_host.hpp"
 
@@ -19,9 +20,9 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kJobs{"batch", "v1", "jobs"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kPods;
+using machinery::kJobs;
+using machinery::kEvents;
 constexpr int64_t kStart = 1'700'000'000'000;
 
 json job_json(const std::string& name, json spec_overrides = json::object()) {

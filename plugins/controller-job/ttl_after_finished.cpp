@@ -1,11 +1,12 @@
 #include "ttl_after_finished.hpp"
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
 
 namespace capstan::job {
 
 namespace {
-const sdk::Resource kJobs{"batch", "v1", "jobs"};
+using machinery::kJobs;
 }
 
 std::optional<int64_t> ttl_time_left_ms(batch::v1::Job::Reader job, int64_t now_ms) {

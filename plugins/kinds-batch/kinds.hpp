@@ -18,7 +18,5 @@ sdk::AdmissionResult admit_cronjob(const sdk::AdmissionRequest& req, const machi
 std::vector<std::string> print_job(const sdk::ObjectPtr& obj, int64_t now);
 // CronJob: SUSPEND, and SELECTOR (-o wide).
 std::vector<std::string> print_cronjob(const sdk::ObjectPtr& obj);
-// apimachinery's duration.HumanDuration ("2m35s", "3h", "4d1h").
-std::string human_duration(int64_t seconds);
 
 }  // namespace capstan::batch_kinds

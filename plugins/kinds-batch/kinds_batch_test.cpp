@@ -355,14 +355,6 @@ TEST(Printers, JobColumnsAsKubectl) {
   EXPECT_EQ(print_job(object<Job>(par), start)[1], "0/1 of 3");
   EXPECT_EQ(print_job(object<Job>(par), start)[2], "");  // not started
 
-  EXPECT_EQ(human_duration(59), "59s");
-  EXPECT_EQ(human_duration(125), "2m5s");
-  EXPECT_EQ(human_duration(600), "10m");
-  EXPECT_EQ(human_duration(3 * 3600 + 60), "3h1m");
-  EXPECT_EQ(human_duration(30 * 3600), "30h");
-  EXPECT_EQ(human_duration(3 * 86400 + 3600), "3d1h");
-  EXPECT_EQ(human_duration(-5), "<invalid>");
-
   auto cron = print_cronjob(object<batch::v1::CronJob>(cronjob(cron_spec("@daily"))));
   EXPECT_EQ(cron[0], "<unset>");
   EXPECT_EQ(cron[1], "<none>");

@@ -1,8 +1,9 @@
 // capstan.kind.v1/batch: Job and CronJob (batch/v1), with kube-apiserver's defaulting, selector
 // generation, validation and kubectl's printer columns.
 #include "capstan/batch_v1.capnp.h"
-#include "capstan/plugin.hpp"
 #include "capstan/machinery/time.hpp"
+#include "capstan/plugin.hpp"
+#include "capstan/printer_columns.hpp"
 #include "kinds.hpp"
 
 namespace {
@@ -26,23 +27,6 @@ class BatchKinds final : public sdk::Plugin {
   machinery::TimeZoneDatabase zones_;
 };
 
-sdk::PrinterColumn col(std::string name, std::string type, std::string path, std::string description, int priority = 0) {
-  sdk::PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.json_path = std::move(path);
-  c.description = std::move(description);
-  c.priority = priority;
-  return c;
-}
-
-// A column whose cell BatchKinds::print computes.
-sdk::PrinterColumn computed(std::string name, std::string type, std::string description, int priority = 0) {
-  sdk::PrinterColumn c = col(std::move(name), std::move(type), "", std::move(description), priority);
-  c.computed = true;
-  return c;
-}
-
 sdk::PluginInfo make_info() {
   sdk::PluginInfo info;
   info.type = "capstan.kind.v1";
@@ -62,13 +46,13 @@ sdk::PluginInfo make_info() {
   job.status_field = "status";
   job.admission = true;
   job.printer_columns = {
-      computed("Status", "string", "Status of the job."),
-      computed("Completions", "string", "The completion status of the job."),
-      computed("Duration", "string", "Time required to complete the job."),
-      col("Age", "date", "", "CreationTimestamp is a timestamp representing the server time when this object was created."),
-      col("Containers", "string", ".spec.template.spec.containers[*].name", "Names of each container in the template.", 1),
-      col("Images", "string", ".spec.template.spec.containers[*].image", "Images referenced by each container in the template.", 1),
-      computed("Selector", "string", "Selector that selects the pods of the job.", 1)};
+      sdk::computed_column("Status", "string", "Status of the job."),
+      sdk::computed_column("Completions", "string", "The completion status of the job."),
+      sdk::computed_column("Duration", "string", "Time required to complete the job."),
+      sdk::column("Age", "date", "", "CreationTimestamp is a timestamp representing the server time when this object was created."),
+      sdk::column("Containers", "string", ".spec.template.spec.containers[*].name", "Names of each container in the template.", 1),
+      sdk::column("Images", "string", ".spec.template.spec.containers[*].image", "Images referenced by each container in the template.", 1),
+      sdk::computed_column("Selector", "string", "Selector that selects the pods of the job.", 1)};
   info.manifest.kind(job);
 
   sdk::KindSpec cron;
@@ -83,15 +67,15 @@ sdk::PluginInfo make_info() {
   cron.status_field = "status";
   cron.admission = true;
   cron.printer_columns = {
-      col("Schedule", "string", ".spec.schedule", "The schedule in Cron format."),
-      col("Timezone", "string", ".spec.timeZone", "The time zone of the schedule."),
-      computed("Suspend", "boolean", "Whether subsequent executions are suspended."),
-      col("Active", "integer", ".status.active", "Number of currently running jobs."),
-      col("Last Schedule", "date", ".status.lastScheduleTime", "When the last job was successfully scheduled."),
-      col("Age", "date", "", "CreationTimestamp is a timestamp representing the server time when this object was created."),
-      col("Containers", "string", ".spec.jobTemplate.spec.template.spec.containers[*].name", "Names of each container in the template.", 1),
-      col("Images", "string", ".spec.jobTemplate.spec.template.spec.containers[*].image", "Images referenced by each container in the template.", 1),
-      computed("Selector", "string", "Selector of the jobs' pods.", 1)};
+      sdk::column("Schedule", "string", ".spec.schedule", "The schedule in Cron format."),
+      sdk::column("Timezone", "string", ".spec.timeZone", "The time zone of the schedule."),
+      sdk::computed_column("Suspend", "boolean", "Whether subsequent executions are suspended."),
+      sdk::column("Active", "integer", ".status.active", "Number of currently running jobs."),
+      sdk::column("Last Schedule", "date", ".status.lastScheduleTime", "When the last job was successfully scheduled."),
+      sdk::column("Age", "date", "", "CreationTimestamp is a timestamp representing the server time when this object was created."),
+      sdk::column("Containers", "string", ".spec.jobTemplate.spec.template.spec.containers[*].name", "Names of each container in the template.", 1),
+      sdk::column("Images", "string", ".spec.jobTemplate.spec.template.spec.containers[*].image", "Images referenced by each container in the template.", 1),
+      sdk::computed_column("Selector", "string", "Selector of the jobs' pods.", 1)};
   info.manifest.kind(cron);
 
   info.create = [](const sdk::Host&, const std::string&) { return std::make_unique<BatchKinds>(); };

@@ -46,6 +46,9 @@ inline constexpr GroupVersionResource kServices{"", "v1", "services"};
 // apps/v1
 inline constexpr GroupVersionResource kDeployments{"apps", "v1", "deployments"};
 inline constexpr GroupVersionResource kReplicaSets{"apps", "v1", "replicasets"};
+// batch/v1
+inline constexpr GroupVersionResource kJobs{"batch", "v1", "jobs"};
+inline constexpr GroupVersionResource kCronJobs{"batch", "v1", "cronjobs"};
 // coordination.k8s.io/v1
 inline constexpr GroupVersionResource kLeases{"coordination.k8s.io", "v1", "leases"};
 // discovery.k8s.io/v1
