@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/machinery/codec/k8s_time.hpp"
 #include "capstan/machinery/quantity.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
@@ -91,23 +92,9 @@ std::string memory_quantity(uint64_t bytes) {
 }
 
 std::string go_duration(int64_t ns) {
+  // metrics-server's window: a time.Duration rounded to the millisecond, as Go writes it.
   const int64_t ms = ns / 1000000 + (ns % 1000000 >= 500000 ? 1 : 0);
-  if (ms <= 0) return "0s";
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  std::string out;
-  const int64_t h = ms / 3600000, m = (ms / 60000) % 60;
-  if (h) out += std::to_string(h) + "h";
-  if (h || m) out += std::to_string(m) + "m";
-  const int64_t s = (ms / 1000) % 60, frac = ms % 1000;
-  out += std::to_string(s);
-  if (frac) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac));
-    std::string f = buf;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "s";
+  return schema::format_go_duration(ms > 0 ? ms * 1000000 : 0);
 }
 
 std::optional<uint64_t> parse_proc_stat_busy_ns(std::string_view proc_stat, long ticks_per_second) {

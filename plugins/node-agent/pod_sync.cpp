@@ -2,6 +2,7 @@
 // back-off, probes, postStart hooks, and the status written through the status subresource.
 #include <filesystem>
 
+#include "capstan/machinery/codec/k8s_time.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/machinery/time.hpp"
 #include "node_agent.hpp"
@@ -20,12 +21,8 @@ std::string field_path(bool init, const std::string& name) {
   return std::string(init ? "spec.initContainers{" : "spec.containers{") + name + "}";
 }
 
-std::string duration_text(int64_t ns) {
-  char buf[32];
-  if (ns < kSecond) std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ns / 1'000'000));
-  else std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(ns) / 1e9);
-  return buf;
-}
+// kubelet's "%v" of the pull's time.Duration truncated to the millisecond ("523ms", "1.23s").
+std::string duration_text(int64_t ns) { return schema::format_go_duration(ns - ns % 1'000'000); }
 
 ProbeTiming timing_of(core::Probe::Reader p) {
   ProbeTiming t;
