@@ -27,7 +27,7 @@ void validate_time_zone(CronJobSpec::Reader spec, const machinery::TimeZoneDatab
   const std::string tz = spec.getTimeZone().getValue();
   const std::string path = "spec.timeZone";
   if (tz.empty()) {
-    invalid(causes, path, quote(tz), "timeZone must be nil or non-empty string");
+    invalid(causes, path, go_quote(tz), "timeZone must be nil or non-empty string");
     return;
   }
   size_t start = 0;
@@ -35,7 +35,7 @@ void validate_time_zone(CronJobSpec::Reader spec, const machinery::TimeZoneDatab
     const size_t slash = tz.find('/', start);
     const std::string part = tz.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (part == "." || part == ".." || (!part.empty() && part[0] == '-') || !valid_zone_part(part)) {
-      invalid(causes, path, quote(tz), "unknown time zone " + tz);
+      invalid(causes, path, go_quote(tz), "unknown time zone " + tz);
       return;
     }
     if (slash == std::string::npos) break;
@@ -44,9 +44,9 @@ void validate_time_zone(CronJobSpec::Reader spec, const machinery::TimeZoneDatab
   std::string lower = tz;
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "local")
-    invalid(causes, path, quote(tz), "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones");
+    invalid(causes, path, go_quote(tz), "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones");
   std::string err;
-  if (!zones.load(tz, &err)) invalid(causes, path, quote(tz), err);
+  if (!zones.load(tz, &err)) invalid(causes, path, go_quote(tz), err);
 }
 
 void validate_cronjob_spec(CronJobSpec::Reader spec, const CronJobSpec::Reader* old, const machinery::TimeZoneDatabase& zones,
@@ -57,12 +57,12 @@ void validate_cronjob_spec(CronJobSpec::Reader spec, const CronJobSpec::Reader* 
   } else {
     const bool allow_tz = old && std::string_view(old->getSchedule().cStr()).find("TZ") != std::string_view::npos;
     std::string err;
-    if (!machinery::CronSchedule::parse(schedule, zones, &err)) invalid(causes, "spec.schedule", quote(schedule), err);
+    if (!machinery::CronSchedule::parse(schedule, zones, &err)) invalid(causes, "spec.schedule", go_quote(schedule), err);
     const bool has_tz = schedule.find("TZ") != std::string::npos;
     if (allow_tz && has_tz && spec.getTimeZone().isValue())
-      invalid(causes, "spec.schedule", quote(schedule), "cannot use both timeZone field and TZ or CRON_TZ in schedule");
+      invalid(causes, "spec.schedule", go_quote(schedule), "cannot use both timeZone field and TZ or CRON_TZ in schedule");
     else if (!allow_tz && has_tz)
-      invalid(causes, "spec.schedule", quote(schedule), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+      invalid(causes, "spec.schedule", go_quote(schedule), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
   }
   if (spec.getStartingDeadlineSeconds().isValue())
     non_negative(causes, "spec.startingDeadlineSeconds", spec.getStartingDeadlineSeconds().getValue());
@@ -73,7 +73,7 @@ void validate_cronjob_spec(CronJobSpec::Reader spec, const CronJobSpec::Reader* 
   const std::string policy = spec.getConcurrencyPolicy();
   if (policy.empty()) required(causes, "spec.concurrencyPolicy");
   else if (policy != "Allow" && policy != "Forbid" && policy != "Replace")
-    not_supported(causes, "spec.concurrencyPolicy", quote(policy), {"Allow", "Forbid", "Replace"});
+    not_supported(causes, "spec.concurrencyPolicy", go_quote(policy), {"Allow", "Forbid", "Replace"});
   // ValidateJobTemplateSpec
   auto jt = spec.getJobTemplate().getSpec();
   validate_job_spec(jt, "spec.jobTemplate.spec", causes);
@@ -108,7 +108,7 @@ sdk::AdmissionResult admit_cronjob(const sdk::AdmissionRequest& req, const machi
     validate_cronjob_spec(spec.asReader(), nullptr, zones, causes);
     // The controller names Jobs <cronjob>-<11 digits>, and Job names are at most 63 characters.
     const std::string name = m.root.getMetadata().getName().cStr();
-    if (name.size() > 52) invalid(causes, "metadata.name", quote(name), "must be no more than 52 characters");
+    if (name.size() > 52) invalid(causes, "metadata.name", go_quote(name), "must be no more than 52 characters");
     if (auto errors = machinery::is_dns1123_label(name); !errors.empty()) {
       std::string joined;  // %v of a []string
       for (const auto& e : errors) joined += (joined.empty() ? "" : " ") + e;

@@ -76,9 +76,9 @@ void validate_exit_codes(batch::v1::PodFailurePolicyOnExitCodesRequirement::Read
                          const std::set<std::string>& containers, Causes& causes) {
   const std::string op = r.getOperator();
   if (op.empty()) required(causes, path + ".operator", "valid values: " + go_quote_list({"In", "NotIn"}));
-  else if (op != "In" && op != "NotIn") not_supported(causes, path + ".operator", quote(op), {"In", "NotIn"});
+  else if (op != "In" && op != "NotIn") not_supported(causes, path + ".operator", go_quote(op), {"In", "NotIn"});
   if (r.getContainerName().isValue() && !containers.count(r.getContainerName().getValue().cStr()))
-    invalid(causes, path + ".containerName", quote(r.getContainerName().getValue().cStr()),
+    invalid(causes, path + ".containerName", go_quote(r.getContainerName().getValue().cStr()),
             "must be one of the container or initContainer names in the pod template");
   const std::string values_path = path + ".values";
   auto values = r.getValues();
@@ -111,9 +111,9 @@ void validate_pod_failure_policy(JobSpec::Reader spec, const std::string& path, 
       required(causes, rule_path + ".action", "valid values: " + go_quote_list(actions));
     } else if (action == "FailIndex") {
       if (spec.getBackoffLimitPerIndex().isUnset())
-        invalid(causes, rule_path + ".action", quote(action), "requires the backoffLimitPerIndex to be set");
+        invalid(causes, rule_path + ".action", go_quote(action), "requires the backoffLimitPerIndex to be set");
     } else if (std::find(actions.begin(), actions.end(), action) == actions.end()) {
-      not_supported(causes, rule_path + ".action", quote(action), actions);
+      not_supported(causes, rule_path + ".action", go_quote(action), actions);
     }
     if (rule.hasOnExitCodes()) validate_exit_codes(rule.getOnExitCodes(), rule_path + ".onExitCodes", containers, causes);
     auto patterns = rule.getOnPodConditions();
@@ -123,12 +123,12 @@ void validate_pod_failure_policy(JobSpec::Reader spec, const std::string& path, 
       for (unsigned j = 0; j < patterns.size(); ++j) {
         auto p = patterns[j];
         for (const auto& m : machinery::is_qualified_name(p.getType().cStr()))
-          invalid(causes, idx(pp, j) + ".type", quote(p.getType().cStr()), m);
+          invalid(causes, idx(pp, j) + ".type", go_quote(p.getType().cStr()), m);
         const std::string status = p.getStatus();
         const std::vector<std::string> statuses = {"False", "True", "Unknown"};
         if (status.empty()) required(causes, idx(pp, j) + ".status", "valid values: " + go_quote_list(statuses));
         else if (std::find(statuses.begin(), statuses.end(), status) == statuses.end())
-          not_supported(causes, idx(pp, j) + ".status", quote(status), statuses);
+          not_supported(causes, idx(pp, j) + ".status", go_quote(status), statuses);
       }
     }
     if (rule.hasOnExitCodes() && patterns.size() > 0)
@@ -148,7 +148,7 @@ bool parse_index_interval(std::string_view s, int32_t completions, int32_t& x, i
     start = dash + 1;
   }
   if (limits.size() > 2) {
-    error = "the fragment " + quote(s) +
+    error = "the fragment " + go_quote(s) +
             " violates the requirement that an index interval can have at most two parts separated by '-'";
     return false;
   }
@@ -170,20 +170,20 @@ bool parse_index_interval(std::string_view s, int32_t completions, int32_t& x, i
   };
   int64_t a, b;
   if (!atoi(limits[0], a)) {
-    error = "cannot convert string to integer for index: " + quote(limits[0]);
+    error = "cannot convert string to integer for index: " + go_quote(limits[0]);
     return false;
   }
   if (a >= completions) {
-    error = "too large index: " + quote(limits[0]);
+    error = "too large index: " + go_quote(limits[0]);
     return false;
   }
   if (limits.size() > 1) {
     if (!atoi(limits[1], b)) {
-      error = "cannot convert string to integer for index: " + quote(limits[1]);
+      error = "cannot convert string to integer for index: " + go_quote(limits[1]);
       return false;
     }
     if (b >= completions) {
-      error = "too large index: " + quote(limits[1]);
+      error = "too large index: " + go_quote(limits[1]);
       return false;
     }
     if (a >= b) {
@@ -217,7 +217,7 @@ void validate_success_policy(JobSpec::Reader spec, const std::string& path, Caus
       if (indexes.size() > 64 * 1024) too_long(causes, rp + ".succeededIndexes", 64 * 1024);
       std::string err;
       if (!validate_indexes_format(indexes, completions, total, err))
-        invalid(causes, rp + ".succeededIndexes", quote(indexes), "error parsing succeededIndexes: " + err);
+        invalid(causes, rp + ".succeededIndexes", go_quote(indexes), "error parsing succeededIndexes: " + err);
     }
     if (rule.getSucceededCount().isValue()) {
       const int32_t count = rule.getSucceededCount().getValue();
@@ -240,10 +240,10 @@ void validate_managed_by(const std::string& value, const std::string& path, Caus
   } else {
     const size_t slash = value.find('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == value.size()) {
-      invalid(causes, path, quote(value), "must be a domain-prefixed path (such as \"acme.io/foo\")");
+      invalid(causes, path, go_quote(value), "must be a domain-prefixed path (such as \"acme.io/foo\")");
     } else {
       const std::string host = value.substr(0, slash), rest = value.substr(slash + 1);
-      for (const auto& m : machinery::is_dns1123_subdomain(host)) invalid(causes, path, quote(host), m);
+      for (const auto& m : machinery::is_dns1123_subdomain(host)) invalid(causes, path, go_quote(host), m);
       bool ok = !rest.empty();
       for (char c : rest) {
         const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -251,7 +251,7 @@ void validate_managed_by(const std::string& value, const std::string& path, Caus
         if (!allowed) ok = false;
       }
       if (!ok)
-        invalid(causes, path, quote(rest),
+        invalid(causes, path, go_quote(rest),
                 "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')");
     }
   }
@@ -259,7 +259,7 @@ void validate_managed_by(const std::string& value, const std::string& path, Caus
 }
 
 std::string opt_repr(std::optional<int64_t> v) { return v ? std::to_string(*v) : "\"null\""; }
-std::string opt_text_repr(std::optional<std::string> v) { return v ? quote(*v) : "\"null\""; }
+std::string opt_text_repr(std::optional<std::string> v) { return v ? go_quote(*v) : "\"null\""; }
 
 void validate_selector(meta::LabelSelector::Reader selector, const std::string& path, Causes& causes) {
   auto exprs = selector.getMatchExpressions();
@@ -272,7 +272,7 @@ void validate_selector(meta::LabelSelector::Reader selector, const std::string& 
     } else if (op == "Exists" || op == "DoesNotExist") {
       if (r.getValues().size() > 0) forbidden(causes, rp + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
     } else {
-      invalid(causes, rp + ".operator", quote(op), "not a valid selector operator");
+      invalid(causes, rp + ".operator", go_quote(op), "not a valid selector operator");
     }
   }
 }
@@ -425,7 +425,7 @@ void validate_job_spec(JobSpec::Reader spec, const std::string& path, Causes& ca
   auto mode = opt_text(spec.getCompletionMode());
   if (mode) {
     if (*mode != "NonIndexed" && *mode != "Indexed")
-      not_supported(causes, path + ".completionMode", quote(*mode), {"NonIndexed", "Indexed"});
+      not_supported(causes, path + ".completionMode", go_quote(*mode), {"NonIndexed", "Indexed"});
     if (*mode == "Indexed") {
       if (!completions) required(causes, path + ".completions", "when completion mode is Indexed");
       if (parallelism && *parallelism > 100000)
@@ -458,9 +458,9 @@ void validate_job_spec(JobSpec::Reader spec, const std::string& path, Causes& ca
   }
   if (auto policy = opt_text(spec.getPodReplacementPolicy())) {
     if (spec.hasPodFailurePolicy()) {
-      if (*policy != "Failed") not_supported(causes, path + ".podReplacementPolicy", quote(*policy), {"Failed"});
+      if (*policy != "Failed") not_supported(causes, path + ".podReplacementPolicy", go_quote(*policy), {"Failed"});
     } else if (*policy != "Failed" && *policy != "TerminatingOrFailed") {
-      not_supported(causes, path + ".podReplacementPolicy", quote(*policy), {"Failed", "TerminatingOrFailed"});
+      not_supported(causes, path + ".podReplacementPolicy", go_quote(*policy), {"Failed", "TerminatingOrFailed"});
     }
   }
   auto tmpl = spec.getTemplate();
@@ -470,9 +470,9 @@ void validate_job_spec(JobSpec::Reader spec, const std::string& path, Causes& ca
   if (restart == "Always" || restart.empty())
     required(causes, restart_path, "valid values: \"OnFailure\", \"Never\"");
   else if (restart != "OnFailure" && restart != "Never")
-    not_supported(causes, restart_path, quote(restart), {"OnFailure", "Never"});
+    not_supported(causes, restart_path, go_quote(restart), {"OnFailure", "Never"});
   else if (spec.hasPodFailurePolicy() && restart != "Never")
-    invalid(causes, restart_path, quote(restart), "only \"Never\" is supported when podFailurePolicy is specified");
+    invalid(causes, restart_path, go_quote(restart), "only \"Never\" is supported when podFailurePolicy is specified");
 }
 
 void validate_job(Job::Reader job, const JobValidationOptions& opts, Causes& causes) {
@@ -484,7 +484,7 @@ void validate_job(Job::Reader job, const JobValidationOptions& opts, Causes& cau
     const std::string name = job.getMetadata().getName();
     const std::string hostname = name + "-" + std::to_string(spec.getCompletions().getValue() - 1);
     if (!machinery::is_dns1123_label(hostname).empty())
-      invalid(causes, "metadata.name", quote(name), "will not able to create pod with invalid DNS label: " + hostname);
+      invalid(causes, "metadata.name", go_quote(name), "will not able to create pod with invalid DNS label: " + hostname);
   }
 }
 
@@ -548,7 +548,7 @@ void validate_job_status_update(Job::Reader job, Job::Reader old, Causes& causes
       const std::string uid = list[i];
       const std::string p = idx("status.uncountedTerminatedPods." + std::string(which), i);
       if (uid.empty()) invalid(causes, p, "\"\"", "must not be empty");
-      else if (!seen.insert(uid).second) duplicate(causes, p, quote(uid));
+      else if (!seen.insert(uid).second) duplicate(causes, p, go_quote(uid));
     }
   }
   auto conds = st.getConditions(), old_conds = os.getConditions();
@@ -577,13 +577,13 @@ void validate_job_status_update(Job::Reader job, Job::Reader old, Causes& causes
   if ((complete_changed || target_changed) && complete && target)
     invalid(causes, "status.conditions", "", "cannot set Complete=True and FailureTarget=true conditions");
   if ((complete_changed || completion_changed) && has_completion && !complete)
-    invalid(causes, "status.completionTime", quote(st.getCompletionTime().cStr()),
+    invalid(causes, "status.completionTime", go_quote(st.getCompletionTime().cStr()),
             "cannot set completionTime when there is no Complete=True condition");
   if ((complete_changed || completion_changed) && !has_completion && complete)
     required(causes, "status.completionTime", "completionTime is required for Complete jobs");
   if ((start_changed || completion_changed) && has_start && has_completion &&
       machinery::parse_rfc3339_seconds(st.getCompletionTime().cStr()).value_or(0) < machinery::parse_rfc3339_seconds(st.getStartTime().cStr()).value_or(0))
-    invalid(causes, "status.completionTime", quote(st.getCompletionTime().cStr()),
+    invalid(causes, "status.completionTime", go_quote(st.getCompletionTime().cStr()),
             "completionTime cannot be set before startTime");
   if ((failed_changed || failed_indexes_changed) && failed && !target)
     invalid(causes, "status.conditions", "", "cannot set Failed=True condition without the FailureTarget=true condition");
@@ -601,13 +601,13 @@ void validate_job_status_update(Job::Reader job, Job::Reader old, Causes& causes
     int32_t total;
     std::string err;
     if (!validate_indexes_format(st.getCompletedIndexes().cStr(), spec.getCompletions().getValue(), total, err))
-      invalid(causes, "status.completedIndexes", quote(st.getCompletedIndexes().cStr()), "error parsing completedIndexes: " + err);
+      invalid(causes, "status.completedIndexes", go_quote(st.getCompletedIndexes().cStr()), "error parsing completedIndexes: " + err);
   }
   if (completed_indexes_changed && st.getCompletedIndexes().size() != 0 && !indexed)
-    invalid(causes, "status.completedIndexes", quote(st.getCompletedIndexes().cStr()),
+    invalid(causes, "status.completedIndexes", go_quote(st.getCompletedIndexes().cStr()),
             "cannot set non-empty completedIndexes when non-indexed completion mode");
   if (failed_indexes_changed && spec.getBackoffLimitPerIndex().isUnset() && st.getFailedIndexes().isValue())
-    invalid(causes, "status.failedIndexes", quote(st.getFailedIndexes().getValue().cStr()),
+    invalid(causes, "status.failedIndexes", go_quote(st.getFailedIndexes().getValue().cStr()),
             "cannot set non-null failedIndexes when backoffLimitPerIndex is null");
   if ((finished_changed || terminating_changed) && finished && st.getTerminating().isValue() &&
       st.getTerminating().getValue() > 0)
@@ -632,7 +632,7 @@ void validate_job_status_update(Job::Reader job, Job::Reader old, Causes& causes
     invalid(causes, "status.succeeded", std::to_string(st.getSucceeded()), "cannot decrease the succeeded counter");
   const bool old_has_completion = os.hasCompletionTime() && os.getCompletionTime().size() > 0;
   if (has_completion && old_has_completion && st.getCompletionTime() != os.getCompletionTime())
-    invalid(causes, "status.completionTime", quote(st.getCompletionTime().cStr()), "completionTime cannot be mutated");
+    invalid(causes, "status.completionTime", go_quote(st.getCompletionTime().cStr()), "completionTime cannot be mutated");
   const bool old_has_start = os.hasStartTime() && os.getStartTime().size() > 0;
   const bool suspended = spec.getSuspend().isValue() && spec.getSuspend().getValue();
   if (old_has_start && start_changed && !suspended)

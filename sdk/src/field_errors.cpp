@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include "capstan/machinery/validation.hpp"
+
 namespace capstan::sdk::field {
 
 namespace {
@@ -27,48 +29,12 @@ bool is_subdomain(std::string_view s) {
   }
 }
 
-std::string max_len(size_t n) { return "must be no more than " + std::to_string(n) + " characters"; }
-
-const char* const kLabelFmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const char* const kSubdomainFmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-
-// validation.RegexError: "<msg> (e.g. 'a',  or 'b', regex used for validation is '<fmt>')" — the
-// double space after the first example is upstream's.
-std::string regex_error(const std::string& msg, const std::string& fmt, const std::vector<std::string>& examples) {
-  if (examples.empty()) return msg + " (regex used for validation is '" + fmt + "')";
-  std::string out = msg + " (e.g. ";
-  for (size_t i = 0; i < examples.size(); ++i) {
-    if (i) out += " or ";
-    out += "'" + examples[i] + "', ";
-  }
-  return out + "regex used for validation is '" + fmt + "')";
-}
 
 }  // namespace
 
-std::string go_quote(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
+// Without truncation: a field.Error renders the whole value.
+std::string go_quote(std::string_view s) { return machinery::quote(s, std::string_view::npos); }
 
 std::string supported_values(const std::vector<std::string>& values) {
   std::string out = "supported values: ";
@@ -110,107 +76,29 @@ void too_many(Causes& causes, const std::string& field, size_t actual, size_t ma
                         (max == 1 ? " item" : " items")});
 }
 
-std::vector<std::string> dns1123_label(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 63) errs.push_back(max_len(63));
-  if (!is_label(s)) {
-    if (is_subdomain(s)) errs.push_back("must not contain dots");
-    else
-      errs.push_back(regex_error("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                                 "and must start and end with an alphanumeric character",
-                                 kLabelFmt, {"my-name", "123-abc"}));
-  }
-  return errs;
-}
-
-std::vector<std::string> dns1123_subdomain(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 253) errs.push_back(max_len(253));
-  if (!is_subdomain(s))
-    errs.push_back(regex_error("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-                               "or '.', and must start and end with an alphanumeric character",
-                               kSubdomainFmt, {"example.com"}));
-  return errs;
-}
-
-std::vector<std::string> dns1035_label(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 63) errs.push_back(max_len(63));
-  if (!is_label(s) || !(s.front() >= 'a' && s.front() <= 'z'))
-    errs.push_back(regex_error("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
-                               "an alphabetic character, and end with an alphanumeric character",
-                               "[a-z]([-a-z0-9]*[a-z0-9])?", {"my-name", "abc-123"}));
-  return errs;
-}
+std::vector<std::string> dns1123_label(std::string_view s) { return machinery::is_dns1123_label(s); }
+std::vector<std::string> dns1123_subdomain(std::string_view s) { return machinery::is_dns1123_subdomain(s); }
+std::vector<std::string> dns1035_label(std::string_view s) { return machinery::is_dns1035_label(s); }
 
 std::vector<std::string> wildcard_dns1123_subdomain(std::string_view s) {
   std::vector<std::string> errs;
-  if (s.size() > 253) errs.push_back(max_len(253));
+  if (s.size() > 253) errs.push_back(machinery::max_len_error(253));
   if (s.size() < 3 || s.substr(0, 2) != "*." || !is_subdomain(s.substr(2)))
-    errs.push_back(regex_error("a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "
+    errs.push_back(machinery::regex_error("a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "
                                "which must consist of lower case alphanumeric characters, '-' or '.' and end with an "
                                "alphanumeric character",
                                std::string("\\*\\.") + kSubdomainFmt, {"*.example.com"}));
   return errs;
 }
 
-std::vector<std::string> port_name(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 15) errs.push_back(max_len(15));
-  bool charset = !s.empty(), letter = false;
-  for (char c : s) {
-    if (!lower_alnum(c) && c != '-') charset = false;
-    if (c >= 'a' && c <= 'z') letter = true;
-  }
-  if (!charset) errs.push_back("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
-  if (!letter) errs.push_back("must contain at least one letter (a-z)");
-  if (s.find("--") != std::string_view::npos) errs.push_back("must not contain consecutive hyphens");
-  if (!s.empty() && (s.front() == '-' || s.back() == '-')) errs.push_back("must not begin or end with a hyphen");
-  return errs;
-}
+std::vector<std::string> port_name(std::string_view s) { return machinery::is_valid_port_name(s); }
 
 std::vector<std::string> port_number(int64_t port) {
   if (port >= 1 && port <= 65535) return {};
   return {"must be between 1 and 65535, inclusive"};
 }
 
-std::vector<std::string> qualified_name(std::string_view value) {
-  static const std::string kMessage =
-      "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
-      "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-      "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-  std::vector<std::string> errs;
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    size_t slash = value.find('/', start);
-    parts.push_back(value.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  std::string_view name;
-  if (parts.size() == 1) {
-    name = parts[0];
-  } else if (parts.size() == 2) {
-    if (parts[0].empty()) {
-      errs.push_back("prefix part must be non-empty");
-    } else {
-      for (auto& x : dns1123_subdomain(parts[0])) errs.push_back("prefix part " + x);
-    }
-    name = parts[1];
-  } else {
-    errs.push_back("a qualified name " + kMessage +
-                   " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
-    return errs;
-  }
-  if (name.empty()) errs.push_back("name part must be non-empty");
-  else if (name.size() > 63) errs.push_back("name part " + max_len(63));
-  bool ok = !name.empty() && alnum(name.front()) && alnum(name.back());
-  for (char c : name)
-    if (!alnum(c) && c != '-' && c != '_' && c != '.') ok = false;
-  if (!ok) errs.push_back("name part " + kMessage);
-  return errs;
-}
+std::vector<std::string> qualified_name(std::string_view s) { return machinery::is_qualified_name(s); }
 
 std::vector<std::string> path_segment_name(std::string_view s) {
   if (s == ".") return {"may not be '.'"};
@@ -226,7 +114,7 @@ std::vector<std::string> http_header_name(std::string_view s) {
   for (char c : s)
     if (!alnum(c) && c != '-') ok = false;
   if (ok) return {};
-  return {regex_error("a valid HTTP header must consist of alphanumeric characters or '-'", "[-A-Za-z0-9]+",
+  return {machinery::regex_error("a valid HTTP header must consist of alphanumeric characters or '-'", "[-A-Za-z0-9]+",
                       {"X-Header-Name"})};
 }
 

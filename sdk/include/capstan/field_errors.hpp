@@ -19,7 +19,7 @@ namespace capstan::sdk::field {
 
 using Causes = std::vector<FieldCause>;
 
-// Go's strconv.Quote for the ASCII the API carries (and %q of a string).
+// %q of a string: machinery::quote without its truncation (a field.Error shows the whole value).
 std::string go_quote(std::string_view s);
 // "supported values: \"a\", \"b\"" (field.NotSupported's detail).
 std::string supported_values(const std::vector<std::string>& values);
@@ -34,6 +34,7 @@ void too_long(Causes& causes, const std::string& field, size_t max);
 void too_many(Causes& causes, const std::string& field, size_t actual, size_t max);
 
 // apimachinery/pkg/util/validation: each returns the messages of the problems found (empty when valid).
+// The first five are machinery/validation.hpp's checks (is_dns1123_label, ...) under these names.
 std::vector<std::string> dns1123_label(std::string_view s);        // IsDNS1123Label
 std::vector<std::string> dns1123_subdomain(std::string_view s);    // IsDNS1123Subdomain
 std::vector<std::string> dns1035_label(std::string_view s);        // IsDNS1035Label
