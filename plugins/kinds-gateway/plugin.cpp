@@ -3,6 +3,7 @@
 // rules and printer columns. Served by the ingress-nginx plugin's data plane.
 #include "capstan/gateway_v1.capnp.h"
 #include "capstan/plugin.hpp"
+#include "capstan/printer_columns.hpp"
 #include "gateway_rules.hpp"
 
 namespace {
@@ -25,20 +26,11 @@ class GatewayKinds final : public sdk::Plugin {
   }
 };
 
+// The CRDs' additionalPrinterColumns carry no descriptions.
 sdk::PrinterColumn col(std::string name, std::string type, std::string path, int priority = 0) {
-  sdk::PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.json_path = std::move(path);
-  c.priority = priority;
-  return c;
+  return sdk::column(std::move(name), std::move(type), std::move(path), "", priority);
 }
-
-sdk::PrinterColumn computed(std::string name) {
-  sdk::PrinterColumn c = col(std::move(name), "string", "");
-  c.computed = true;
-  return c;
-}
+sdk::PrinterColumn computed(std::string name) { return sdk::computed_column(std::move(name), "string", ""); }
 
 sdk::KindSpec kind(std::string kind, std::string plural, std::string singular, bool namespaced, capnp::StructSchema schema) {
   sdk::KindSpec k;

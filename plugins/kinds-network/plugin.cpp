@@ -25,7 +25,7 @@ using namespace capstan;
 using namespace capstan::network;
 
 using machinery::kServices;
-const sdk::Resource kIngressClasses{"networking.k8s.io", "v1", "ingressclasses"};
+using machinery::kIngressClasses;
 
 // serviceCIDR ("10.96.0.0/16") and nodePortRange ("30000-32767") from the plugin configuration.
 AllocatorConfig parse_config(const std::string& text) {

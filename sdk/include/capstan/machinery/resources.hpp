@@ -53,6 +53,13 @@ inline constexpr GroupVersionResource kCronJobs{"batch", "v1", "cronjobs"};
 inline constexpr GroupVersionResource kLeases{"coordination.k8s.io", "v1", "leases"};
 // discovery.k8s.io/v1
 inline constexpr GroupVersionResource kEndpointSlices{"discovery.k8s.io", "v1", "endpointslices"};
+// networking.k8s.io/v1
+inline constexpr GroupVersionResource kIngresses{"networking.k8s.io", "v1", "ingresses"};
+inline constexpr GroupVersionResource kIngressClasses{"networking.k8s.io", "v1", "ingressclasses"};
+// gateway.networking.k8s.io/v1 (the Gateway API, built-in kinds here)
+inline constexpr GroupVersionResource kGatewayClasses{"gateway.networking.k8s.io", "v1", "gatewayclasses"};
+inline constexpr GroupVersionResource kGateways{"gateway.networking.k8s.io", "v1", "gateways"};
+inline constexpr GroupVersionResource kHTTPRoutes{"gateway.networking.k8s.io", "v1", "httproutes"};
 // metrics.k8s.io/v1beta1 (the same plurals as core/v1, in their own group)
 inline constexpr GroupVersionResource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
 inline constexpr GroupVersionResource kNodeMetrics{"metrics.k8s.io", "v1beta1", "nodes"};
