@@ -12,6 +12,7 @@
 
 #include "capstan/core_v1.capnp.h"
 #include "capstan/gateway_v1.capnp.h"
+#include "capstan/machinery/resources.hpp"
 #include "capstan/networking_v1.capnp.h"
 #include "certificates.hpp"
 #include "ingress_builder.hpp"
@@ -24,16 +25,16 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const sdk::Resource kIngresses{"networking.k8s.io", "v1", "ingresses"};
-const sdk::Resource kIngressClasses{"networking.k8s.io", "v1", "ingressclasses"};
-const sdk::Resource kServices{"", "v1", "services"};
-const sdk::Resource kSlices{"discovery.k8s.io", "v1", "endpointslices"};
-const sdk::Resource kSecrets{"", "v1", "secrets"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kNamespaces{"", "v1", "namespaces"};
-const sdk::Resource kGatewayClasses{"gateway.networking.k8s.io", "v1", "gatewayclasses"};
-const sdk::Resource kGateways{"gateway.networking.k8s.io", "v1", "gateways"};
-const sdk::Resource kHTTPRoutes{"gateway.networking.k8s.io", "v1", "httproutes"};
+using machinery::kGatewayClasses;
+using machinery::kGateways;
+using machinery::kHTTPRoutes;
+using machinery::kIngressClasses;
+using machinery::kIngresses;
+using machinery::kNamespaces;
+using machinery::kNodes;
+using machinery::kSecrets;
+using machinery::kServices;
+using machinery::kEndpointSlices;
 
 const char* const kComponent = "nginx-ingress-controller";
 
@@ -161,7 +162,7 @@ void Controller::start() {
   ingresses_ = make(kIngresses);
   ingress_classes_ = make(kIngressClasses);
   services_ = make(kServices);
-  slices_ = make(kSlices);
+  slices_ = make(kEndpointSlices);
   secrets_ = make(kSecrets);
   nodes_ = make(kNodes);
   if (gateway_api_) {
@@ -170,7 +171,11 @@ void Controller::start() {
     http_routes_ = make(kHTTPRoutes);
     namespaces_ = make(kNamespaces);
   }
-  runner_ = std::make_unique<SyncRunner>([this] { sync(); }, settings_.min_sync_interval, settings_.resync_interval);
+  machinery::SyncLoop::Options loop;
+  loop.min_interval = settings_.min_sync_interval;
+  loop.max_interval = settings_.resync_interval;
+  loop.on_error = [this](const std::exception& e) { host_.warn(std::string("ingress-nginx: sync failed: ") + e.what()); };
+  runner_ = std::make_unique<machinery::SyncLoop>([this] { sync(); }, loop);
   for (auto* inf : {ingresses_.get(), ingress_classes_.get(), services_.get(), slices_.get(), secrets_.get(), nodes_.get(),
                     gateway_classes_.get(), gateways_.get(), http_routes_.get(), namespaces_.get()})
     if (inf) inf->start();

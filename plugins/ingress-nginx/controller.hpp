@@ -1,6 +1,6 @@
 #pragma once
 // The ingress controller of one node: informers on the objects the configuration is made from,
-// one sync at a time (SyncRunner: bursts of events coalesce, and a periodic run supervises nginx
+// one sync at a time (machinery::SyncLoop: bursts of events coalesce, and a periodic run supervises nginx
 // and repairs statuses), and after each sync:
 //
 //   model (ingress_builder, gateway_builder) → nginx.conf (nginx_config) → unchanged? done
@@ -22,11 +22,11 @@
 #include "capstan/events.hpp"
 #include "capstan/host.hpp"
 #include "capstan/informer.hpp"
+#include "capstan/machinery/sync_loop.hpp"
 #include "cluster.hpp"
 #include "gateway_builder.hpp"
 #include "nginx_process.hpp"
 #include "settings.hpp"
-#include "sync_runner.hpp"
 
 namespace capstan::ingress {
 
@@ -62,7 +62,7 @@ class Controller {
   std::unique_ptr<sdk::Informer> gateway_classes_, gateways_, http_routes_, namespaces_;
   bool gateway_api_ = false;  // the gateway kinds are served (kinds-gateway loaded)
   NginxProcess nginx_;
-  std::unique_ptr<SyncRunner> runner_;
+  std::unique_ptr<machinery::SyncLoop> runner_;
   int status_port_ = 0;
 
   std::mutex sync_mu_;

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "certificates.hpp"
-#include "child_process.hpp"
+#include "capstan/machinery/process.hpp"
 
 namespace capstan::ingress {
 namespace {
@@ -52,10 +52,13 @@ class RenderTest : public ::testing::Test {
     if (access("/usr/sbin/nginx", X_OK) != 0) GTEST_SKIP() << "nginx is not installed";
     const std::string path = (dir_ / "nginx.conf").string();
     write_file_atomically(path, r.text);
-    auto res = run_command({"/usr/sbin/nginx", "-t", "-q", "-p", dir_.string() + "/", "-e", (dir_ / "logs/error.log").string(),
-                            "-c", path},
-                           std::chrono::seconds(30));
-    EXPECT_EQ(res.exit_code, 0) << res.output << "\n" << r.text;
+    machinery::RunOptions options;
+    options.timeout = std::chrono::seconds(30);
+    options.merge_stderr = true;
+    auto res = machinery::run({"/usr/sbin/nginx", "-t", "-q", "-p", dir_.string() + "/", "-e",
+                               (dir_ / "logs/error.log").string(), "-c", path},
+                              options);
+    EXPECT_EQ(res.exit_code, 0) << res.output() << "\n" << r.text;
   }
 
   Server& server(int port, const std::string& host) {

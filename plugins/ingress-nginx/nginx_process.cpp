@@ -52,10 +52,12 @@ void NginxProcess::prepare(bool chown_tmp_to_nobody) {
 
 NginxProcess::TestResult NginxProcess::test(const std::string& path) const {
   TestResult r;
-  auto res = run_command({binary_, "-t", "-q", "-p", dir_ + "/", "-e", dir_ + "/logs/error.log", "-c", path},
-                         std::chrono::seconds(30));
-  r.ok = res.exit_code == 0;
-  r.output = res.output;
+  machinery::RunOptions options;
+  options.timeout = std::chrono::seconds(30);
+  options.merge_stderr = true;
+  auto res = machinery::run({binary_, "-t", "-q", "-p", dir_ + "/", "-e", dir_ + "/logs/error.log", "-c", path}, options);
+  r.ok = res.ok();
+  r.output = res.error.empty() ? res.out : res.error;
   if (res.timed_out) r.output += "nginx -t timed out";
   // "... in /path/nginx.conf.new:123"
   std::smatch m;
@@ -65,21 +67,40 @@ NginxProcess::TestResult NginxProcess::test(const std::string& path) const {
 }
 
 void NginxProcess::start_master() {
-  child_.start({binary_, "-p", dir_ + "/", "-e", dir_ + "/logs/error.log", "-c", config_path(), "-g", "daemon off;"},
-               dir_ + "/logs/nginx.out");
+  machinery::SpawnOptions options;
+  options.log_path = dir_ + "/logs/nginx.out";
+  options.new_process_group = true;
   last_start_ = std::chrono::steady_clock::now();
+  start_error_.clear();
+  try {
+    child_ = machinery::ChildProcess::start(
+        {binary_, "-p", dir_ + "/", "-e", dir_ + "/logs/error.log", "-c", config_path(), "-g", "daemon off;"}, options);
+  } catch (const std::exception& e) {
+    start_error_ = e.what();  // supervise() tries again after its back-off
+  }
+}
+
+std::string NginxProcess::exit_reason() const {
+  if (!start_error_.empty()) return start_error_;
+  const std::string status = child_.exit_status();
+  return status.empty() ? "not running" : status;
 }
 
 bool NginxProcess::running() {
   std::lock_guard lock(mu_);
-  return child_.running();
+  return child_.is_running();
+}
+
+pid_t NginxProcess::pid() {
+  std::lock_guard lock(mu_);
+  return child_.is_running() ? child_.pid() : -1;
 }
 
 bool NginxProcess::apply(const std::string& candidate_path, const std::string& hash, int status_port,
                          std::chrono::milliseconds timeout, std::string& error) {
   std::lock_guard lock(mu_);
   fs::rename(candidate_path, config_path());
-  if (!child_.running()) {
+  if (!child_.is_running()) {
     child_.kill_group();
     start_master();
   } else {
@@ -88,8 +109,8 @@ bool NginxProcess::apply(const std::string& candidate_path, const std::string& h
   }
   if (status_port <= 0) return true;
   if (wait_for_hash(status_port, hash, timeout)) return true;
-  if (!child_.running())
-    error = "nginx exited (" + describe_wait_status(child_.last_status().value_or(0)) + "): " + error_log_tail(3);
+  if (!child_.is_running())
+    error = "nginx exited (" + exit_reason() + "): " + error_log_tail(3);
   else
     error = "nginx did not load the new configuration within " + std::to_string(timeout.count()) + " ms: " + error_log_tail(3);
   return false;
@@ -97,7 +118,7 @@ bool NginxProcess::apply(const std::string& candidate_path, const std::string& h
 
 bool NginxProcess::supervise(std::string& what) {
   std::lock_guard lock(mu_);
-  if (child_.running()) return false;
+  if (child_.is_running()) return false;
   if (!fs::exists(config_path())) return false;
   // A master that keeps dying (a port taken by someone else...) is restarted with a back-off:
   // 1 s after a run that lasted, then doubling up to 30 s while each run is short.
@@ -106,7 +127,7 @@ bool NginxProcess::supervise(std::string& what) {
   restart_delay_ = (now - last_start_ > std::chrono::seconds(30) + restart_delay_)
                        ? std::chrono::milliseconds(1000)
                        : std::min<std::chrono::milliseconds>(restart_delay_ * 2, std::chrono::seconds(30));
-  what = child_.last_status() ? "nginx exited (" + describe_wait_status(*child_.last_status()) + ")" : "nginx was not running";
+  what = child_.pid() > 0 || !start_error_.empty() ? "nginx exited (" + exit_reason() + ")" : "nginx was not running";
   // Workers of a master that was killed keep running (and keep the ports): they go first.
   child_.kill_group();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -118,11 +139,9 @@ bool NginxProcess::supervise(std::string& what) {
 void NginxProcess::stop() {
   std::lock_guard lock(mu_);
   // SIGQUIT is nginx's graceful shutdown; the TERM/KILL of stop() follow if it takes too long.
-  if (child_.running()) {
-    child_.signal(SIGQUIT);
-    for (int i = 0; i < 100 && child_.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  child_.stop(std::chrono::seconds(3));
+  if (child_.signal(SIGQUIT))
+    for (int i = 0; i < 100 && child_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  child_.stop(std::chrono::seconds(3));  // and what is left of its process group
 }
 
 std::string NginxProcess::error_log_tail(size_t lines) const {

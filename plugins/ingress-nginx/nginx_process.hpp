@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "child_process.hpp"
+#include "capstan/machinery/process.hpp"
 
 namespace capstan::ingress {
 
@@ -45,7 +45,7 @@ class NginxProcess {
   bool supervise(std::string& what_happened);
 
   bool running();
-  pid_t pid() const { return child_.pid(); }
+  pid_t pid();  // -1 when the master is not running
   void stop();
   uint64_t reloads() const { return reloads_; }
   uint64_t restarts() const { return restarts_; }
@@ -53,10 +53,14 @@ class NginxProcess {
 
  private:
   void start_master();
+  std::string exit_reason() const;  // "exit code 1", "signal 9", or why it could not start
   bool wait_for_hash(int status_port, const std::string& hash, std::chrono::milliseconds timeout) const;
 
   const std::string binary_, dir_;
-  ChildProcess child_;
+  // The master leads a process group of its own: workers left by a master that was killed are
+  // stopped with it (kill_group) before the next master binds the same ports.
+  machinery::ChildProcess child_;
+  std::string start_error_;  // why the last start failed (nginx could not be run at all)
   std::mutex mu_;
   uint64_t reloads_ = 0, restarts_ = 0;
   std::chrono::steady_clock::time_point last_start_{};

@@ -31,7 +31,8 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
 // file actions have put stdin/stdout/stderr in place), signal mask empty, every signal at its
 // default. Returns the pid, or -1 with `error` set.
 pid_t spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t* actions, bool new_session,
-            const std::optional<std::vector<std::string>>& environment, std::string& error) {
+            const std::optional<std::vector<std::string>>& environment, std::string& error,
+            bool new_process_group = false) {
   if (argv.empty()) {
     error = "no command";
     return -1;
@@ -41,7 +42,9 @@ pid_t spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t* ac
   posix_spawnattr_init(&attr);
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   if (new_session) flags |= POSIX_SPAWN_SETSID;
+  if (new_process_group && !new_session) flags |= POSIX_SPAWN_SETPGROUP;  // group 0: the child's pid
   posix_spawnattr_setflags(&attr, flags);
+  posix_spawnattr_setpgroup(&attr, 0);
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
@@ -191,30 +194,32 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv, const Spa
   }
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::string error;
-  const pid_t pid = spawn(argv, &actions, options.new_session, options.environment, error);
+  const pid_t pid = spawn(argv, &actions, options.new_session, options.environment, error, options.new_process_group);
   posix_spawn_file_actions_destroy(&actions);
   if (pid < 0) throw std::runtime_error(error);
   ChildProcess child;
   child.pid_ = pid;
+  if (options.new_process_group) child.group_ = pid;
   return child;
 }
 
-ChildProcess::~ChildProcess() {
-  if (pid_ > 0 && !reaped_) stop(std::chrono::seconds(5));
-}
+ChildProcess::~ChildProcess() { stop(std::chrono::seconds(5)); }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_), reaped_(other.reaped_), status_(other.status_) {
+    : pid_(other.pid_), group_(other.group_), reaped_(other.reaped_), status_(other.status_) {
   other.pid_ = -1;
+  other.group_ = -1;
 }
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
-    if (pid_ > 0 && !reaped_) stop(std::chrono::seconds(5));
+    stop(std::chrono::seconds(5));
     pid_ = other.pid_;
+    group_ = other.group_;
     reaped_ = other.reaped_;
     status_ = other.status_;
     other.pid_ = -1;
+    other.group_ = -1;
   }
   return *this;
 }
@@ -230,16 +235,26 @@ bool ChildProcess::is_running() {
 }
 
 void ChildProcess::stop(std::chrono::milliseconds grace) {
-  if (!is_running()) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!is_running()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (is_running()) {
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (is_running() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!reaped_) {
+      kill(pid_, SIGKILL);
+      status_ = wait_for(pid_);
+      reaped_ = true;
+    }
   }
-  kill(pid_, SIGKILL);
-  status_ = wait_for(pid_);
-  reaped_ = true;
+  kill_group();
+}
+
+bool ChildProcess::signal(int sig) { return is_running() && kill(pid_, sig) == 0; }
+
+void ChildProcess::kill_group() {
+  if (group_ <= 0) return;
+  kill(-group_, SIGKILL);
+  group_ = -1;
 }
 
 std::string ChildProcess::exit_status() const {

@@ -175,6 +175,36 @@ TEST(Process, SupervisedChildStopsWithTermThenKill) {
   fs::remove_all(dir);
 }
 
+// nginx's workers outlive a master that was killed and keep its ports: the group goes with it.
+TEST(Process, KillsWhatAChildLeftInItsProcessGroup) {
+  const fs::path dir = fs::temp_directory_path() / ("capstan-process-group-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  SpawnOptions o;
+  o.log_path = (dir / "master.log").string();
+  o.new_process_group = true;
+  auto master = ChildProcess::start({"sh", "-c", "sleep 30 & echo $!; wait"}, o);
+  pid_t worker = 0;
+  for (int i = 0; i < 400 && worker <= 0; ++i) {
+    std::ifstream in(o.log_path);
+    if (!(in >> worker)) std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_GT(worker, 0);
+  EXPECT_EQ(getpgid(worker), master.pid());
+  EXPECT_TRUE(master.signal(SIGKILL));
+  for (int i = 0; i < 400 && master.is_running(); ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(master.exit_status(), "signal 9");
+  EXPECT_FALSE(master.signal(SIGHUP));  // ended: nothing is signalled
+  EXPECT_TRUE(process_alive(worker));   // orphaned, still running
+  master.kill_group();
+  bool gone = false;
+  for (int i = 0; i < 400 && !gone; ++i) {
+    gone = !process_alive(worker);
+    if (!gone) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(gone);
+  fs::remove_all(dir);
+}
+
 TEST(Process, TerminatesProcessesByPid) {
   auto child = ChildProcess::start({"sleep", "30"});
   const pid_t pid = child.pid();

@@ -44,6 +44,9 @@ struct SpawnOptions {
   std::string log_path;      // stdout and stderr go here (appended); empty: /dev/null
   bool truncate_log = false; // start the log afresh instead of appending
   bool new_session = false;  // setsid(): a terminal's Ctrl-C reaches the parent only, which stops it in order
+  // A process group of its own, led by the child: what it forks (nginx's workers) can be killed
+  // with it through kill_group(), even after the child itself died. stop() ends with kill_group().
+  bool new_process_group = false;
   std::optional<std::vector<std::string>> environment;  // NAME=value entries; none: this process's
 };
 
@@ -65,11 +68,17 @@ class ChildProcess {
   bool is_running();
   // SIGTERM, up to `grace` for it to exit, then SIGKILL; always reaped. Idempotent.
   void stop(std::chrono::milliseconds grace);
+  // Sends `sig` (SIGHUP for a reload, SIGQUIT for a graceful stop); false when it no longer runs.
+  bool signal(int sig);
+  // With new_process_group: SIGKILL to the child's group (what is left of it after the child
+  // ended), once; nothing otherwise.
+  void kill_group();
   // After it ended: "exit code N" or "signal N" (empty while running or never started).
   std::string exit_status() const;
 
  private:
   pid_t pid_ = -1;
+  pid_t group_ = -1;  // the child's own process group, until kill_group()
   bool reaped_ = false;
   int status_ = 0;
 };
