@@ -3,7 +3,6 @@
 #include <capnp/serialize.h>
 
 #include <algorithm>
-#include <ctime>
 
 #include "api/names.hpp"
 #include "api/negotiation.hpp"
@@ -16,18 +15,14 @@
 #include "capstan/machinery/patch/patch_error.hpp"
 #include "capstan/machinery/patch/server_side_apply.hpp"
 #include "capstan/machinery/patch/strategic_merge_patch.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::api {
 
 using nlohmann::json;
 
 std::string now_rfc3339(int64_t offset_seconds) {
-  std::time_t t = std::time(nullptr) + offset_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return machinery::format_rfc3339(machinery::now_seconds() + offset_seconds);
 }
 
 namespace {
