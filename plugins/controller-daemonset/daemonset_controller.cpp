@@ -7,11 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/hash.hpp"
 #include "capstan/machinery/codec/json_codec.hpp"
 #include "capstan/selectors.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::daemonset {
 namespace {
@@ -21,10 +22,10 @@ using apps::v1::DaemonSet;
 using core::v1::Node;
 using core::v1::Pod;
 using nlohmann::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kDaemonSets{"apps", "v1", "daemonsets"};
-const sdk::Resource kRevisions{"apps", "v1", "controllerrevisions"};
+using machinery::kPods;
+using machinery::kNodes;
+using machinery::kDaemonSets;
+using machinery::kControllerRevisions;
 constexpr int kBurstReplicas = 250;  // the most creations or deletions one sync issues
 
 bool deleting(const sdk::ObjectPtr& obj) {
@@ -65,12 +66,12 @@ DaemonPod daemon_pod(const sdk::ObjectPtr& obj) {
   p.name = obj->name();
   p.node = target_node(pod);
   p.scheduled = pod.getSpec().getNodeName().size() > 0;
-  p.created = sdk::parse_time(pod.getMetadata().getCreationTimestamp());
+  p.created = machinery::parse_rfc3339_seconds(pod.getMetadata().getCreationTimestamp().cStr()).value_or(0);
   p.phase = pod.getStatus().getPhase();
   for (auto c : pod.getStatus().getConditions())
     if (c.getType() == "Ready" && c.getStatus() == "True") {
       p.ready = true;
-      p.ready_since = sdk::parse_time(c.getLastTransitionTime());
+      p.ready_since = machinery::parse_rfc3339_seconds(c.getLastTransitionTime().cStr()).value_or(0);
     }
   p.deleting = deleting(obj);
   p.hash = label(obj, kRevisionHashLabel);
@@ -151,7 +152,7 @@ void set_map(capnp::List<k8s::StringEntry>::Builder list, const Labels& m) {
 
 DaemonSetController::DaemonSetController(const sdk::Host& host)
     : host_(host), client_(host, kComponent), recorder_(host, kComponent), dss_(client_, kDaemonSets),
-      pods_(client_, kPods), nodes_(client_, kNodes), revisions_(client_, kRevisions) {
+      pods_(client_, kPods), nodes_(client_, kNodes), revisions_(client_, kControllerRevisions) {
   recorder_.set_synchronous(false);
   controller_ = std::make_unique<sdk::Controller>("daemonset", host_,
                                                   [this](const std::string& key) { return reconcile(key); });
@@ -239,7 +240,7 @@ std::optional<DaemonSetController::History> DaemonSetController::history(const s
       // An orphan revision matching our selector is adopted (ControllerRevisionControllerRefManager).
       if (deleting(ds_obj) || sdk::selector_empty(sel) || !sdk::selector_matches(sel, sdk::labels_of(cr->metadata().getLabels())))
         continue;
-      if (!patch_owner(kRevisions, cr, ds_obj, true)) continue;
+      if (!patch_owner(kControllerRevisions, cr, ds_obj, true)) continue;
     } else if (owner != ds_obj->uid()) {
       continue;
     }
@@ -267,7 +268,7 @@ std::optional<DaemonSetController::History> DaemonSetController::history(const s
       capnp::MallocMessageBuilder m;
       m.setRoot(cur->as<ControllerRevision>());
       m.getRoot<ControllerRevision>().getRevision().setValue(next);
-      auto r = client_.update(kRevisions, cur->ns(), cur->name(), m);
+      auto r = client_.update(kControllerRevisions, cur->ns(), cur->name(), m);
       if (!r.status.ok()) {
         *error = "cannot renumber controllerrevision " + cur->name() + ": " + r.status.message;
         return std::nullopt;
@@ -293,14 +294,14 @@ std::optional<DaemonSetController::History> DaemonSetController::history(const s
   set_owner(md, ds_obj);
   cr.setData(data.dump());
   cr.getRevision().setValue(next);
-  auto r = client_.create(kRevisions, ds_obj->ns(), m);
+  auto r = client_.create(kControllerRevisions, ds_obj->ns(), m);
   if (r.status.ok()) return h;
   if (!r.status.already_exists()) {
     *error = "cannot create controllerrevision " + name + ": " + r.status.message;
     return std::nullopt;
   }
   // The name is taken: ours (the cache is behind) or a hash collision.
-  auto got = client_.get(kRevisions, ds_obj->ns(), name);
+  auto got = client_.get(kControllerRevisions, ds_obj->ns(), name);
   if (got.status.ok() && controller_uid(got.object) == ds_obj->uid() &&
       json::parse(std::string(got.object->as<ControllerRevision>().getData().cStr()), nullptr, false) == data)
     return h;
@@ -413,7 +414,7 @@ sdk::ReconcileResult DaemonSetController::reconcile(const std::string& key) {
   auto ds = obj->as<DaemonSet>();
   auto spec = ds.getSpec();
   auto sel = spec.getSelector();
-  const int64_t now = sdk::now_seconds();
+  const int64_t now = machinery::now_seconds();
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
 
@@ -516,7 +517,7 @@ sdk::ReconcileResult DaemonSetController::reconcile(const std::string& key) {
     }
     const int32_t limit = spec.getRevisionHistoryLimit().isValue() ? spec.getRevisionHistoryLimit().getValue() : 10;
     for (const auto& victim : revisions_to_delete(hist->old, limit, live_hashes)) {
-      auto s = client_.remove(kRevisions, ns, victim, "Background");
+      auto s = client_.remove(kControllerRevisions, ns, victim, "Background");
       if (!s.ok() && !s.not_found()) host_.warn("daemonset " + key + ": cannot delete controllerrevision " + victim + ": " + s.message);
     }
   }

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
 
 namespace capstan::daemonset {
@@ -15,11 +16,11 @@ namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kNodes{"", "v1", "nodes"};
-const sdk::Resource kDaemonSets{"apps", "v1", "daemonsets"};
-const sdk::Resource kRevisions{"apps", "v1", "controllerrevisions"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kPods;
+using machinery::kNodes;
+using machinery::kDaemonSets;
+using machinery::kControllerRevisions;
+using machinery::kEvents;
 
 json daemon_set(const std::string& image = "busybox", const std::string& strategy = "RollingUpdate") {
   json ds = {{"metadata", {{"name", "agent"}, {"namespace", "default"}, {"generation", 1},
@@ -44,7 +45,7 @@ class DaemonSetControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fake_.add_kind({kDaemonSets, "DaemonSet", true, capnp::Schema::from<apps::v1::DaemonSet>(), true});
-    fake_.add_kind({kRevisions, "ControllerRevision", true, capnp::Schema::from<apps::v1::ControllerRevision>(), false});
+    fake_.add_kind({kControllerRevisions, "ControllerRevision", true, capnp::Schema::from<apps::v1::ControllerRevision>(), false});
   }
   void start() {
     controller_ = std::make_unique<DaemonSetController>(fake_.host());
@@ -103,7 +104,7 @@ TEST_F(DaemonSetControllerTest, OnePodPerEligibleNode) {
   }
   EXPECT_EQ(targets, (std::set<std::string>{"n1", "n2"}));
   // One ControllerRevision, revision 1, whose data replaces the template.
-  auto revs = fake_.list(kRevisions, "default");
+  auto revs = fake_.list(kControllerRevisions, "default");
   ASSERT_EQ(revs.size(), 1u);
   EXPECT_EQ(revs[0]["revision"], 1);
   json data = revs[0]["data"].is_string() ? json::parse(revs[0]["data"].get<std::string>()) : revs[0]["data"];
@@ -155,7 +156,7 @@ TEST_F(DaemonSetControllerTest, RollingUpdateOneNodeAtATime) {
   ds["metadata"]["generation"] = 2;
   ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"] = "2";
   fake_.put(kDaemonSets, ds);
-  ASSERT_TRUE(FakeHost::eventually([&] { return fake_.list(kRevisions, "default").size() == 2; }));
+  ASSERT_TRUE(FakeHost::eventually([&] { return fake_.list(kControllerRevisions, "default").size() == 2; }));
   // maxUnavailable 1: one old pod goes, its replacement comes; no second old pod goes meanwhile.
   ASSERT_TRUE(FakeHost::eventually([&] {
     int fresh = 0;
@@ -180,7 +181,7 @@ TEST_F(DaemonSetControllerTest, RollingUpdateOneNodeAtATime) {
   }));
   ASSERT_TRUE(FakeHost::eventually([&] { return status("updatedNumberScheduled") == 3 && status("observedGeneration") == 2; }));
   int64_t newest = 0;
-  for (auto& r : fake_.list(kRevisions, "default")) newest = std::max<int64_t>(newest, r["revision"].get<int64_t>());
+  for (auto& r : fake_.list(kControllerRevisions, "default")) newest = std::max<int64_t>(newest, r["revision"].get<int64_t>());
   EXPECT_EQ(newest, 2);
 }
 

@@ -10,23 +10,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/machinery/quantity.hpp"
 #include "capstan/selectors.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::hpa {
 namespace {
 
 using autoscaling::v2::HorizontalPodAutoscaler;
 using core::v1::Pod;
-const sdk::Resource kHpas{"autoscaling", "v2", "horizontalpodautoscalers"};
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
-const sdk::Resource kDeployments{"apps", "v1", "deployments"};
-const sdk::Resource kReplicaSets{"apps", "v1", "replicasets"};
+using machinery::kHorizontalPodAutoscalers;
+using machinery::kPods;
+using machinery::kPodMetrics;
+using machinery::kDeployments;
+using machinery::kReplicaSets;
 
 struct Condition {
   std::string status, reason, message;
@@ -71,7 +72,7 @@ void set_condition(Conditions& c, const std::string& type, const std::string& st
 }  // namespace
 
 HpaController::HpaController(const sdk::Host& host, Options options)
-    : host_(host), options_(options), client_(host, kComponent), recorder_(host, kComponent), hpas_(client_, kHpas),
+    : host_(host), options_(options), client_(host, kComponent), recorder_(host, kComponent), hpas_(client_, kHorizontalPodAutoscalers),
       pods_(client_, kPods), metrics_(client_, kPodMetrics) {
   recorder_.set_synchronous(false);
   controller_ = std::make_unique<sdk::Controller>("horizontal-pod-autoscaler", host_,
@@ -124,7 +125,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
   const auto again = sdk::ReconcileResult::after(options_.sync_period);
   auto hpa = obj->as<HorizontalPodAutoscaler>();
   auto spec = hpa.getSpec();
-  const int64_t now = sdk::now_seconds();
+  const int64_t now = machinery::now_seconds();
   Conditions conditions;
   for (auto c : hpa.getStatus().getConditions())
     conditions[c.getType()] = {c.getStatus(), c.getReason(), c.getMessage()};
@@ -138,7 +139,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
     auto st = out.getStatus();
     st.setCurrentReplicas(current);
     if (desired) st.getDesiredReplicas().setValue(*desired);
-    if (rescaled) st.setLastScaleTime(sdk::format_time(now));
+    if (rescaled) st.setLastScaleTime(machinery::format_rfc3339(now));
     if (hpa.getMetadata().getGeneration().isValue()) st.getObservedGeneration().setValue(hpa.getMetadata().getGeneration().getValue());
     auto list = st.initCurrentMetrics(static_cast<unsigned>(metric_statuses.size()));
     for (unsigned i = 0; i < metric_statuses.size(); ++i) metric_statuses[i](list[i]);
@@ -155,7 +156,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
       cl[i].setStatus(c.status);
       cl[i].setReason(c.reason);
       cl[i].setMessage(c.message);
-      std::string since = sdk::format_time(now);
+      std::string since = machinery::format_rfc3339(now);
       for (auto old : hpa.getStatus().getConditions())
         if (old.getType() == present[i] && old.getStatus() == c.status) since = old.getLastTransitionTime();
       cl[i].setLastTransitionTime(since);
@@ -164,7 +165,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
     auto b = capnp::canonicalize(st.asReader());
     if (a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](auto& x, auto& y) { return memcmp(&x, &y, sizeof(x)) == 0; }))
       return again;
-    auto r = client_.update(kHpas, ns, name, out_msg, "status");
+    auto r = client_.update(kHorizontalPodAutoscalers, ns, name, out_msg, "status");
     if (r.status.ok() || r.status.not_found()) return again;
     if (r.status.conflict()) return sdk::ReconcileResult{true, std::chrono::milliseconds{0}, {}};
     return sdk::ReconcileResult::fail("cannot update status of horizontalpodautoscaler " + key + ": " + r.status.message);
@@ -259,12 +260,12 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
         v.name = p->name();
         v.phase = pod.getStatus().getPhase();
         v.deleting = p->metadata().hasDeletionTimestamp() && p->metadata().getDeletionTimestamp().size() > 0;
-        v.start_time = pod.getStatus().hasStartTime() ? sdk::parse_time(pod.getStatus().getStartTime()) : 0;
+        v.start_time = pod.getStatus().hasStartTime() ? machinery::parse_rfc3339_seconds(pod.getStatus().getStartTime().cStr()).value_or(0) : 0;
         for (auto c : pod.getStatus().getConditions())
           if (c.getType() == "Ready") {
             v.has_ready_condition = true;
             v.ready_false = c.getStatus() == "False";
-            v.ready_transition = sdk::parse_time(c.getLastTransitionTime());
+            v.ready_transition = machinery::parse_rfc3339_seconds(c.getLastTransitionTime().cStr()).value_or(0);
           }
         int64_t request = 0;
         bool have_all = true;
@@ -286,7 +287,7 @@ sdk::ReconcileResult HpaController::reconcile(const std::string& key) {
         if (auto pm = metrics_.get(ns, p->name())) {
           auto pmr = pm->as<metrics::v1beta1::PodMetrics>();
           PodMetric sample;
-          sample.timestamp = sdk::parse_time(pmr.getTimestamp());
+          sample.timestamp = machinery::parse_rfc3339_seconds(pmr.getTimestamp().cStr()).value_or(0);
           sample.window = duration_seconds(pmr.getWindow());
           bool any = false;
           for (auto c : pmr.getContainers()) {

@@ -4,25 +4,26 @@
 
 #include <gtest/gtest.h>
 
+#include "capstan/machinery/resources.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/testing/fake_host.hpp"
-#include "capstan/timestamps.hpp"
+#include "capstan/machinery/time.hpp"
 
 namespace capstan::hpa {
 namespace {
 
 using sdk::testing::FakeHost;
 using sdk::testing::json;
-const sdk::Resource kHpas{"autoscaling", "v2", "horizontalpodautoscalers"};
-const sdk::Resource kPods{"", "v1", "pods"};
-const sdk::Resource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
-const sdk::Resource kDeployments{"apps", "v1", "deployments"};
-const sdk::Resource kEvents{"", "v1", "events"};
+using machinery::kHorizontalPodAutoscalers;
+using machinery::kPods;
+using machinery::kPodMetrics;
+using machinery::kDeployments;
+using machinery::kEvents;
 
 class HpaControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fake_.add_kind({kHpas, "HorizontalPodAutoscaler", true, capnp::Schema::from<autoscaling::v2::HorizontalPodAutoscaler>(), true});
+    fake_.add_kind({kHorizontalPodAutoscalers, "HorizontalPodAutoscaler", true, capnp::Schema::from<autoscaling::v2::HorizontalPodAutoscaler>(), true});
     fake_.add_kind({kPodMetrics, "PodMetrics", true, capnp::Schema::from<metrics::v1beta1::PodMetrics>(), false});
     // The kernel serves deployments/scale; the fake applies the replica count itself.
     fake_.set_reactor([this](const sdk::testing::FakeCall& call) -> std::optional<sdk::Status> {
@@ -44,23 +45,23 @@ class HpaControllerTest : public ::testing::Test {
     controller_->start();
   }
   void pod(const std::string& name, const std::string& cpu_usage) {
-    const std::string t = sdk::format_time(sdk::now_seconds() - 600);
+    const std::string t = machinery::format_rfc3339(machinery::now_seconds() - 600);
     fake_.put(kPods, {{"metadata", {{"name", name}, {"namespace", "default"}, {"labels", {{"app", "web"}}}}},
                       {"spec", {{"containers", {{{"name", "c"}, {"image", "x"}, {"resources", {{"requests", {{"cpu", "100m"}}}}}}}}}},
                       {"status", {{"phase", "Running"}, {"startTime", t},
                                   {"conditions", {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", t}}}}}}});
     if (!cpu_usage.empty())
       fake_.put(kPodMetrics, {{"metadata", {{"name", name}, {"namespace", "default"}}},
-                              {"timestamp", sdk::format_time(sdk::now_seconds())}, {"window", "15s"},
+                              {"timestamp", machinery::format_rfc3339(machinery::now_seconds())}, {"window", "15s"},
                               {"containers", {{{"name", "c"}, {"usage", {{"cpu", cpu_usage}, {"memory", "1Mi"}}}}}}});
   }
   void hpa() {
-    fake_.put(kHpas, {{"metadata", {{"name", "web"}, {"namespace", "default"}}},
+    fake_.put(kHorizontalPodAutoscalers, {{"metadata", {{"name", "web"}, {"namespace", "default"}}},
                       {"spec", {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "web"}}},
                                 {"minReplicas", 1}, {"maxReplicas", 10},
                                 {"metrics", {{{"type", "Resource"}, {"resource", {{"name", "cpu"}, {"target", {{"type", "Utilization"}, {"averageUtilization", 50}}}}}}}}}}});
   }
-  json status(const std::string& path) { return FakeHost::at(*fake_.get(kHpas, "default", "web"), "status." + path); }
+  json status(const std::string& path) { return FakeHost::at(*fake_.get(kHorizontalPodAutoscalers, "default", "web"), "status." + path); }
   std::string condition(const std::string& type) {
     for (auto& c : status("conditions"))
       if (c["type"] == type) return c["status"].get<std::string>() + "/" + c["reason"].get<std::string>();

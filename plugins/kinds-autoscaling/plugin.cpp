@@ -3,6 +3,7 @@
 // README.md (the kernel serves one version per kind and has no conversion between versions).
 #include "capstan/autoscaling_v2.capnp.h"
 #include "capstan/plugin.hpp"
+#include "capstan/printer_columns.hpp"
 #include "hpa_kind.hpp"
 
 namespace {
@@ -20,15 +21,6 @@ class AutoscalingKinds final : public sdk::Plugin {
     return {};
   }
 };
-
-sdk::PrinterColumn computed(std::string name, std::string type, std::string description) {
-  sdk::PrinterColumn c;
-  c.name = std::move(name);
-  c.type = std::move(type);
-  c.description = std::move(description);
-  c.computed = true;
-  return c;
-}
 
 sdk::PluginInfo make_info() {
   sdk::PluginInfo info;
@@ -49,18 +41,12 @@ sdk::PluginInfo make_info() {
   hpa.schema = capnp::Schema::from<autoscaling::v2::HorizontalPodAutoscaler>();
   hpa.subresources = {{"status"}};
   hpa.status_field = "status";
-  hpa.printer_columns = {computed("Reference", "string", "The scale target as kind/name"),
-                         computed("Targets", "string", "Current and target value of each metric"),
-                         computed("MinPods", "string", "The lower limit of replicas"),
-                         computed("MaxPods", "integer", "The upper limit of replicas"),
-                         computed("Replicas", "integer", "Current number of replicas"),
-                         [] {
-                           sdk::PrinterColumn c;
-                           c.name = "Age";
-                           c.type = "date";
-                           c.description = "Time since creation";
-                           return c;
-                         }()};
+  hpa.printer_columns = {sdk::computed_column("Reference", "string", "The scale target as kind/name"),
+                         sdk::computed_column("Targets", "string", "Current and target value of each metric"),
+                         sdk::computed_column("MinPods", "string", "The lower limit of replicas"),
+                         sdk::computed_column("MaxPods", "integer", "The upper limit of replicas"),
+                         sdk::computed_column("Replicas", "integer", "Current number of replicas"),
+                         sdk::age_column()};
   hpa.admission = true;
   info.manifest.kind(hpa);
 

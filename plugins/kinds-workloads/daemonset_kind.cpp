@@ -72,7 +72,7 @@ void set_template_generation(DaemonSet::Builder ds, const sdk::AdmissionRequest&
     gen = 0;
     for (auto a : old.getMetadata().getAnnotations())
       if (a.getKey() == key) gen = std::strtoll(a.getValue().cStr(), nullptr, 10);
-    if (!same(old.getSpec().getTemplate(), ds.asReader().getSpec().getTemplate())) ++gen;
+    if (!same_value(old.getSpec().getTemplate(), ds.asReader().getSpec().getTemplate())) ++gen;
   }
   std::map<std::string, std::string> ann = sdk::labels_of(ds.asReader().getMetadata().getAnnotations());
   ann[key] = std::to_string(gen);

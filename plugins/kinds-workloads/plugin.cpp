@@ -180,16 +180,16 @@ sdk::PluginInfo make_info() {
   ds.subresources = {{"status"}};
   ds.status_field = "status";
   // Computed, so a DaemonSet without status yet shows 0s as kube-apiserver's printer does.
-  ds.printer_columns = {computed("Desired", "integer", "Number of nodes that should run the daemon pod"),
-                        computed("Current", "integer", "Number of nodes running the daemon pod"),
-                        computed("Ready", "integer", "Number of nodes running a ready daemon pod"),
-                        computed("Up-to-date", "integer", "Number of nodes running the updated daemon pod"),
-                        computed("Available", "integer", "Number of nodes running an available daemon pod"),
-                        computed("Node Selector", "string", "The template's nodeSelector"),
-                        age(),
-                        col("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1),
-                        col("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1),
-                        computed("Selector", "string", "The label selector", 1)};
+  ds.printer_columns = {sdk::computed_column("Desired", "integer", "Number of nodes that should run the daemon pod"),
+                        sdk::computed_column("Current", "integer", "Number of nodes running the daemon pod"),
+                        sdk::computed_column("Ready", "integer", "Number of nodes running a ready daemon pod"),
+                        sdk::computed_column("Up-to-date", "integer", "Number of nodes running the updated daemon pod"),
+                        sdk::computed_column("Available", "integer", "Number of nodes running an available daemon pod"),
+                        sdk::computed_column("Node Selector", "string", "The template's nodeSelector"),
+                        sdk::age_column(),
+                        sdk::column("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1),
+                        sdk::column("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1),
+                        sdk::computed_column("Selector", "string", "The label selector", 1)};
   ds.admission = true;
   info.manifest.kind(ds);
 
@@ -199,8 +199,8 @@ sdk::PluginInfo make_info() {
   cr.plural = "controllerrevisions";
   cr.singular = "controllerrevision";
   cr.schema = capnp::Schema::from<apps::v1::ControllerRevision>();
-  cr.printer_columns = {computed("Controller", "string", "The controlling owner"),
-                        computed("Revision", "integer", "The revision number"), age()};
+  cr.printer_columns = {sdk::computed_column("Controller", "string", "The controlling owner"),
+                        sdk::computed_column("Revision", "integer", "The revision number"), sdk::age_column()};
   cr.admission = true;
   info.manifest.kind(cr);
 

@@ -46,6 +46,10 @@ inline constexpr GroupVersionResource kServices{"", "v1", "services"};
 // apps/v1
 inline constexpr GroupVersionResource kDeployments{"apps", "v1", "deployments"};
 inline constexpr GroupVersionResource kReplicaSets{"apps", "v1", "replicasets"};
+inline constexpr GroupVersionResource kDaemonSets{"apps", "v1", "daemonsets"};
+inline constexpr GroupVersionResource kControllerRevisions{"apps", "v1", "controllerrevisions"};
+// autoscaling/v2
+inline constexpr GroupVersionResource kHorizontalPodAutoscalers{"autoscaling", "v2", "horizontalpodautoscalers"};
 // batch/v1
 inline constexpr GroupVersionResource kJobs{"batch", "v1", "jobs"};
 inline constexpr GroupVersionResource kCronJobs{"batch", "v1", "cronjobs"};
