@@ -12,27 +12,17 @@
 #include "capstan/machinery/codec/json_codec.hpp"
 #include "capstan/networking_v1.capnp.h"
 #include "capstan/object.hpp"
+#include "capstan/testing/json_objects.hpp"
 
 namespace capstan::ingress::testing {
 
 using nlohmann::json;
 
-inline schema::SchemaModel& model() {
-  static schema::SchemaModel m;
-  return m;
-}
-
 template <typename T>
 sdk::ObjectPtr object(json j) {
   if (!j["metadata"].contains("uid")) j["metadata"]["uid"] = "uid-" + j["metadata"].value("name", std::string("x"));
   if (!j["metadata"].contains("resourceVersion")) j["metadata"]["resourceVersion"] = "1";
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<capnp::DynamicStruct>(capnp::Schema::from<T>());
-  schema::DecodeReport report;
-  schema::JsonCodec(model()).decode(j, root, report);
-  EXPECT_TRUE(report.type_errors.empty() && report.unknown_fields.empty()) << j.dump();
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
+  return sdk::testing::object_from_json<T>(j);
 }
 
 inline json meta(std::string name, std::string ns = "default", std::string created = "2026-01-01T00:00:00Z") {

@@ -8,6 +8,7 @@
 
 #include "capstan/autoscaling_v2.capnp.h"
 #include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/testing/json_objects.hpp"
 #include "hpa_kind.hpp"
 
 namespace capstan::autoscaling_kinds {
@@ -17,26 +18,9 @@ using nlohmann::json;
 using autoscaling::v2::HorizontalPodAutoscaler;
 using Op = sdk::AdmissionRequest::Operation;
 
-schema::SchemaModel& model() {
-  static schema::SchemaModel m;
-  return m;
-}
+sdk::ObjectPtr object(const json& j) { return sdk::testing::object_from_json<HorizontalPodAutoscaler>(j); }
 
-sdk::ObjectPtr object(const json& j) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<capnp::DynamicStruct>(capnp::Schema::from<HorizontalPodAutoscaler>());
-  schema::DecodeReport report;
-  schema::JsonCodec(model()).decode(j, root, report);
-  EXPECT_TRUE(report.type_errors.empty() && report.unknown_fields.empty()) << j.dump();
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
-}
-
-json to_json(const std::string& bytes) {
-  auto obj = sdk::Object::from_bytes(bytes.data(), bytes.size());
-  capnp::DynamicStruct::Reader r = obj->as<HorizontalPodAutoscaler>();
-  return schema::JsonCodec(model()).encode(r);
-}
+json to_json(const std::string& bytes) { return sdk::testing::json_of<HorizontalPodAutoscaler>(bytes); }
 
 sdk::AdmissionResult admit(const json& j) {
   sdk::AdmissionRequest req;

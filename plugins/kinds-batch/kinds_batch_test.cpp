@@ -12,6 +12,7 @@
 #include "job_rules.hpp"
 #include "kinds.hpp"
 #include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/testing/json_objects.hpp"
 
 namespace capstan::batch_kinds {
 namespace {
@@ -19,27 +20,14 @@ namespace {
 using nlohmann::json;
 using Op = sdk::AdmissionRequest::Operation;
 
-schema::SchemaModel& model() {
-  static schema::SchemaModel m;
-  return m;
-}
-
 template <typename T>
 sdk::ObjectPtr object(const json& j) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<capnp::DynamicStruct>(capnp::Schema::from<T>());
-  schema::DecodeReport report;
-  schema::JsonCodec(model()).decode(j, root, report);
-  EXPECT_TRUE(report.type_errors.empty() && report.unknown_fields.empty()) << j.dump();
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
+  return sdk::testing::object_from_json<T>(j);
 }
 
 template <typename T>
 json to_json(const std::string& bytes) {
-  auto obj = sdk::Object::from_bytes(bytes.data(), bytes.size());
-  capnp::DynamicStruct::Reader r = obj->as<T>();
-  return schema::JsonCodec(model()).encode(r);
+  return sdk::testing::json_of<T>(bytes);
 }
 
 json job(json spec, std::string name = "pi") {

@@ -8,6 +8,7 @@
 
 #include "capstan/gateway_v1.capnp.h"
 #include "capstan/machinery/codec/json_codec.hpp"
+#include "capstan/testing/json_objects.hpp"
 #include "gateway_rules.hpp"
 
 namespace capstan::gateway_kinds {
@@ -17,27 +18,14 @@ using nlohmann::json;
 using Op = sdk::AdmissionRequest::Operation;
 using namespace gateway::v1;
 
-schema::SchemaModel& model() {
-  static schema::SchemaModel m;
-  return m;
-}
-
 template <typename T>
 sdk::ObjectPtr object(const json& j) {
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<capnp::DynamicStruct>(capnp::Schema::from<T>());
-  schema::DecodeReport report;
-  schema::JsonCodec(model()).decode(j, root, report);
-  EXPECT_TRUE(report.type_errors.empty() && report.unknown_fields.empty()) << j.dump();
-  auto bytes = sdk::serialize(msg);
-  return sdk::Object::from_bytes(bytes.data(), bytes.size());
+  return sdk::testing::object_from_json<T>(j);
 }
 
 template <typename T>
 json to_json(const std::string& bytes) {
-  auto obj = sdk::Object::from_bytes(bytes.data(), bytes.size());
-  capnp::DynamicStruct::Reader r = obj->as<T>();
-  return schema::JsonCodec(model()).encode(r);
+  return sdk::testing::json_of<T>(bytes);
 }
 
 json meta(std::string kind, json spec) {
