@@ -13,4 +13,16 @@ std::string validate_object_name(std::string_view name) { return first(machinery
 
 std::string validate_dns_label(std::string_view name) { return first(machinery::is_dns1123_label(name)); }
 
+std::string validate_path_segment_name(std::string_view name) {
+  if (name == "." || name == "..") return "may not be '" + std::string(name) + "'";
+  if (name.find('/') != std::string_view::npos) return "may not contain '/'";
+  if (name.find('%') != std::string_view::npos) return "may not contain '%'";
+  return {};
+}
+
+std::string validate_name_by_rule(std::string_view rule, std::string_view name) {
+  if (rule == "pathSegment") return validate_path_segment_name(name);
+  return validate_object_name(name);
+}
+
 }  // namespace capstan::api

@@ -64,3 +64,18 @@ TEST(Names, InvalidLabels) {
 
 }  // namespace
 }  // namespace capstan::api
+
+namespace capstan::api {
+namespace {
+
+TEST(Names, PathSegmentRuleAsApimachinery) {
+  EXPECT_EQ(validate_name_by_rule("pathSegment", "system:discovery"), "");
+  EXPECT_EQ(validate_name_by_rule("pathSegment", "system:node:worker-1"), "");
+  EXPECT_EQ(validate_name_by_rule("pathSegment", ".."), "may not be '..'");
+  EXPECT_EQ(validate_name_by_rule("pathSegment", "a/b"), "may not contain '/'");
+  EXPECT_EQ(validate_name_by_rule("pathSegment", "a%b"), "may not contain '%'");
+  EXPECT_NE(validate_name_by_rule("", "system:discovery"), "");
+}
+
+}  // namespace
+}  // namespace capstan::api

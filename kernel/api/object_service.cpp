@@ -420,7 +420,7 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, Deco
       name = generate + machinery::random_name_suffix();
       meta.setName(name);
     }
-    if (auto problem = validate_object_name(name); !problem.empty())
+    if (auto problem = validate_name_by_rule(kind.name_rule, name); !problem.empty())
       throw invalid(kind.kind, kind.group, name,
                     {{"metadata.name", "FieldValueInvalid", "Invalid value: \"" + name + "\": " + problem}});
     check_namespace_open(kind, ns);

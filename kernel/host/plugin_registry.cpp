@@ -15,6 +15,7 @@
 #include "capstan/plugin.capnp.h"
 #include "capstan/host_table.hpp"
 #include "host/plugin_admission.hpp"
+#include "host/plugin_authorizer.hpp"
 #include "host/plugin_host.hpp"
 #include "schema/kind_registry.hpp"
 
@@ -81,7 +82,7 @@ std::function<std::vector<std::vector<std::string>>(const std::vector<const std:
 
 }  // namespace
 
-PluginRegistry::PluginRegistry() = default;
+PluginRegistry::PluginRegistry() : authorizers_(std::make_shared<PluginAuthorizers>()) {}
 
 PluginRegistry::~PluginRegistry() { stop(); }
 
@@ -385,6 +386,8 @@ bool PluginRegistry::initialise(schema::KindRegistry& kinds, PluginHost& host, c
 
 api::Admission* PluginRegistry::admission() { return admission_.get(); }
 
+std::shared_ptr<const PluginAuthorizers> PluginRegistry::authorizers() const { return authorizers_; }
+
 void PluginRegistry::register_admission_hooks(const std::string& uri, const capstan_plugin_descriptor* d, void* state) {
   const auto& m = d->manifest;
   if (m.size == 0) return;
@@ -398,7 +401,13 @@ void PluginRegistry::register_admission_hooks(const std::string& uri, const caps
     for (auto t : l) out.push_back(text(t));
     return out;
   };
-  for (auto h : reader.getRoot<capstan::plugin::PluginManifest>().getAdmissionHooks()) {
+  auto manifest = reader.getRoot<capstan::plugin::PluginManifest>();
+  // on_authorize exists in descriptors of ABI 1.4 and later only.
+  if (manifest.getAuthorizer() && d->abi_minor >= 4 && d->on_authorize) {
+    spdlog::info("plugin {}: authorizer (order {})", uri, manifest.getAuthorizerOrder());
+    authorizers_->add(uri, manifest.getAuthorizerOrder(), d, state);
+  }
+  for (auto h : manifest.getAdmissionHooks()) {
     AdmissionHook hook{uri, text(h.getName()), h.getMutating(), h.getOrder(), {}};
     for (auto r : h.getRules()) hook.rules.push_back({texts(r.getGroups()), texts(r.getResources()), texts(r.getOperations())});
     spdlog::info("plugin {}: {} admission hook {} (order {})", uri, hook.mutating ? "mutating" : "validating", hook.name,
@@ -449,6 +458,7 @@ void PluginRegistry::start() {
 }
 
 void PluginRegistry::stop() {
+  if (authorizers_) authorizers_->clear();
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     auto& r = records_[*it];
     auto& l = *loaded_[*it];

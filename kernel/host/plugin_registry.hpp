@@ -20,6 +20,7 @@ namespace capstan::sdk { class HostTable; }
 namespace capstan::host {
 
 class PluginAdmission;
+class PluginAuthorizers;
 
 enum class PluginState { kFound, kRefused, kSkipped, kFailed, kInitialised, kRunning, kStopped };
 const char* to_string(PluginState s);
@@ -78,6 +79,8 @@ class PluginRegistry {
   std::vector<std::string> order() const;
   // The admission hook backed by the plugins (filled by initialise()).
   api::Admission* admission();
+  // The authorizers the plugins provide (filled by initialise(), emptied by stop()).
+  std::shared_ptr<const PluginAuthorizers> authorizers() const;
   // Routes an extension-point call (capstan_host_api.invoke) to the running plugin serving target.
   capstan_status invoke(const std::string& target, const std::string& request, std::string& response);
 
@@ -94,6 +97,7 @@ class PluginRegistry {
   std::vector<size_t> order_;
   PluginHost* host_ = nullptr;
   std::unique_ptr<PluginAdmission> admission_;
+  std::shared_ptr<PluginAuthorizers> authorizers_;
   std::map<std::string, std::unique_ptr<sdk::HostTable>> tables_;  // by plugin uri
 };
 

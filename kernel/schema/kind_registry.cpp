@@ -55,6 +55,7 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->status_field = str(k.getStatusField());
     kind->admission = k.getAdmission();
     kind->namespace_scope = k.getNamespaceScope();
+    kind->name_rule = str(k.getNameRule());
     if (k.hasScale()) {
       auto s = k.getScale();
       kind->scale = ScalePaths{str(s.getSpecReplicasPath()), str(s.getStatusReplicasPath()), str(s.getLabelSelectorPath())};

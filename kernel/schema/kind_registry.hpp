@@ -48,6 +48,7 @@ struct Kind {
   capnp::StructSchema schema;
   std::string plugin;  // "type.id" of the plugin that registered it
   bool namespace_scope = false;  // its objects are the namespaces (see plugin.capnp)
+  std::string name_rule;  // "" DNS-1123 subdomain, "pathSegment" (plugin.capnp KindInfo.nameRule)
   std::optional<ScalePaths> scale;  // set: the kernel serves <plural>/scale
   // Computes the `computed` columns for a batch of objects (capnp bytes), one row of cells per
   // object; set by the plugin host for kinds whose plugin has a printer.

@@ -77,6 +77,7 @@ std::string ManifestBuilder::build() const {
     b.setAdmission(k.admission);
     b.setStatusField(k.status_field);
     b.setNamespaceScope(k.namespace_scope);
+    b.setNameRule(k.name_rule);
     if (k.scale) {
       auto s = b.initScale();
       s.setSpecReplicasPath(k.scale->spec_replicas_path);
@@ -87,6 +88,8 @@ std::string ManifestBuilder::build() const {
   }
   auto list = manifest.initSchemaNodes(static_cast<unsigned>(nodes.size()));
   for (unsigned i = 0; i < nodes.size(); ++i) list.setWithCaveats(i, nodes[i].getProto());
+  manifest.setAuthorizer(authorizer_);
+  manifest.setAuthorizerOrder(authorizer_order_);
   auto hooks = manifest.initAdmissionHooks(static_cast<unsigned>(hooks_.size()));
   auto texts = [](auto list, const std::vector<std::string>& from) {
     for (unsigned i = 0; i < from.size(); ++i) list.set(i, from[i]);

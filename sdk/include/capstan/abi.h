@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_ABI_MAJOR 1
-#define CAPSTAN_ABI_MINOR 3  /* 1.1: invoke / on_invoke; 1.2: on_print; 1.3: action subresources, admission hooks (host.capnp, plugin.capnp) */
+#define CAPSTAN_ABI_MINOR 4  /* 1.1: invoke / on_invoke; 1.2: on_print; 1.3: action subresources, admission hooks (host.capnp, plugin.capnp); 1.4: on_authorize, the requesting user in admission */
 
 /* The symbol every plugin exports (through Boost.DLL's alias, see capstan/plugin.hpp). */
 #define CAPSTAN_PLUGIN_ENTRY_SYMBOL "capstan_plugin_entry"
@@ -129,7 +129,14 @@ typedef struct capstan_plugin_descriptor {
    * capstan.host.PrintResponse. Read only from 1.2+ descriptors. NULL = none. */
   capstan_status (*on_print)(void* plugin_state, capstan_borrowed_bytes request, capstan_owned_bytes* response);
 
-  void* reserved[10];
+  /* ABI 1.4: an authorizer (the manifest's `authorizer` set) decides whether a request's user may
+   * do what it asks. request: capstan.host.AuthorizationRequest, response:
+   * capstan.host.AuthorizationResponse (allow, deny or no opinion). Called on API request threads
+   * for every request the kernel has not decided itself: answer from memory, never block. Read
+   * only from 1.4+ descriptors. NULL = none. */
+  capstan_status (*on_authorize)(void* plugin_state, capstan_borrowed_bytes request, capstan_owned_bytes* response);
+
+  void* reserved[9];
 } capstan_plugin_descriptor;
 
 typedef const capstan_plugin_descriptor* (*capstan_plugin_entry_fn)(void);

@@ -57,6 +57,9 @@ struct KindSpec {
   // Objects of this kind are the namespaces other objects live in: the kernel refuses to create
   // namespaced objects in one that does not exist or is being deleted.
   bool namespace_scope = false;
+  // How metadata.name is checked: "" a DNS-1123 subdomain (most kinds); "pathSegment" any name
+  // that is a URL path segment (not "." or "..", no '/' or '%'), as RBAC's "system:discovery".
+  std::string name_rule;
   // Set to serve `<plural>/scale` (discovery shows it as autoscaling/v1 Scale).
   std::optional<ScaleSpec> scale;
 };
@@ -94,6 +97,13 @@ class ManifestBuilder {
     hooks_.push_back(std::move(h));
     return *this;
   }
+  // The plugin decides requests' authorization (Plugin::authorize); authorizers are asked in
+  // `order`, lower first, until one allows or denies.
+  ManifestBuilder& authorizer(int order = 0) {
+    authorizer_ = true;
+    authorizer_order_ = order;
+    return *this;
+  }
   // Serialized capstan.plugin.PluginManifest, word-aligned.
   std::string build() const;
 
@@ -101,6 +111,8 @@ class ManifestBuilder {
   std::string description_;
   std::vector<KindSpec> kinds_;
   std::vector<AdmissionHookSpec> hooks_;
+  bool authorizer_ = false;
+  int authorizer_order_ = 0;
 };
 
 }  // namespace capstan::sdk

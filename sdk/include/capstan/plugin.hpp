@@ -19,6 +19,31 @@
 
 namespace capstan::sdk {
 
+// An authenticated user, as Kubernetes' user.Info.
+struct UserInfo {
+  std::string name, uid;
+  std::vector<std::string> groups;
+  std::vector<std::pair<std::string, std::vector<std::string>>> extra;
+};
+
+// What a request asks to do, as Kubernetes' authorizer.Attributes (ABI 1.4).
+struct AuthorizationAttributes {
+  UserInfo user;
+  std::string verb;
+  bool resource_request = true;
+  std::string group, version, resource, subresource, ns, name;
+  std::string path;  // non-resource requests: the URL path
+};
+
+struct AuthorizationDecision {
+  enum class Kind { kNoOpinion, kAllow, kDeny } decision = Kind::kNoOpinion;
+  std::string reason;
+  std::string evaluation_error;
+  static AuthorizationDecision allow(std::string reason = {}) { return {Kind::kAllow, std::move(reason), {}}; }
+  static AuthorizationDecision no_opinion(std::string reason = {}) { return {Kind::kNoOpinion, std::move(reason), {}}; }
+  static AuthorizationDecision deny(std::string reason) { return {Kind::kDeny, std::move(reason), {}}; }
+};
+
 struct AdmissionRequest {
   enum class Operation { kCreate, kUpdate, kDelete } operation;
   Resource resource;
@@ -29,6 +54,7 @@ struct AdmissionRequest {
   bool dry_run = false;
   std::optional<int64_t> grace_period_seconds;  // delete: what the client asked for (DeleteOptions)
   std::string hook;  // empty: admission of a kind this plugin owns; else one of its admission hooks
+  UserInfo user;     // ABI 1.4: who asked; empty name: a write of the kernel or of a plugin
 };
 
 struct FieldCause {
@@ -73,6 +99,10 @@ class Plugin {
     (void)object;
     return {};
   }
+  // Authorizers only (ManifestBuilder::authorizer): decides a request from memory (informer
+  // caches); called on API request threads, concurrently. Throwing is a no-opinion with an
+  // evaluation error.
+  virtual AuthorizationDecision authorize(const AuthorizationAttributes&) { return {}; }
   // Serves an extension-point call from another plugin (Host::invoke); throw to fail it.
   virtual std::string invoke(const std::string& request) {
     (void)request;

@@ -104,6 +104,7 @@ struct AdmissionRequest {
   dryRun @6 :Bool;
   gracePeriodSeconds @7 :Int64 = -1;  # delete: the grace period the client asked for; -1 = none
   hook @8 :Text;         # empty: the admission of the kind's owner; else the plugin's admission hook of that name
+  userInfo @9 :UserInfo; # ABI 1.4: who asked (empty username: a write of the kernel or of a plugin)
 }
 
 struct AdmissionResponse {
@@ -140,4 +141,41 @@ struct PrintResponse {
 
 struct PrintRow {
   cells @0 :List(Text);      # the kind's computed columns, in declaration order
+}
+
+# ABI 1.4: an authenticated user, as Kubernetes' user.Info (authentication.k8s.io UserInfo).
+struct UserInfo {
+  username @0 :Text;
+  uid @1 :Text;
+  groups @2 :List(Text);
+  extra @3 :List(Extra);
+  struct Extra {
+    key @0 :Text;
+    values @1 :List(Text);
+  }
+}
+
+# ABI 1.4: one request to authorize, as Kubernetes' authorizer.Attributes.
+struct AuthorizationRequest {
+  user @0 :UserInfo;
+  verb @1 :Text;               # get list watch create update patch delete deletecollection; impersonate, bind, escalate...; non-resource: get post put...
+  resourceRequest @2 :Bool;    # false: a non-resource path (/healthz, /api, /apis/apps)
+  group @3 :Text;
+  version @4 :Text;
+  resource @5 :Text;           # plural
+  subresource @6 :Text;
+  namespace @7 :Text;
+  name @8 :Text;
+  path @9 :Text;               # the request path (non-resource requests)
+}
+
+struct AuthorizationResponse {
+  decision @0 :Decision;
+  enum Decision {
+    noOpinion @0;   # the next authorizer is asked; when none allows, the request is forbidden
+    allow @1;
+    deny @2;        # forbidden at once; later authorizers are not asked
+  }
+  reason @1 :Text;            # appended to the Forbidden message (and shown by access reviews)
+  evaluationError @2 :Text;
 }

@@ -61,6 +61,8 @@ struct KindInfo {
   namespaceScope @15 :Bool;     # objects of this kind are the namespaces namespaced objects live in
   scale @16 :ScaleInfo;         # set: the kernel serves the `scale` subresource from these paths
   bindingPath @17 :Text;        # ABI 1.2; since 1.3 declare a subresource with `assigns` (the kernel still reads this as a `binding` one)
+  nameRule @18 :Text;           # ABI 1.4: how metadata.name is checked: "" DNS-1123 subdomain (most kinds),
+                                # "pathSegment" any name usable as a URL path segment (RBAC's "system:node")
 }
 
 # Which writes an admission hook is asked about, as Kubernetes' admission webhook rules say it.
@@ -87,4 +89,6 @@ struct PluginManifest {
   kinds @1 :List(KindInfo);
   schemaNodes @2 :List(Schema.Node);   # every node the kinds need, dependencies included
   admissionHooks @3 :List(AdmissionHook);
+  authorizer @4 :Bool;          # ABI 1.4: the kernel asks this plugin's on_authorize about requests
+  authorizerOrder @5 :Int32;    # authorizers are asked in this order (lower first), then by plugin name
 }
