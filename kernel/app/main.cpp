@@ -25,6 +25,11 @@
 #include "api/api_server.hpp"
 #include "app/image_command.hpp"
 #include "app/kubeconfig.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/authorizer.hpp"
+#include "auth/gate.hpp"
+#include "auth/token_file.hpp"
+#include "host/plugin_authorizer.hpp"
 #include "capstan/host.capnp.h"
 #include "host/local_host.hpp"
 #include "host/plugin_host.hpp"
@@ -59,6 +64,7 @@ struct Options {
   std::vector<std::string> disabled;                               // plugins not to run
   std::string node_name, node_ip;
   std::string server, kubeconfig;  // agent: where the API server is and how to reach it
+  std::string token_auth_file;     // static bearer tokens (kube-apiserver's format); default: <data-dir>/auth/tokens.csv
   std::vector<std::string> args;   // positional arguments (image import FILE)
 };
 
@@ -95,6 +101,8 @@ void usage() {
                "  --bind-address ADDR   HTTPS listen address (default 127.0.0.1)\n"
                "  --port N              HTTPS port (default 6443; 0 picks a free one)\n"
                "  --http-port N         also serve plain HTTP on 127.0.0.1:N (tests only)\n"
+               "  --token-auth-file F   static bearer tokens, token,user,uid,\"groups\" per line\n"
+               "                        (default <data-dir>/auth/tokens.csv, holding the admin token)\n"
                "  --require PLUGIN      fail start-up unless this plugin comes up (repeatable)\n"
                "  --use TYPE=ID         run only plugin ID among those of TYPE (e.g. capstan.runtime.v1=sim)\n"
                "  --runtime ID          same as --use capstan.runtime.v1=ID: containerd (default) or sim\n"
@@ -121,6 +129,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--bind-address") value(o.bind_address);
     else if (a == "--port") { value(v); o.port = std::stoi(v); }
     else if (a == "--http-port") { value(v); o.http_port = std::stoi(v); }
+    else if (a == "--token-auth-file") value(o.token_auth_file);
     else if (a == "--io-threads") { value(v); o.io_threads = std::stoi(v); }
     else if (a == "--require") { value(v); o.required.push_back(v); }
     else if (a == "--use" || a == "--plugin-config") {
@@ -207,6 +216,13 @@ void lock_data_dir(const std::string& dir) {
   }
 }
 
+// The static token file as one of the authenticator's token sources.
+struct StaticTokens final : capstan::auth::TokenAuthenticator {
+  explicit StaticTokens(capstan::auth::TokenFile f) : file(std::move(f)) {}
+  std::optional<capstan::auth::User> authenticate_token(const std::string& token) const override { return file.find(token); }
+  capstan::auth::TokenFile file;
+};
+
 void select_plugins(const Options& o, capstan::host::PluginRegistry& plugins) {
   // Two runtimes ship with Capstan: real containers unless told otherwise (--runtime sim).
   bool runtime_chosen = false;
@@ -242,8 +258,23 @@ int run_server(const Options& o, uint32_t role) {
   auto bundle = capstan::pki::ensure((fs::path(o.data_dir) / "tls").string(), {"localhost", "capstan"},
                                            {o.bind_address == "0.0.0.0" ? "127.0.0.1" : o.bind_address});
   capstan::api::ApiServer api(objects, bus, {});
-  capstan::http::Server http([&api](capstan::http::Request&& req, std::shared_ptr<capstan::http::Responder> res) {
-    api.handle(std::move(req), std::move(res));
+  capstan::host::PluginRegistry plugins;
+  // Every request passes the auth gate: a client certificate of the cluster CA or a bearer token,
+  // then system:masters or the authorizer plugins (RBAC); see docs/security.md.
+  const std::string auth_dir = (fs::path(o.data_dir) / "auth").string();
+  const std::string admin_token = capstan::auth::ensure_admin_token(auth_dir, "capstan-admin");
+  auto static_tokens = std::make_shared<StaticTokens>(capstan::auth::TokenFile::load(
+      o.token_auth_file.empty() ? (fs::path(auth_dir) / "tokens.csv").string() : o.token_auth_file));
+  capstan::auth::Authenticator authenticator;
+  authenticator.add(static_tokens);
+  capstan::auth::AuthorizerChain authorizer;
+  authorizer.add(plugins.authorizers());
+  capstan::auth::Gate gate(authenticator, authorizer,
+                           [&api](capstan::http::Request&& req, std::shared_ptr<capstan::http::Responder> res) {
+                             api.handle(std::move(req), std::move(res));
+                           });
+  capstan::http::Server http([&gate](capstan::http::Request&& req, std::shared_ptr<capstan::http::Responder> res) {
+    gate.handle(std::move(req), std::move(res));
   }, o.io_threads);
   api.set_executor([&http](std::function<void()> fn) { http.post(std::move(fn)); });
   uint16_t port = http.listen_https(o.bind_address, static_cast<uint16_t>(o.port),
@@ -252,7 +283,6 @@ int run_server(const Options& o, uint32_t role) {
   std::string url = "https://" + host + ":" + std::to_string(port);
   api.set_server_address(host + ":" + std::to_string(port));
 
-  capstan::host::PluginRegistry plugins;
   plugins.discover(o.plugin_dir);
   select_plugins(o, plugins);
   plugins.set_config(plugin_config(o, o.command, url));
@@ -285,6 +315,7 @@ int run_server(const Options& o, uint32_t role) {
             << "  API:        " << url << "\n";
   if (o.http_port >= 0) std::cout << "  plain HTTP: http://127.0.0.1:" << http_port << " (loopback only)\n";
   std::cout << "  kubeconfig: " << kubeconfig << "\n"
+            << "  admin token: " << (fs::path(auth_dir) / "admin.token").string() << "\n"
             << "  try:        export KUBECONFIG=" << kubeconfig << "; kubectl get namespaces\n"
             << std::flush;
 

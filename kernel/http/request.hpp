@@ -30,6 +30,11 @@ struct Request {
   bool tls = false;
   std::string client_cert_cn;  // CN of a verified client certificate, empty if none
   std::vector<std::string> client_cert_orgs;
+  // Who sent it, once the auth gate has authenticated the request (kernel/auth/gate.hpp).
+  struct User {
+    std::string name, uid;
+    std::vector<std::string> groups;
+  } user;
 
   const std::string* header(std::string_view lower_name) const;
   const std::string* query_param(std::string_view name) const;  // first
