@@ -22,15 +22,17 @@ ok "server starts"
 
 # Each check is a Python function over http.client; the script prints PASS/FAIL lines that the
 # summary counts.
-python3 - "$PORT" <<'PY' >"$WORK/checks.out" 2>&1
+# The plain HTTP port authenticates like the HTTPS one: the admin's bearer token.
+python3 - "$PORT" "$(cat "$WORK/data/auth/admin.token")" <<'PY' >"$WORK/checks.out" 2>&1
 import http.client, json, struct, sys, time
 
 PORT = int(sys.argv[1])
+AUTH = {"Authorization": "Bearer " + sys.argv[2]}
 PB = "application/vnd.kubernetes.protobuf"
 
 def req(method, path, body=None, headers=None):
     c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
-    c.request(method, path, body=body, headers=headers or {})
+    c.request(method, path, body=body, headers={**AUTH, **(headers or {})})
     r = c.getresponse()
     data = r.read()
     c.close()
@@ -107,7 +109,7 @@ check("Status JSON in metav1.Status order with a newline",
 
 # Watch in protobuf: length-framed WatchEvents.
 c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
-c.request("GET", CM + "?watch=true&timeoutSeconds=2", headers={"Accept": PB + ";stream=watch"})
+c.request("GET", CM + "?watch=true&timeoutSeconds=2", headers={**AUTH, "Accept": PB + ";stream=watch"})
 r = c.getresponse()
 stream = r.read()
 c.close()

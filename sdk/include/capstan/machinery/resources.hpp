@@ -64,6 +64,11 @@ inline constexpr GroupVersionResource kIngressClasses{"networking.k8s.io", "v1",
 inline constexpr GroupVersionResource kGatewayClasses{"gateway.networking.k8s.io", "v1", "gatewayclasses"};
 inline constexpr GroupVersionResource kGateways{"gateway.networking.k8s.io", "v1", "gateways"};
 inline constexpr GroupVersionResource kHTTPRoutes{"gateway.networking.k8s.io", "v1", "httproutes"};
+// rbac.authorization.k8s.io/v1
+inline constexpr GroupVersionResource kRoles{"rbac.authorization.k8s.io", "v1", "roles"};
+inline constexpr GroupVersionResource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles"};
+inline constexpr GroupVersionResource kRoleBindings{"rbac.authorization.k8s.io", "v1", "rolebindings"};
+inline constexpr GroupVersionResource kClusterRoleBindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings"};
 // metrics.k8s.io/v1beta1 (the same plurals as core/v1, in their own group)
 inline constexpr GroupVersionResource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
 inline constexpr GroupVersionResource kNodeMetrics{"metrics.k8s.io", "v1beta1", "nodes"};

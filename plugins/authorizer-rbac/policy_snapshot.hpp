@@ -1,0 +1,42 @@
+#pragma once
+// The RBAC policy as the authorizer reads it: every Role, ClusterRole and binding, indexed by
+// subject, so one request costs the bindings of its user and groups, not all of them. Built from
+// the informer caches; immutable once built (a new one replaces it after any change).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capstan/object.hpp"
+#include "policy_rule.hpp"
+
+namespace capstan::rbac {
+
+struct Binding {
+  std::string ns;    // empty: a ClusterRoleBinding
+  std::string name;
+  std::string role_kind, role_name;  // Role (in ns) or ClusterRole
+  std::string subject_text;          // for the reason: `Group "g"`, `User "u"`, `ServiceAccount "sa/ns"`
+};
+
+class PolicySnapshot {
+ public:
+  PolicySnapshot(const std::vector<sdk::ObjectPtr>& roles, const std::vector<sdk::ObjectPtr>& cluster_roles,
+                 const std::vector<sdk::ObjectPtr>& role_bindings, const std::vector<sdk::ObjectPtr>& cluster_role_bindings);
+
+  // Allow with upstream's reason (`RBAC: allowed by ClusterRoleBinding "b" of ClusterRole "r" to
+  // Group "g"`), or no opinion.
+  sdk::AuthorizationDecision authorize(const sdk::AuthorizationAttributes& a) const;
+  // The rules a user holds in a namespace (SelfSubjectRulesReview, escalation checks).
+  std::vector<PolicyRule> rules_for(const sdk::UserInfo& user, const std::string& ns) const;
+
+ private:
+  const std::vector<PolicyRule>* rules_of(const Binding& b) const;
+  std::vector<const Binding*> bindings_for(const sdk::UserInfo& user) const;
+  std::map<std::string, std::vector<PolicyRule>> roles_;          // "ns/name"
+  std::map<std::string, std::vector<PolicyRule>> cluster_roles_;  // name
+  std::map<std::string, std::vector<Binding>> by_subject_;        // "User:alice", "Group:dev", "ServiceAccount:ns:sa"
+};
+
+}  // namespace capstan::rbac

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Integration test: authentication and RBAC authorization on a fresh `capstan server`, with
+# kubectl and curl as a user would: no credentials → 401 (except health and version); the
+# admin's certificate and token (system:masters); a user certificate signed by the cluster CA
+# (CN alice) refused with kube-apiserver's 403 text until a RoleBinding grants it, and only in
+# that namespace; the bootstrap roles (view cannot read Secrets, edit can); aggregation of a
+# user's ClusterRole into view; a certificate of another CA and a wrong token → 401; the plain
+# HTTP port authenticates too; RBAC validation messages.
+#   auth_test.sh [CAPSTAN_BINARY [PLUGIN_DIR]]
+set -uo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+capstan_args "$@"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/capstan-auth-test.XXXXXX")
+cleanup() {
+  stop_server TERM
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if ! start_server "$WORK/data" "$WORK/server.log"; then bad "server starts"; summary; exit 1; fi
+ok "server starts"
+API=$(sed -n 's|^ *API: *\(https://[^ ]*\).*|\1|p' "$WORK/server.log" | tail -1)
+HTTP=$(sed -n 's|^ *plain HTTP: *\(http://[^ ]*\).*|\1|p' "$WORK/server.log" | tail -1)
+TLS=$WORK/data/tls
+ADMIN_TOKEN=$(cat "$WORK/data/auth/admin.token")
+CA=$TLS/ca.crt
+
+# A client certificate for CN=$1 (O=$2 if given) signed by the CA at $3/$4.
+user_cert() { # NAME ORG CA_CRT CA_KEY OUT_PREFIX
+  local subj="/CN=$1"; [ -n "$2" ] && subj="/O=$2/CN=$1"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$5.key" -subj "$subj" -out "$5.csr" 2>/dev/null &&
+    printf 'extendedKeyUsage=clientAuth\n' >"$5.ext" &&
+    openssl x509 -req -in "$5.csr" -CA "$3" -CAkey "$4" -CAcreateserial -days 1 -extfile "$5.ext" -out "$5.crt" 2>/dev/null
+}
+kubeconfig_for() { # NAME CERT_PREFIX OUT
+  KUBECONFIG=$3 kubectl config set-cluster c --server="$API" --certificate-authority="$CA" --embed-certs >/dev/null &&
+    KUBECONFIG=$3 kubectl config set-credentials "$1" --client-certificate="$2.crt" --client-key="$2.key" --embed-certs >/dev/null &&
+    KUBECONFIG=$3 kubectl config set-context c --cluster=c --user="$1" >/dev/null &&
+    KUBECONFIG=$3 kubectl config use-context c >/dev/null
+}
+code() { curl -s -o "$WORK/body" -w '%{http_code}' --max-time 10 "$@"; }
+
+# ---- no credentials
+check_eq "anonymous list of secrets is 401" 401 code -k "$API/api/v1/secrets"
+check "the 401 is kube-apiserver's Status" bash -c "grep -q '\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401' '$WORK/body'"
+check_eq "anonymous /healthz answers" 200 code -k "$API/healthz"
+check_eq "anonymous /version answers" 200 code -k "$API/version"
+check_eq "anonymous discovery is 401" 401 code -k "$API/api"
+check_eq "the plain HTTP port authenticates too" 401 code "$HTTP/api/v1/namespaces"
+check_eq "a wrong token is 401" 401 code -k -H "Authorization: Bearer not-a-token" "$API/api/v1/namespaces"
+check_eq "a wrong token is 401 even on /healthz" 401 code -k -H "Authorization: Bearer not-a-token" "$API/healthz"
+
+# ---- the admin
+check "the admin kubeconfig (system:masters certificate) lists namespaces" kubectl get namespaces
+check_eq "the admin token works on the plain HTTP port" 200 code -H "Authorization: Bearer $ADMIN_TOKEN" "$HTTP/api/v1/namespaces"
+check_eq "the admin token works over HTTPS" 200 code -k -H "Authorization: Bearer $ADMIN_TOKEN" "$API/api/v1/secrets"
+
+# ---- a user of the cluster CA, without any binding
+user_cert alice "" "$CA" "$TLS/ca.key" "$WORK/alice" && kubeconfig_for alice "$WORK/alice" "$WORK/alice.kubeconfig"
+check "a certificate for alice is made with the cluster CA" test -s "$WORK/alice.crt"
+AK() { KUBECONFIG=$WORK/alice.kubeconfig kubectl "$@"; }
+for i in $(seq 1 50); do kubectl get clusterrole view >/dev/null 2>&1 && break; sleep 0.2; done
+check_fails "alice cannot list pods, with upstream's message" \
+  '^Error from server \(Forbidden\): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"$' \
+  AK get pods
+check_fails "alice cannot list nodes (cluster scope text)" \
+  'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope' AK get nodes
+check "alice reaches discovery (system:discovery for system:authenticated)" bash -c "KUBECONFIG=$WORK/alice.kubeconfig kubectl api-versions | grep -q '^v1$'"
+
+# ---- bootstrap roles and bindings
+check "the bootstrap roles exist" kubectl get clusterrole cluster-admin admin edit view system:discovery system:basic-user
+check "view is aggregated from system:aggregate-to-view" bash -c "kubectl get clusterrole view -o jsonpath='{.rules[*].resources}' | grep -q pods"
+check "cluster-admin is bound to system:masters" bash -c "kubectl get clusterrolebinding cluster-admin -o jsonpath='{.subjects[0].name}' | grep -qx system:masters"
+
+kubectl create namespace team >/dev/null
+kubectl -n team create secret generic s1 --from-literal=k=v >/dev/null
+check "bind view to alice in team" kubectl -n team create rolebinding alice-view --clusterrole=view --user=alice
+for i in $(seq 1 50); do AK -n team get pods >/dev/null 2>&1 && break; sleep 0.1; done
+check "alice lists pods in team" AK -n team get pods
+check_fails "alice still cannot list pods in default" 'pods is forbidden' AK -n default get pods
+check_fails "view does not read secrets" 'secrets "s1" is forbidden: User "alice" cannot get resource "secrets" in API group "" in the namespace "team"' AK -n team get secret s1
+check_fails "view does not create" 'configmaps is forbidden: User "alice" cannot create resource "configmaps"' AK -n team create configmap c1 --from-literal=a=b
+
+check "bind edit to alice in team" kubectl -n team create rolebinding alice-edit --clusterrole=edit --user=alice
+for i in $(seq 1 50); do AK -n team get secret s1 >/dev/null 2>&1 && break; sleep 0.1; done
+check "edit reads secrets" AK -n team get secret s1
+check "edit creates configmaps" AK -n team create configmap c1 --from-literal=a=b
+check_fails "edit cannot create rolebindings" 'rolebindings.rbac.authorization.k8s.io is forbidden' \
+  AK -n team create rolebinding x --clusterrole=admin --user=alice
+
+# ---- aggregation: a ClusterRole labelled aggregate-to-view extends view
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: read-nodes
+  labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}
+rules:
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list]
+YAML
+check "view gains the rules of a role labelled aggregate-to-view" bash -c \
+  "for i in \$(seq 1 50); do kubectl get clusterrole view -o jsonpath='{.rules[*].resources}' | grep -q nodes && exit 0; sleep 0.1; done; exit 1"
+kubectl create clusterrolebinding alice-view-all --clusterrole=view --user=alice >/dev/null
+check "a ClusterRoleBinding to view lets alice list nodes" bash -c \
+  "for i in \$(seq 1 50); do KUBECONFIG=$WORK/alice.kubeconfig kubectl get nodes >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
+
+# ---- groups from the certificate's O
+user_cert bob ops "$CA" "$TLS/ca.key" "$WORK/bob" && kubeconfig_for bob "$WORK/bob" "$WORK/bob.kubeconfig"
+kubectl -n team create rolebinding ops-edit --clusterrole=edit --group=ops >/dev/null
+check "bob is granted through his group (certificate O=ops)" bash -c \
+  "for i in \$(seq 1 50); do KUBECONFIG=$WORK/bob.kubeconfig kubectl -n team get configmaps >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
+
+# ---- a certificate from another CA
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/evil-ca.key" -subj "/CN=evil" -days 1 -out "$WORK/evil-ca.crt" 2>/dev/null
+user_cert mallory system:masters "$WORK/evil-ca.crt" "$WORK/evil-ca.key" "$WORK/mallory"
+check_eq "a system:masters certificate of another CA is 401" 401 code -k --cert "$WORK/mallory.crt" --key "$WORK/mallory.key" "$API/api/v1/secrets"
+
+# ---- RBAC validation
+check_fails "roleRef is immutable" 'cannot change roleRef' bash -c \
+  "kubectl -n team get rolebinding alice-view -o json | sed 's/\"name\": \"view\"/\"name\": \"edit\"/' | kubectl replace -f -"
+check_fails "a ClusterRoleBinding to a Role is refused" 'roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"' \
+  bash -c "printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: bad}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: x}\nsubjects: [{kind: User, name: a}]\n' | kubectl create -f -"
+
+check "the server kept serving" kubectl get --raw /readyz
+summary
+[ $fail -eq 0 ]
