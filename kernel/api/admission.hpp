@@ -24,6 +24,13 @@ struct DeleteAdmission {
   int64_t retain_grace_seconds = 0;             // out, with retain
 };
 
+// Who asked for a write, as the auth gate authenticated them; empty name: a write of the kernel
+// or of a plugin (in-process plugins write through the host, not through the API).
+struct Requester {
+  std::string name, uid;
+  std::vector<std::string> groups;
+};
+
 class Admission {
  public:
   virtual ~Admission() = default;
@@ -33,7 +40,7 @@ class Admission {
   // for the client.
   virtual void admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
                      const store::Object* old_object, bool dry_run, std::vector<std::string>& warnings,
-                     DeleteAdmission* del = nullptr) = 0;
+                     DeleteAdmission* del = nullptr, const Requester* requester = nullptr) = 0;
 };
 
 }  // namespace capstan::api

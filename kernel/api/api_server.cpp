@@ -98,6 +98,7 @@ WriteOptions write_options(const http::Request& req) {
   o.field_manager = param(req, "fieldManager");
   if (o.field_manager.size() > 128) throw bad_request("fieldManager must be no more than 128 characters");
   o.force = flag(req, "force");
+  o.requester = {req.user.name, req.user.uid, req.user.groups};
   return o;
 }
 

@@ -365,9 +365,9 @@ void ObjectService::submit(store::WriteOp::Kind op_kind, const schema::Kind& kin
 
 void ObjectService::admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
                           const store::Object* old, bool dry_run, std::vector<std::string>& warnings,
-                          DeleteAdmission* del) const {
+                          DeleteAdmission* del, const Requester* requester) const {
   if (!admission_) return;
-  admission_->admit(kind, op, subresource, object, old, dry_run, warnings, del);
+  admission_->admit(kind, op, subresource, object, old, dry_run, warnings, del, requester);
   // A plugin's object may hold its maps in any order; the stored form is the normal one.
   if (object.take_replaced()) schema::normalize(kinds_.model(), object.root());
 }
@@ -426,7 +426,7 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, Deco
     check_namespace_open(kind, ns);
     machinery::prepare_create(rules_for(kind), object.root(),
                               {machinery::new_uid(), now_rfc3339(), opts.keep_managed_fields});
-    admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings);
+    admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings, nullptr, &opts.requester);
     record_managed_fields(kind, nullptr, object, opts, "");
     const std::string k = key(kind, ns, name);
     if (opts.dry_run) {
@@ -623,7 +623,8 @@ void ObjectService::write_update(const schema::Kind& kind, const std::string& na
     StoredView old(*current, kind.schema);
     ObjectDraft& object = next.draft;
     machinery::prepare_update(rules, old.root(), object.root(), subresource);
-    admit(kind, Operation::kUpdate, subresource, object, current.get(), opts.dry_run, outcome.warnings);
+    admit(kind, Operation::kUpdate, subresource, object, current.get(), opts.dry_run, outcome.warnings, nullptr,
+          &opts.requester);
     machinery::update_generation(rules, old.root(), object.root());
     if (machinery::same_object(old.root(), object.reader())) {
       // Kubernetes does not write (or bump resourceVersion for) a no-op update.
@@ -684,7 +685,8 @@ void ObjectService::remove(const schema::Kind& kind, const std::string& ns, cons
     ObjectDraft object = ObjectDraft::copy_of(kind, current->bytes);
     DeleteAdmission graceful;
     graceful.grace_period_seconds = del.grace_period_seconds;
-    admit(kind, Operation::kDelete, del.subresource, object, current.get(), opts.dry_run, outcome.warnings, &graceful);
+    admit(kind, Operation::kDelete, del.subresource, object, current.get(), opts.dry_run, outcome.warnings, &graceful,
+          &opts.requester);
     auto meta = object.meta();
     if (graceful.retain) {
       // Graceful deletion: the owner keeps the object until its grace period is over or a later

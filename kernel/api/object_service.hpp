@@ -34,6 +34,7 @@ struct WriteOptions {
   std::string field_manager;
   bool force = false;  // server-side apply
   bool keep_managed_fields = false;  // create from server-side apply: managedFields already computed
+  Requester requester;  // who asked (told to admission: RBAC's escalation checks, NodeRestriction)
 };
 
 struct DeleteOptions {
@@ -140,7 +141,7 @@ class ObjectService {
   // Runs admission; a mutated object is put back in normal form.
   void admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
              const store::Object* old, bool dry_run, std::vector<std::string>& warnings,
-             DeleteAdmission* del = nullptr) const;
+             DeleteAdmission* del = nullptr, const Requester* requester = nullptr) const;
   // Namespaced objects live only in namespaces that exist and are not being deleted.
   void check_namespace_open(const schema::Kind& kind, const std::string& ns) const;
   // Everything between a new version of an object and the store: the rules, admission,

@@ -61,7 +61,8 @@ void PluginAdmission::add_hook(AdmissionHook hook, const capstan_plugin_descript
 
 void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const std::string& subresource,
                             api::ObjectDraft& object, const store::Object* old_object, bool dry_run,
-                            std::vector<std::string>& warnings, api::DeleteAdmission* del) {
+                            std::vector<std::string>& warnings, api::DeleteAdmission* del,
+                            const api::Requester* requester) {
   std::vector<Hook> mutating, validating;
   std::optional<Target> owner;
   {
@@ -75,16 +76,19 @@ void PluginAdmission::admit(const schema::Kind& kind, api::Operation op, const s
       if (auto it = owners_.find(kind.plugin); it != owners_.end()) owner = it->second;
   }
   for (const auto& h : mutating)
-    call(h.target, h.spec.plugin, h.spec.name, true, kind, op, subresource, object, old_object, dry_run, warnings, nullptr);
-  if (owner) call(*owner, kind.plugin, "", true, kind, op, subresource, object, old_object, dry_run, warnings, del);
+    call(h.target, h.spec.plugin, h.spec.name, true, kind, op, subresource, object, old_object, dry_run, warnings, nullptr,
+         requester);
+  if (owner) call(*owner, kind.plugin, "", true, kind, op, subresource, object, old_object, dry_run, warnings, del, requester);
   for (const auto& h : validating)
-    call(h.target, h.spec.plugin, h.spec.name, false, kind, op, subresource, object, old_object, dry_run, warnings, nullptr);
+    call(h.target, h.spec.plugin, h.spec.name, false, kind, op, subresource, object, old_object, dry_run, warnings, nullptr,
+         requester);
 }
 
 void PluginAdmission::call(const Target& target, const std::string& plugin, const std::string& hook, bool may_mutate,
                            const schema::Kind& kind, api::Operation op, const std::string& subresource,
                            api::ObjectDraft& object, const store::Object* old_object, bool dry_run,
-                           std::vector<std::string>& warnings, api::DeleteAdmission* del) {
+                           std::vector<std::string>& warnings, api::DeleteAdmission* del,
+                           const api::Requester* requester) {
   if (!target.descriptor->on_admit) return;
   const auto& admitter = target;
   capnp::MallocMessageBuilder m;
@@ -100,6 +104,13 @@ void PluginAdmission::call(const Target& target, const std::string& plugin, cons
   req.setSubresource(subresource);
   req.setDryRun(dry_run);
   req.setHook(hook);
+  if (requester && !requester->name.empty()) {
+    auto u = req.initUserInfo();
+    u.setUsername(requester->name);
+    u.setUid(requester->uid);
+    auto groups = u.initGroups(static_cast<unsigned>(requester->groups.size()));
+    for (unsigned i = 0; i < requester->groups.size(); ++i) groups.set(i, requester->groups[i]);
+  }
   if (del && del->grace_period_seconds) req.setGracePeriodSeconds(*del->grace_period_seconds);
   // The object's own bytes, and the stored revision's as they are.
   const std::string object_bytes = object.bytes();

@@ -42,7 +42,7 @@ class PluginAdmission final : public api::Admission {
 
   void admit(const schema::Kind& kind, api::Operation op, const std::string& subresource, api::ObjectDraft& object,
              const store::Object* old_object, bool dry_run, std::vector<std::string>& warnings,
-             api::DeleteAdmission* del = nullptr) override;
+             api::DeleteAdmission* del = nullptr, const api::Requester* requester = nullptr) override;
 
  private:
   struct Target {
@@ -57,7 +57,7 @@ class PluginAdmission final : public api::Admission {
   void call(const Target& target, const std::string& plugin, const std::string& hook, bool may_mutate,
             const schema::Kind& kind, api::Operation op, const std::string& subresource, api::ObjectDraft& object,
             const store::Object* old_object, bool dry_run, std::vector<std::string>& warnings,
-            api::DeleteAdmission* del);
+            api::DeleteAdmission* del, const api::Requester* requester);
 
   std::mutex mutex_;
   std::map<std::string, Target> owners_;

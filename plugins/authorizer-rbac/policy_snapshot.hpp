@@ -30,6 +30,10 @@ class PolicySnapshot {
   sdk::AuthorizationDecision authorize(const sdk::AuthorizationAttributes& a) const;
   // The rules a user holds in a namespace (SelfSubjectRulesReview, escalation checks).
   std::vector<PolicyRule> rules_for(const sdk::UserInfo& user, const std::string& ns) const;
+  // The rules of a Role (kind "Role", in ns) or ClusterRole; nullptr when there is none.
+  const std::vector<PolicyRule>* role_rules(const std::string& kind, const std::string& ns, const std::string& name) const {
+    return rules_of(Binding{ns, "", kind, name, ""});
+  }
 
  private:
   const std::vector<PolicyRule>* rules_of(const Binding& b) const;

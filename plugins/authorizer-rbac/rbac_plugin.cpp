@@ -6,6 +6,7 @@
 #include <set>
 
 #include "bootstrap_policy.hpp"
+#include "escalation.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/rbac_v1.capnp.h"
 #include "capstan/selectors.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
+constexpr const char* kRbacGroup = "rbac.authorization.k8s.io";
 constexpr const char* kBootstrapLabel = "kubernetes.io/bootstrapping";
 constexpr const char* kAutoupdate = "rbac.authorization.kubernetes.io/autoupdate";
 
@@ -124,7 +126,87 @@ std::shared_ptr<const PolicySnapshot> RbacPlugin::snapshot() {
 
 sdk::AuthorizationDecision RbacPlugin::authorize(const sdk::AuthorizationAttributes& a) { return snapshot()->authorize(a); }
 
-sdk::AdmissionResult RbacPlugin::admit(const sdk::AdmissionRequest& req) { return validate(req); }
+sdk::AdmissionResult RbacPlugin::admit(const sdk::AdmissionRequest& req) {
+  auto result = validate(req);
+  if (!result.allowed) return result;
+  return prevent_escalation(req);
+}
+
+// Writes by a user (not by the kernel or a plugin, which have no user) of roles and bindings:
+// see escalation.hpp.
+sdk::AdmissionResult RbacPlugin::prevent_escalation(const sdk::AdmissionRequest& req) {
+  using Op = sdk::AdmissionRequest::Operation;
+  if (req.user.name.empty() || req.operation == Op::kDelete || !req.object) return sdk::AdmissionResult::allow();
+  for (const auto& g : req.user.groups)
+    if (g == "system:masters") return sdk::AdmissionResult::allow();
+  auto snap = snapshot();
+  const std::string ns = req.object->ns();
+  const std::string name = req.object->name();
+  auto permitted = [&](const std::string& verb, const std::string& resource, const std::string& in_ns, const std::string& n) {
+    sdk::AuthorizationAttributes a;
+    a.user = req.user;
+    a.verb = verb;
+    a.group = kRbacGroup;
+    a.version = "v1";
+    a.resource = resource;
+    a.ns = in_ns;
+    a.name = n;
+    return snap->authorize(a).decision == sdk::AuthorizationDecision::Kind::kAllow;
+  };
+  auto refuse = [&](const std::string& group_resource, const std::vector<PolicyRule>& missing) {
+    sdk::AdmissionResult r;
+    r.allowed = false;
+    r.code = 403;
+    r.reason = "Forbidden";
+    r.message = escalation_message(group_resource, name, req.user.name, req.user.groups, missing);
+    return r;
+  };
+  std::vector<PolicyRule> requested;
+  std::string group_resource;
+  if (req.kind == "Role" || req.kind == "ClusterRole") {
+    const bool cluster = req.kind == "ClusterRole";
+    group_resource = std::string(cluster ? "clusterroles" : "roles") + "." + kRbacGroup;
+    if (permitted("escalate", cluster ? "clusterroles" : "roles", ns, name)) return sdk::AdmissionResult::allow();
+    if (cluster) {
+      auto cr = req.object->as<v1::ClusterRole>();
+      // An aggregated role may come to hold anything: only those who hold everything may write one.
+      requested = cr.hasAggregationRule() ? std::vector<PolicyRule>{{{"*"}, {"*"}, {"*"}, {}, {}}, {{"*"}, {}, {}, {}, {"*"}}}
+                                          : rules_of(cr.getRules());
+    } else {
+      requested = rules_of(req.object->as<v1::Role>().getRules());
+    }
+  } else if (req.kind == "RoleBinding" || req.kind == "ClusterRoleBinding") {
+    const bool cluster = req.kind == "ClusterRoleBinding";
+    group_resource = std::string(cluster ? "clusterrolebindings" : "rolebindings") + "." + kRbacGroup;
+    std::string ref_kind, ref_name;
+    if (cluster) {
+      auto b = req.object->as<v1::ClusterRoleBinding>();
+      ref_kind = b.getRoleRef().getKind();
+      ref_name = b.getRoleRef().getName();
+    } else {
+      auto b = req.object->as<v1::RoleBinding>();
+      ref_kind = b.getRoleRef().getKind();
+      ref_name = b.getRoleRef().getName();
+    }
+    const std::string ref_resource = ref_kind == "Role" ? "roles" : "clusterroles";
+    if (permitted("bind", ref_resource, cluster ? "" : ns, ref_name)) return sdk::AdmissionResult::allow();
+    const auto* rules = snap->role_rules(ref_kind, ref_kind == "Role" ? ns : "", ref_name);
+    if (!rules) {
+      sdk::AdmissionResult r;
+      r.allowed = false;
+      r.code = 404;
+      r.reason = "NotFound";
+      r.message = ref_resource + "." + kRbacGroup + " \"" + ref_name + "\" not found";
+      return r;
+    }
+    requested = *rules;
+  } else {
+    return sdk::AdmissionResult::allow();
+  }
+  auto missing = missing_rights(snap->rules_for(req.user, ns), requested);
+  if (missing.empty()) return sdk::AdmissionResult::allow();
+  return refuse(group_resource, missing);
+}
 
 void RbacPlugin::reconcile_bootstrap() {
   for (const auto& role : bootstrap_cluster_roles()) {

@@ -30,6 +30,7 @@ class RbacPlugin final : public sdk::Plugin {
 
  private:
   std::shared_ptr<const PolicySnapshot> snapshot();
+  sdk::AdmissionResult prevent_escalation(const sdk::AdmissionRequest& req);
   void changed();
   void reconcile_bootstrap();
   void aggregate();

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "bootstrap_policy.hpp"
+#include "escalation.hpp"
 #include "capstan/testing/json_objects.hpp"
 #include "policy_snapshot.hpp"
 #include "rbac_validation.hpp"
@@ -139,6 +140,25 @@ TEST(Validation, UpstreamMessages) {
   ASSERT_EQ(r.causes.size(), 1u);
   EXPECT_EQ(r.causes[0].message,
             "Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"ClusterRole\", Name:\"edit\"}: cannot change roleRef");
+}
+
+TEST(Escalation, MissingRightsCompactedAndWordedAsUpstream) {
+  std::vector<PolicyRule> owner = {{{"get", "list", "watch"}, {""}, {"pods", "configmaps"}, {}, {}},
+                                   {{"*"}, {"apps"}, {"deployments/*"}, {}, {}}};
+  std::vector<PolicyRule> wanted = {{{"get", "list"}, {""}, {"pods", "secrets"}, {}, {}},
+                                    {{"update"}, {"apps"}, {"deployments/scale", "deployments"}, {}, {}},
+                                    {{"get"}, {""}, {"configmaps"}, {"cfg"}, {}}};
+  auto missing = missing_rights(owner, wanted);
+  ASSERT_EQ(missing.size(), 2u);
+  EXPECT_EQ(compact_string(missing[0]), "{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\" \"list\"]}");
+  EXPECT_EQ(compact_string(missing[1]), "{APIGroups:[\"apps\"], Resources:[\"deployments\"], Verbs:[\"update\"]}");
+  EXPECT_EQ(escalation_message("roles.rbac.authorization.k8s.io", "r", "alice", {"system:authenticated"}, {missing[0]}),
+            "roles.rbac.authorization.k8s.io \"r\" is forbidden: user \"alice\" (groups=[\"system:authenticated\"]) is "
+            "attempting to grant RBAC permissions not currently held:\n{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\" \"list\"]}");
+  EXPECT_TRUE(missing_rights({{{"*"}, {"*"}, {"*"}, {}, {}}}, wanted).empty());
+  std::vector<PolicyRule> urls = {{{"get"}, {}, {}, {}, {"/metrics"}}};
+  EXPECT_EQ(missing_rights(owner, urls).size(), 1u);
+  EXPECT_TRUE(missing_rights({{{"get"}, {}, {}, {}, {"/*"}}}, urls).empty());
 }
 
 }  // namespace

@@ -89,6 +89,17 @@ check "edit creates configmaps" AK -n team create configmap c1 --from-literal=a=
 check_fails "edit cannot create rolebindings" 'rolebindings.rbac.authorization.k8s.io is forbidden' \
   AK -n team create rolebinding x --clusterrole=admin --user=alice
 
+# ---- escalation prevention: admin in team may bind what it holds, not more
+kubectl -n team create rolebinding alice-admin --clusterrole=admin --user=alice >/dev/null
+for i in $(seq 1 50); do AK -n team get roles >/dev/null 2>&1 && break; sleep 0.1; done
+check "admin in team binds view to someone else" AK -n team create rolebinding carol-view --clusterrole=view --user=carol
+check_fails "admin cannot bind cluster-admin (escalation), upstream's message" \
+  'rolebindings.rbac.authorization.k8s.io "carol-root" is forbidden: user "alice" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:' \
+  AK -n team create rolebinding carol-root --clusterrole=cluster-admin --user=carol
+check_fails "admin cannot write a Role granting nodes" 'is attempting to grant RBAC permissions not currently held:.*|Resources:\["nodes"\]' \
+  AK -n team create role nodes-reader --verb=get --resource=nodes
+check "admin writes a Role within its rights" AK -n team create role pod-reader --verb=get --resource=pods
+
 # ---- aggregation: a ClusterRole labelled aggregate-to-view extends view
 kubectl apply -f - >/dev/null <<'YAML'
 apiVersion: rbac.authorization.k8s.io/v1
