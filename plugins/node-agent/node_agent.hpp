@@ -31,6 +31,7 @@
 #include "capstan/plugin.hpp"
 #include "capstan/runtime.capnp.h"
 #include "container_config.hpp"
+#include "csi_node.hpp"
 #include "metrics_publisher.hpp"
 #include "probes.hpp"
 #include "volumes.hpp"
@@ -68,6 +69,11 @@ struct AgentConfig {
   bool serve = true;         // "serve": false disables the HTTP endpoint
   bool always_pulls = false;  // imagePullPolicy Always contacts the registry even for present images
   int hollow_nodes = 0;      // > 0: run that many simulated nodes <nodeName>-<i> in this instance
+  // CSI: the default host-path driver ("csiHostPath", default on for a root agent of one real
+  // node), its binary ("csiHostPathBinary") and third-party drivers ("csiDrivers": name -> socket).
+  bool csi_hostpath = true;
+  std::string csi_hostpath_binary;
+  std::map<std::string, std::string> csi_drivers;
   DnsSettings dns;
   std::string root() const { return data_dir + "/node-agent"; }
 };
@@ -192,6 +198,7 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   std::unique_ptr<sdk::Controller> controller_;
   sdk::EventRecorder events_;
   VolumeManager volumes_;
+  std::unique_ptr<AgentCsi> csi_;  // null for hollow nodes
   std::unique_ptr<AgentServer> server_;
   int served_port_ = 10250;
   std::string rt_version_, rt_name_;
