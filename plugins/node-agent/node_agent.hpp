@@ -163,6 +163,10 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   void renew_lease(const std::string& node);
   void heartbeat_loop();
   bool wait_stopping(std::chrono::milliseconds d);  // false: woken by stop()
+  // csi_registration.cpp: each driver's NodeGetInfo → the Node's topology labels and the CSINode
+  // object, as kubelet's plugin registration does. True when every driver is registered.
+  bool register_csi();
+  int csi_registered_starts_ = -1;  // the host-path driver's start count when last registered
 
   // pod_sync.cpp
   sdk::ReconcileResult reconcile(const std::string& key);
