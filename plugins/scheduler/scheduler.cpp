@@ -168,7 +168,12 @@ void Scheduler::schedule_one(const std::string& key) {
   if (cache_.has_pod(key)) return;  // assumed: its binding is in flight
 
   ++attempts_;
-  const PodInfo info = pod_info_from(pod);
+  PodInfo info = pod_info_from(pod);
+  for (auto v : pod.getSpec().getVolumes())
+    if (v.hasPersistentVolumeClaim()) {
+      fill_volumes(pod, info);
+      break;
+    }
   ScheduleResult result;
   {
     auto lock = cache_.lock();
@@ -176,7 +181,7 @@ void Scheduler::schedule_one(const std::string& key) {
     if (result.ok()) cache_.assume(lock, key, result.node, info.requests());
   }
   if (result.ok()) {
-    submit([this, obj, node = result.node] { bind(obj, node); }, true);
+    submit([this, obj, node = result.node, delayed = info.delayed_claims] { bind(obj, node, delayed); }, true);
     return;
   }
   queue_.add_unschedulable(key, generation_of(pod));
@@ -184,8 +189,16 @@ void Scheduler::schedule_one(const std::string& key) {
   submit([this, obj, message] { record_failure(obj, message); }, false);
 }
 
-void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node) {
+void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node, const std::vector<std::string>& delayed_claims) {
   const std::string key = obj->key();
+  // VolumeBinding's PreBind: the claims waiting for their first consumer learn the node first.
+  // Capstan binds the pod at once rather than waiting for the volumes (kube-scheduler waits in
+  // PreBind): the node agent holds the pod in ContainerCreating, with an event, until they are bound.
+  if (!delayed_claims.empty() && !select_node_for_claims(obj, delayed_claims, node)) {
+    cache_.forget(key);
+    queue_.add_unschedulable(key, generation_of(obj->as<Pod>()));
+    return;
+  }
   // As kube-scheduler's DefaultBinder: a Binding naming the pod (with its uid) and the node.
   const nlohmann::json binding = {
       {"apiVersion", "v1"},

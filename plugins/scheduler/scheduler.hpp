@@ -15,6 +15,7 @@
 #include "algorithm.hpp"
 #include "cache.hpp"
 #include "capstan/client.hpp"
+#include "capstan/core_v1.capnp.h"
 #include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
@@ -38,7 +39,11 @@ class Scheduler final : public sdk::Plugin {
   void on_node(const sdk::ObjectPtr& obj, sdk::EventKind kind);
   void run();
   void schedule_one(const std::string& key);
-  void bind(const sdk::ObjectPtr& pod, const std::string& node);
+  void bind(const sdk::ObjectPtr& pod, const std::string& node, const std::vector<std::string>& delayed_claims);
+  // volume_claims.cpp: the pod's claims for VolumeBinding, and the chosen node recorded on the
+  // claims that wait for their first consumer (false when that failed).
+  void fill_volumes(core::v1::Pod::Reader pod, PodInfo& info) const;
+  bool select_node_for_claims(const sdk::ObjectPtr& pod, const std::vector<std::string>& claims, const std::string& node);
   void record_failure(const sdk::ObjectPtr& pod, const std::string& message);
   // False when the pod already carries that condition (nothing written).
   bool set_condition(const sdk::ObjectPtr& pod, bool scheduled, const std::string& reason, const std::string& message);
