@@ -57,6 +57,7 @@ class AgentObjects : public ObjectSource {
   explicit AgentObjects(const sdk::Client& client) : client_(client) {}
   std::optional<StringMap> config_map(const std::string& ns, const std::string& name) const override;
   std::optional<StringMap> secret(const std::string& ns, const std::string& name) const override;
+  std::optional<ClaimVolume> claim_volume(const std::string& ns, const std::string& claim) const override;
 
  private:
   const sdk::Client& client_;
