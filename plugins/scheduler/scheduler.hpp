@@ -40,7 +40,7 @@ class Scheduler final : public sdk::Plugin {
   void run();
   void schedule_one(const std::string& key);
   void bind(const sdk::ObjectPtr& pod, const std::string& node, const std::vector<std::string>& delayed_claims);
-  // volume_claims.cpp: the pod's claims for VolumeBinding, and the chosen node recorded on the
+  // volume_topology.cpp: the pod's claims for VolumeBinding, and the chosen node recorded on the
   // claims that wait for their first consumer (false when that failed).
   void fill_volumes(core::v1::Pod::Reader pod, PodInfo& info) const;
   bool select_node_for_claims(const sdk::ObjectPtr& pod, const std::vector<std::string>& claims, const std::string& node);
