@@ -19,6 +19,7 @@
 #include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
+#include "capstan/core_v1.capnp.h"
 #include "framework.hpp"
 #include "parallelizer.hpp"
 #include "scheduling_queue.hpp"
@@ -37,6 +38,8 @@ class Scheduler final : public sdk::Plugin {
  private:
   void on_pod(const sdk::ObjectPtr& obj, sdk::EventKind kind);
   void on_node(const sdk::ObjectPtr& obj, sdk::EventKind kind);
+  // "" or why the pod's claims keep it from being scheduled (volume_claims.hpp).
+  std::string claims_block(core::v1::Pod::Reader pod) const;
   void run();
   void schedule_one(const std::string& key);
   void bind(const sdk::ObjectPtr& pod, const std::string& node, const std::vector<std::string>& delayed_claims);
@@ -66,6 +69,9 @@ class Scheduler final : public sdk::Plugin {
   SchedulingQueue queue_;
   sdk::Informer pods_;
   sdk::Informer nodes_;
+  // VolumeBinding's claim checks (volume_claims.hpp) read these.
+  sdk::Informer claims_;
+  sdk::Informer classes_;
 
   std::atomic<bool> stopping_{false};
   std::thread loop_;
