@@ -93,7 +93,7 @@ void set_storage_request(PersistentVolumeClaimSpec::Builder spec, capnp::Text::R
 void validate_update(PersistentVolumeClaim::Reader now, PersistentVolumeClaim::Reader old, Causes& causes) {
   Mutable<PersistentVolumeClaimSpec> a(old.getSpec()), b(now.getSpec());
   // The binder fills volumeName once.
-  if (old.getSpec().getVolumeName().size() == 0) a.root.setVolumeName(now.getSpec().getVolumeName());
+  if (old.getSpec().getVolumeName().size() == 0 && now.getSpec().getVolumeName().size()) a.root.setVolumeName(now.getSpec().getVolumeName());
   // A claim that had no class (nor the beta annotation naming another) may be given one.
   const auto beta = annotation(old.getMetadata().getAnnotations(), kBetaStorageClassAnnotation);
   const bool had_class = old.getSpec().hasStorageClassName(), has_class = now.getSpec().hasStorageClassName();
