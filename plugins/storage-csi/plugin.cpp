@@ -1,5 +1,5 @@
-// capstan.controller.v1/storage-csi: PersistentVolume binding and CSI provisioning, and the
-// DefaultStorageClass admission of claims.
+// capstan.controller.v1/storage-csi: PersistentVolume binding and CSI provisioning (the
+// DefaultStorageClass admission itself is kinds-storage's).
 #include "storage_controller.hpp"
 
 namespace capstan::storage {
@@ -12,9 +12,7 @@ sdk::PluginInfo make_info() {
   info.roles = CAPSTAN_ROLE_SERVER;
   info.dependencies = {"capstan.kind.v1.storage"};
   info.manifest.description(
-      "Storage: binds PersistentVolumeClaims to PersistentVolumes and provisions volumes through CSI drivers; "
-      "gives claims without a class the default StorageClass")
-      .admission_hook({"default-storage-class", true, {{{""}, {"persistentvolumeclaims"}, {"CREATE"}}}, 0});
+      "Storage: binds PersistentVolumeClaims to PersistentVolumes and provisions volumes through CSI drivers");
   info.create = [](const sdk::Host& host, const std::string& config) {
     return std::make_unique<StorageController>(host, config);
   };

@@ -199,8 +199,8 @@ void StorageController::ensure_defaults() {
   }
 }
 
-// DefaultStorageClass admission: the newest class annotated as default (upstream since 1.26
-// picks the newest when several are; ties by name).
+// The default class, as DefaultStorageClass picks it: the newest annotated as default (ties by
+// name).
 sdk::ObjectPtr StorageController::default_class() const {
   auto list = classes_.has_synced() ? classes_.list() : std::vector<sdk::ObjectPtr>{};
   if (!classes_.has_synced()) {
@@ -219,20 +219,6 @@ sdk::ObjectPtr StorageController::default_class() const {
     }
   }
   return best;
-}
-
-sdk::AdmissionResult StorageController::admit(const sdk::AdmissionRequest& req) {
-  if (req.hook != "default-storage-class" || req.operation != sdk::AdmissionRequest::Operation::kCreate || !req.object)
-    return sdk::AdmissionResult::allow();
-  auto pvc = req.object->as<core::PersistentVolumeClaim>();
-  if (pvc.getSpec().hasStorageClassName()) return sdk::AdmissionResult::allow();
-  auto sc = default_class();
-  if (!sc) return sdk::AdmissionResult::allow();
-  machinery::Mutable<core::PersistentVolumeClaim> m(pvc);
-  m.root.getSpec().setStorageClassName(sc->name());
-  sdk::AdmissionResult r;
-  r.mutated = m.bytes();
-  return r;
 }
 
 sdk::EventRecorder& StorageController::provisioner_events(const std::string& driver) {

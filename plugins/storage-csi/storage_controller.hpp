@@ -7,7 +7,7 @@
 //   volumes whose claim is gone are Released, then deleted (DeleteVolume, PV removed) or kept
 //           (Retain);
 //   at start the default StorageClass `standard` and the host-path CSIDriver exist;
-//   admission gives a claim without storageClassName the default class (DefaultStorageClass).
+//   a claim created while no default class existed gets one when it appears (retroactive).
 // Every step is idempotent and keyed on what the API holds, so a crash between two steps is
 // completed by the next reconcile.
 
@@ -46,7 +46,6 @@ class StorageController final : public sdk::Plugin {
   ~StorageController() override;
   void start() override;
   void stop() override;
-  sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override;
 
  private:
   sdk::ReconcileResult sync_claim(const std::string& key);
