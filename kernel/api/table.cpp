@@ -77,6 +77,16 @@ json cell(const schema::PrinterColumn& c, const json& object) {
 
 }  // namespace
 
+namespace {
+
+// A kind whose first column is a computed "Name" prints its own name cell (kube-apiserver's
+// StorageClass printer appends " (default)" to the default class's name).
+bool computes_name(const schema::Kind& kind) {
+  return !kind.columns.empty() && kind.columns.front().computed && kind.columns.front().name == "Name";
+}
+
+}  // namespace
+
 std::string human_age(const std::string& ts) {
   auto then = machinery::parse_rfc3339_seconds(ts);
   if (!then) return "<unknown>";
@@ -90,10 +100,13 @@ bool accepts_table(const std::string* accept) {
 
 json table_column_definitions(const schema::Kind& kind) {
   json cols = json::array();
-  cols.push_back({{"name", "Name"}, {"type", "string"}, {"format", "name"},
-                  {"description", "Name must be unique within a namespace."}, {"priority", 0}});
-  for (const auto& c : kind.columns)
-    cols.push_back({{"name", c.name}, {"type", c.type}, {"format", c.format}, {"description", c.description}, {"priority", c.priority}});
+  if (!computes_name(kind))
+    cols.push_back({{"name", "Name"}, {"type", "string"}, {"format", "name"},
+                    {"description", "Name must be unique within a namespace."}, {"priority", 0}});
+  for (const auto& c : kind.columns) {
+    const std::string format = &c == &kind.columns.front() && computes_name(kind) ? "name" : c.format;
+    cols.push_back({{"name", c.name}, {"type", c.type}, {"format", format}, {"description", c.description}, {"priority", c.priority}});
+  }
   if (!has_age_column(kind))
     cols.push_back({{"name", "Age"}, {"type", "string"}, {"format", ""},
                     {"description", "CreationTimestamp is the time the object was created."}, {"priority", 0}});
@@ -113,7 +126,7 @@ std::vector<std::vector<std::string>> computed_cells(const schema::Kind& kind, c
 json table_row(const schema::Kind& kind, const json& object, bool include_object, const std::vector<std::string>* computed) {
   json cells = json::array();
   const json& meta = object.contains("metadata") ? object["metadata"] : json::object();
-  cells.push_back(meta.value("name", ""));
+  if (!computes_name(kind)) cells.push_back(meta.value("name", ""));
   size_t next_computed = 0;
   for (const auto& c : kind.columns) {
     if (c.computed) {

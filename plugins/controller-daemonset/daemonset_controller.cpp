@@ -105,26 +105,6 @@ std::optional<int64_t> template_generation(const sdk::ObjectPtr& ds) {
   return std::nullopt;
 }
 
-const schema::SchemaModel& model() {
-  static schema::SchemaModel m;
-  return m;
-}
-
-// getPatch: the revision's data, a strategic merge patch that replaces spec.template with this
-// DaemonSet's (what `kubectl rollout undo` sends back).
-json revision_data(DaemonSet::Reader ds) {
-  capnp::DynamicStruct::Reader tmpl = ds.getSpec().getTemplate();
-  json t = schema::JsonCodec(model()).encode(tmpl);
-  t["$patch"] = "replace";
-  return json{{"spec", {{"template", t}}}};
-}
-
-std::string canonical(DaemonSet::Reader ds) {
-  auto words = capnp::canonicalize(ds.getSpec().getTemplate());
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
-
 json owner_ref(const sdk::ObjectPtr& ds) {
   return {{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"name", ds->name()}, {"uid", ds->uid()},
           {"controller", true}, {"blockOwnerDeletion", true}};
@@ -152,7 +132,8 @@ void set_map(capnp::List<k8s::StringEntry>::Builder list, const Labels& m) {
 
 DaemonSetController::DaemonSetController(const sdk::Host& host)
     : host_(host), client_(host, kComponent), recorder_(host, kComponent), dss_(client_, kDaemonSets),
-      pods_(client_, kPods), nodes_(client_, kNodes), revisions_(client_, kControllerRevisions) {
+      pods_(client_, kPods), nodes_(client_, kNodes), revisions_(client_, kControllerRevisions),
+      history_(client_, revisions_, "apps/v1", "DaemonSet") {
   recorder_.set_synchronous(false);
   controller_ = std::make_unique<sdk::Controller>("daemonset", host_,
                                                   [this](const std::string& key) { return reconcile(key); });
@@ -230,88 +211,19 @@ bool DaemonSetController::patch_owner(const sdk::Resource& r, const sdk::ObjectP
 std::optional<DaemonSetController::History> DaemonSetController::history(const sdk::ObjectPtr& ds_obj,
                                                                          std::string* error) {
   auto ds = ds_obj->as<DaemonSet>();
-  auto sel = ds.getSpec().getSelector();
-  const json data = revision_data(ds);
-  std::vector<sdk::ObjectPtr> current;
-  History h;
-  for (const auto& cr : revisions_.list(ds_obj->ns())) {
-    std::string owner = controller_uid(cr);
-    if (owner.empty()) {
-      // An orphan revision matching our selector is adopted (ControllerRevisionControllerRefManager).
-      if (deleting(ds_obj) || sdk::selector_empty(sel) || !sdk::selector_matches(sel, sdk::labels_of(cr->metadata().getLabels())))
-        continue;
-      if (!patch_owner(kControllerRevisions, cr, ds_obj, true)) continue;
-    } else if (owner != ds_obj->uid()) {
-      continue;
-    }
-    json have = json::parse(std::string(cr->as<ControllerRevision>().getData().cStr()), nullptr, false);
-    if (have == data) {
-      current.push_back(cr);
-    } else {
-      auto rev = cr->as<ControllerRevision>().getRevision();
-      h.old.push_back({cr->name(), rev.isValue() ? rev.getValue() : 0, label(cr, kRevisionHashLabel)});
-    }
-  }
-  int64_t next = 1;
-  for (const auto& o : h.old) next = std::max(next, o.revision + 1);
-  if (!current.empty()) {
-    // Several revisions with the current data (dedupCurHistories): the newest one counts.
-    auto revision_of = [](const sdk::ObjectPtr& c) {
-      auto r = c->as<ControllerRevision>().getRevision();
-      return r.isValue() ? r.getValue() : 0;
-    };
-    auto cur = *std::max_element(current.begin(), current.end(),
-                                 [&](const auto& a, const auto& b) { return revision_of(a) < revision_of(b); });
-    h.hash = label(cur, kRevisionHashLabel);
-    if (revision_of(cur) < next) {
-      // A rollback to an old template: its revision becomes the newest.
-      capnp::MallocMessageBuilder m;
-      m.setRoot(cur->as<ControllerRevision>());
-      m.getRoot<ControllerRevision>().getRevision().setValue(next);
-      auto r = client_.update(kControllerRevisions, cur->ns(), cur->name(), m);
-      if (!r.status.ok()) {
-        *error = "cannot renumber controllerrevision " + cur->name() + ": " + r.status.message;
-        return std::nullopt;
-      }
-    }
-    return h;
-  }
-  // snapshot: a new revision named after the template's hash.
   std::optional<int32_t> collisions;
   if (ds.getStatus().getCollisionCount().isValue()) collisions = ds.getStatus().getCollisionCount().getValue();
-  h.hash = sdk::compute_hash(canonical(ds), collisions);
-  const std::string name = ds_obj->name() + "-" + h.hash;
-  capnp::MallocMessageBuilder m;
-  auto cr = m.initRoot<ControllerRevision>();
-  cr.setApiVersion("apps/v1");
-  cr.setKind("ControllerRevision");
-  auto md = cr.initMetadata();
-  md.setName(name);
-  md.setNamespace(ds_obj->ns());
-  Labels labels = sdk::labels_of(ds.getSpec().getTemplate().getMetadata().getLabels());
-  labels[kRevisionHashLabel] = h.hash;
-  set_map(md.initLabels(static_cast<unsigned>(labels.size())), labels);
-  set_owner(md, ds_obj);
-  cr.setData(data.dump());
-  cr.getRevision().setValue(next);
-  auto r = client_.create(kControllerRevisions, ds_obj->ns(), m);
-  if (r.status.ok()) return h;
-  if (!r.status.already_exists()) {
-    *error = "cannot create controllerrevision " + name + ": " + r.status.message;
+  auto synced = history_.sync(ds_obj, ds.getSpec().getSelector(), ds.getSpec().getTemplate(), collisions, error);
+  if (!synced) return std::nullopt;
+  if (synced->collision) {
+    capnp::MallocMessageBuilder sm;
+    sm.setRoot(ds);
+    sm.getRoot<DaemonSet>().getStatus().getCollisionCount().setValue(collisions.value_or(0) + 1);
+    client_.update(kDaemonSets, ds_obj->ns(), ds_obj->name(), sm, "status");
+    *error = "hash collision on a controllerrevision of " + ds_obj->key() + "; collisionCount raised";
     return std::nullopt;
   }
-  // The name is taken: ours (the cache is behind) or a hash collision.
-  auto got = client_.get(kControllerRevisions, ds_obj->ns(), name);
-  if (got.status.ok() && controller_uid(got.object) == ds_obj->uid() &&
-      json::parse(std::string(got.object->as<ControllerRevision>().getData().cStr()), nullptr, false) == data)
-    return h;
-  capnp::MallocMessageBuilder sm;
-  sm.setRoot(ds);
-  auto st = sm.getRoot<DaemonSet>().getStatus();
-  st.getCollisionCount().setValue(collisions.value_or(0) + 1);
-  client_.update(kDaemonSets, ds_obj->ns(), ds_obj->name(), sm, "status");
-  *error = "hash collision on controllerrevision " + name + "; collisionCount raised";
-  return std::nullopt;
+  return History{synced->current.hash, std::move(synced->old)};
 }
 
 bool DaemonSetController::create_pod(const sdk::ObjectPtr& ds_obj, const std::string& node, const std::string& hash) {
@@ -516,7 +428,7 @@ sdk::ReconcileResult DaemonSetController::reconcile(const std::string& key) {
       sync_nodes(obj, step.create_on, step.remove, hash);
     }
     const int32_t limit = spec.getRevisionHistoryLimit().isValue() ? spec.getRevisionHistoryLimit().getValue() : 10;
-    for (const auto& victim : revisions_to_delete(hist->old, limit, live_hashes)) {
+    for (const auto& victim : sdk::revisions_to_delete(hist->old, limit, live_hashes)) {
       auto s = client_.remove(kControllerRevisions, ns, victim, "Background");
       if (!s.ok() && !s.not_found()) host_.warn("daemonset " + key + ": cannot delete controllerrevision " + victim + ": " + s.message);
     }

@@ -18,6 +18,7 @@
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/client.hpp"
 #include "capstan/controller.hpp"
+#include "capstan/controller_history.hpp"
 #include "capstan/events.hpp"
 #include "capstan/expectations.hpp"
 #include "capstan/informer.hpp"
@@ -37,7 +38,7 @@ class DaemonSetController final : public sdk::Plugin {
  private:
   struct History {
     std::string hash;  // controller-revision-hash of the current revision
-    std::vector<RevisionView> old;
+    std::vector<sdk::RevisionInfo> old;
   };
   void on_pod(const sdk::ObjectPtr& obj, sdk::EventKind kind);
   // constructHistory: the current revision (created or renumbered as needed) and the old ones.
@@ -60,6 +61,7 @@ class DaemonSetController final : public sdk::Plugin {
   sdk::Informer pods_;
   sdk::Informer nodes_;
   sdk::Informer revisions_;
+  sdk::ControllerHistory history_;
   sdk::Expectations expectations_;
   // failedPodsBackoff: per DaemonSet uid and node, 1 s doubling to 15 min.
   std::mutex backoff_mu_;

@@ -240,19 +240,4 @@ Counts count_status(const std::vector<NodeView>& nodes, const std::map<std::stri
   return c;
 }
 
-std::vector<std::string> revisions_to_delete(std::vector<RevisionView> old, int32_t limit,
-                                             const std::set<std::string>& live_hashes) {
-  std::vector<std::string> out;
-  int to_kill = static_cast<int>(old.size()) - std::max<int32_t>(limit, 0);
-  if (to_kill <= 0) return out;
-  std::sort(old.begin(), old.end(), [](const RevisionView& a, const RevisionView& b) { return a.revision < b.revision; });
-  for (const auto& r : old) {
-    if (to_kill <= 0) break;
-    if (live_hashes.count(r.hash)) continue;
-    out.push_back(r.name);
-    --to_kill;
-  }
-  return out;
-}
-
 }  // namespace capstan::daemonset

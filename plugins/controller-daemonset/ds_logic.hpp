@@ -2,8 +2,7 @@
 // Pure decision logic of the DaemonSet controller (no I/O), after kube-controller-manager's
 // pkg/controller/daemon: which nodes should run a daemon pod (NodeShouldRunDaemonPod, with the
 // tolerations every daemon pod gets), what to create and delete per node (manage), the rolling
-// update's steps under maxUnavailable or maxSurge, the status counters, and which old
-// ControllerRevisions to delete.
+// update's steps under maxUnavailable or maxSurge and the status counters.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -113,14 +112,6 @@ Counts count_status(const std::vector<NodeView>& nodes, const std::map<std::stri
                     const PodsByNode& pods, const std::string& hash, std::optional<int64_t> generation,
                     int32_t min_ready_seconds, int64_t now);
 
-// cleanupHistory: of the old revisions (name, revision, hash), those to delete: the oldest beyond
-// `limit`, skipping any whose hash a live pod still carries.
-struct RevisionView {
-  std::string name;
-  int64_t revision = 0;
-  std::string hash;
-};
-std::vector<std::string> revisions_to_delete(std::vector<RevisionView> old, int32_t limit,
-                                             const std::set<std::string>& live_hashes);
+// The history of revisions (and its cleanup) is the SDK's ControllerHistory.
 
 }  // namespace capstan::daemonset

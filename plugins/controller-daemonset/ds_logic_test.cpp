@@ -165,13 +165,6 @@ TEST(DaemonLogic, StatusCounts) {
   EXPECT_EQ(c.unavailable, 2);
 }
 
-TEST(DaemonLogic, HistoryCleanupKeepsLiveAndNewest) {
-  std::vector<RevisionView> old{{"r1", 1, "h1"}, {"r2", 2, "h2"}, {"r3", 3, "h3"}, {"r4", 4, "h4"}};
-  EXPECT_EQ(revisions_to_delete(old, 2, {}), (std::vector<std::string>{"r1", "r2"}));
-  EXPECT_EQ(revisions_to_delete(old, 2, {"h1"}), (std::vector<std::string>{"r2", "r3"}));
-  EXPECT_TRUE(revisions_to_delete(old, 10, {}).empty());
-  EXPECT_EQ(revisions_to_delete(old, 0, {}).size(), 4u);
-}
 
 }  // namespace
 }  // namespace capstan::daemonset

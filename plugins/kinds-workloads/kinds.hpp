@@ -12,5 +12,6 @@ sdk::AdmissionResult admit_replica_set(const sdk::AdmissionRequest& req);
 sdk::AdmissionResult admit_deployment(const sdk::AdmissionRequest& req);
 sdk::AdmissionResult admit_daemon_set(const sdk::AdmissionRequest& req);
 sdk::AdmissionResult admit_controller_revision(const sdk::AdmissionRequest& req);
+sdk::AdmissionResult admit_stateful_set(const sdk::AdmissionRequest& req);
 
 }  // namespace capstan::workloads

@@ -6,6 +6,7 @@
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/testing/build.hpp"
+#include "capstan/testing/json_objects.hpp"
 #include "kinds.hpp"
 #include "pod_spec.hpp"
 
@@ -478,6 +479,88 @@ TEST(Node, TaintEffect) {
   })));
   ASSERT_FALSE(r.allowed);
   EXPECT_NE(cause(r, "spec.taints[0].effect"), nullptr) << fields(r);
+}
+
+}  // namespace
+}  // namespace capstan::workloads
+
+// ---- StatefulSet
+
+namespace capstan::workloads {
+namespace {
+
+using nlohmann::json;
+
+json sts_json() {
+  return {{"apiVersion", "apps/v1"},
+          {"kind", "StatefulSet"},
+          {"metadata", {{"name", "web"}, {"namespace", "default"}}},
+          {"spec",
+           {{"serviceName", "nginx"},
+            {"selector", {{"matchLabels", {{"app", "web"}}}}},
+            {"template", {{"metadata", {{"labels", {{"app", "web"}}}}},
+                          {"spec", {{"containers", {{{"name", "c"}, {"image", "nginx"},
+                                                      {"volumeMounts", {{{"name", "data"}, {"mountPath", "/d"}}}}}}}}}}},
+            {"volumeClaimTemplates", {{{"metadata", {{"name", "data"}}},
+                                       {"spec", {{"accessModes", {"ReadWriteOnce"}},
+                                                 {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}}}}}};
+}
+
+TEST(StatefulSet, Defaults) {
+  auto r = admit_stateful_set(request(Op::kCreate, "StatefulSet", sdk::testing::object_from_json<apps::v1::StatefulSet>(sts_json())));
+  ASSERT_TRUE(r.allowed) << fields(r);
+  json out = sdk::testing::json_of<apps::v1::StatefulSet>(r.mutated);
+  EXPECT_EQ(out["spec"]["replicas"], 1);
+  EXPECT_EQ(out["spec"]["podManagementPolicy"], "OrderedReady");
+  EXPECT_EQ(out["spec"]["updateStrategy"], json({{"type", "RollingUpdate"}, {"rollingUpdate", {{"partition", 0}}}}));
+  EXPECT_EQ(out["spec"]["revisionHistoryLimit"], 10);
+  EXPECT_EQ(out["spec"]["persistentVolumeClaimRetentionPolicy"], json({{"whenDeleted", "Retain"}, {"whenScaled", "Retain"}}));
+  auto vct = out["spec"]["volumeClaimTemplates"][0];
+  EXPECT_EQ(vct["apiVersion"], "v1");
+  EXPECT_EQ(vct["kind"], "PersistentVolumeClaim");
+  EXPECT_EQ(vct["spec"]["volumeMode"], "Filesystem");
+  EXPECT_EQ(vct["status"]["phase"], "Pending");
+  // The template's volumeMounts name a claim, not a volume: not an error here.
+}
+
+TEST(StatefulSet, OnlySomeFieldsMayChange) {
+  auto created = admit_stateful_set(request(Op::kCreate, "StatefulSet", sdk::testing::object_from_json<apps::v1::StatefulSet>(sts_json())));
+  json stored = sdk::testing::json_of<apps::v1::StatefulSet>(created.mutated);
+  json next = stored;
+  next["spec"]["replicas"] = 5;
+  next["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:2";
+  next["spec"]["updateStrategy"]["rollingUpdate"]["partition"] = 2;
+  next["spec"]["revisionHistoryLimit"] = 3;
+  next["spec"]["minReadySeconds"] = 5;
+  auto old = sdk::testing::object_from_json<apps::v1::StatefulSet>(stored);
+  EXPECT_TRUE(admit_stateful_set(request(Op::kUpdate, "StatefulSet", sdk::testing::object_from_json<apps::v1::StatefulSet>(next), old)).allowed);
+  next = stored;
+  next["spec"]["serviceName"] = "other";
+  auto r = admit_stateful_set(request(Op::kUpdate, "StatefulSet", sdk::testing::object_from_json<apps::v1::StatefulSet>(next), old));
+  ASSERT_FALSE(r.allowed);
+  EXPECT_EQ(fields(r),
+            "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', "
+            "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are "
+            "forbidden\n");
+  next = stored;
+  next["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] = "2Gi";
+  EXPECT_FALSE(admit_stateful_set(request(Op::kUpdate, "StatefulSet", sdk::testing::object_from_json<apps::v1::StatefulSet>(next), old)).allowed);
+}
+
+TEST(StatefulSet, Validation) {
+  json bad = sts_json();
+  bad["spec"]["podManagementPolicy"] = "Random";
+  bad["spec"]["replicas"] = -1;
+  bad["spec"]["template"]["metadata"]["labels"]["app"] = "other";
+  bad["spec"]["template"]["spec"]["restartPolicy"] = "Never";
+  auto r = admit_stateful_set(request(Op::kCreate, "StatefulSet", sdk::testing::object_from_json<apps::v1::StatefulSet>(bad)));
+  ASSERT_FALSE(r.allowed);
+  EXPECT_EQ(fields(r),
+            "spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'\n"
+            "spec.replicas: Invalid value: -1: must be greater than or equal to 0\n"
+            "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match "
+            "template `labels`\n"
+            "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"\n");
 }
 
 }  // namespace

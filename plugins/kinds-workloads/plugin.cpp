@@ -1,5 +1,5 @@
-// capstan.kind.v1/workloads: Pod, Node, PodTemplate (core/v1), ReplicaSet, Deployment, DaemonSet and
-// ControllerRevision (apps/v1), Lease (coordination.k8s.io/v1).
+// capstan.kind.v1/workloads: Pod, Node, PodTemplate (core/v1), ReplicaSet, Deployment, DaemonSet,
+// StatefulSet and ControllerRevision (apps/v1), Lease (coordination.k8s.io/v1).
 #include "capstan/apps_v1.capnp.h"
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
@@ -27,6 +27,7 @@ class WorkloadKinds final : public sdk::Plugin {
     if (req.kind == "Deployment") return workloads::admit_deployment(req);
     if (req.kind == "DaemonSet") return workloads::admit_daemon_set(req);
     if (req.kind == "ControllerRevision") return workloads::admit_controller_revision(req);
+    if (req.kind == "StatefulSet") return workloads::admit_stateful_set(req);
     return sdk::AdmissionResult::allow();
   }
   // Cells of the columns marked computed below, in their order.
@@ -37,6 +38,7 @@ class WorkloadKinds final : public sdk::Plugin {
     if (kind == "Deployment") return workloads::print_deployment(obj);
     if (kind == "DaemonSet") return workloads::print_daemon_set(obj);
     if (kind == "ControllerRevision") return workloads::print_controller_revision(obj);
+    if (kind == "StatefulSet") return workloads::print_stateful_set(obj);
     return {};
   }
 
@@ -57,7 +59,7 @@ sdk::PluginInfo make_info() {
   info.id = "workloads";
   info.dependencies = {"capstan.kind.v1.core"};
   info.roles = CAPSTAN_ROLE_SERVER;
-  info.manifest.description("Workloads: Pod, Node, PodTemplate, ReplicaSet, Deployment, DaemonSet, ControllerRevision, Lease");
+  info.manifest.description("Workloads: Pod, Node, PodTemplate, ReplicaSet, Deployment, DaemonSet, StatefulSet, ControllerRevision, Lease");
 
   sdk::KindSpec pod;
   pod.kind = "Pod";
@@ -192,6 +194,23 @@ sdk::PluginInfo make_info() {
                         sdk::computed_column("Selector", "string", "The label selector", 1)};
   ds.admission = true;
   info.manifest.kind(ds);
+
+  sdk::KindSpec sts;
+  sts.group = "apps";
+  sts.kind = "StatefulSet";
+  sts.plural = "statefulsets";
+  sts.singular = "statefulset";
+  sts.short_names = {"sts"};
+  sts.categories = {"all"};
+  sts.schema = capnp::Schema::from<apps::v1::StatefulSet>();
+  sts.subresources = {{"status"}};  // scale: from sts.scale below
+  sts.status_field = "status";
+  sts.scale = sdk::ScaleSpec{};
+  sts.printer_columns = {sdk::computed_column("Ready", "string", "Ready pods out of desired"), sdk::age_column(),
+                         sdk::column("Containers", "string", ".spec.template.spec.containers[*].name", "Names of the containers", 1),
+                         sdk::column("Images", "string", ".spec.template.spec.containers[*].image", "Images of the containers", 1)};
+  sts.admission = true;
+  info.manifest.kind(sts);
 
   sdk::KindSpec cr;
   cr.group = "apps";

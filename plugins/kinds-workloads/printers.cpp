@@ -88,6 +88,12 @@ std::vector<std::string> print_deployment(const sdk::ObjectPtr& obj) {
           sdk::selector_string(d.getSpec().getSelector())};
 }
 
+std::vector<std::string> print_stateful_set(const sdk::ObjectPtr& obj) {
+  auto sts = obj->as<apps::v1::StatefulSet>();
+  auto replicas = sts.getSpec().getReplicas();
+  return {std::to_string(sts.getStatus().getReadyReplicas()) + "/" + std::to_string(replicas.isValue() ? replicas.getValue() : 0)};
+}
+
 std::vector<std::string> print_daemon_set(const sdk::ObjectPtr& obj) {
   auto ds = obj->as<apps::v1::DaemonSet>();
   auto st = ds.getStatus();

@@ -16,5 +16,7 @@ std::vector<std::string> print_replica_set(const sdk::ObjectPtr& obj);
 std::vector<std::string> print_deployment(const sdk::ObjectPtr& obj);
 std::vector<std::string> print_daemon_set(const sdk::ObjectPtr& obj);
 std::vector<std::string> print_controller_revision(const sdk::ObjectPtr& obj);
+// READY: status.readyReplicas/spec.replicas.
+std::vector<std::string> print_stateful_set(const sdk::ObjectPtr& obj);
 
 }  // namespace capstan::workloads

@@ -20,7 +20,18 @@ namespace capstan::agent {
 namespace core = capstan::core::v1;
 using StringMap = std::map<std::string, std::string>;
 
-// ConfigMaps and Secrets of the pod's namespace, as env and volumes read them.
+// What the node needs of a claim's volume: the bound PersistentVolume's CSI source.
+struct ClaimVolume {
+  std::string error;     // the claim cannot be used (not found, not bound, not a CSI volume)
+  bool pending = false;  // the claim is not bound yet: wait for it
+  std::string pv_name, driver, volume_handle, fs_type;
+  bool readonly = false;
+  StringMap volume_attributes;
+  std::vector<std::string> mount_options;
+  std::string access_mode;  // the PV's first access mode (ReadWriteOnce, ReadOnlyMany, ...)
+};
+
+// ConfigMaps and Secrets of the pod's namespace, as env and volumes read them, and claims.
 class ObjectSource {
  public:
   virtual ~ObjectSource() = default;
@@ -28,6 +39,12 @@ class ObjectSource {
   // nullopt when it does not exist. Throws std::runtime_error for any other failure.
   virtual std::optional<StringMap> config_map(const std::string& ns, const std::string& name) const = 0;
   virtual std::optional<StringMap> secret(const std::string& ns, const std::string& name) const = 0;
+  // The volume behind a persistentVolumeClaim (volumes.hpp); nullopt: this source cannot say.
+  virtual std::optional<ClaimVolume> claim_volume(const std::string& ns, const std::string& claim) const {
+    (void)ns;
+    (void)claim;
+    return std::nullopt;
+  }
 };
 
 // What the agent knows about the pod's place: fields the downward API exposes besides the spec.

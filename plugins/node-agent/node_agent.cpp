@@ -40,6 +40,11 @@ AgentConfig parse_agent_config(const std::string& text) {
     c.hollow_nodes = std::max(0, j["hollowNodes"].get<int>());
   if (j.is_object() && j.contains("alwaysPullImages") && j["alwaysPullImages"].is_boolean())
     c.always_pulls = j["alwaysPullImages"].get<bool>();
+  if (j.is_object() && j.contains("csiHostPath") && j["csiHostPath"].is_boolean()) c.csi_hostpath = j["csiHostPath"];
+  get_string("csiHostPathBinary", c.csi_hostpath_binary);
+  if (j.is_object() && j.contains("csiDrivers") && j["csiDrivers"].is_object())
+    for (auto& [k, v] : j["csiDrivers"].items())
+      if (v.is_string()) c.csi_drivers[k] = v.get<std::string>();
   if (c.bind_address.empty()) c.bind_address = c.node_ip;
   if (c.node_name.empty()) {
     char buf[256] = {};
@@ -93,6 +98,20 @@ NodeAgent::NodeAgent(const sdk::Host& host, const std::string& config)
     for (int i = 0; i < config_.hollow_nodes; ++i) nodes_.push_back(config_.node_name + "-" + std::to_string(i));
   }
   node_set_.insert(nodes_.begin(), nodes_.end());
+  if (config_.hollow_nodes == 0) {
+    CsiConfig cc;
+    cc.node_name = config_.node_name;
+    cc.data_dir = config_.data_dir;
+    // The host-path driver mounts and attaches loop devices: root only.
+    cc.hostpath = config_.csi_hostpath && ::geteuid() == 0;
+    cc.hostpath_binary = config_.csi_hostpath_binary;
+    cc.drivers = config_.csi_drivers;
+    csi_ = std::make_unique<AgentCsi>(cc, [this](bool warning, const std::string& m) {
+      if (warning) host_.warn(m);
+      else host_.info(m);
+    });
+    volumes_.set_csi(csi_.get());
+  }
   events_.set_synchronous(false);  // pod workers never wait on event writes
   controller_ = std::make_unique<sdk::Controller>(
       "node-agent", host_, [this](const std::string& k) { return reconcile(k); }, 4);
@@ -164,6 +183,7 @@ void NodeAgent::start() {
       server_.reset();
     }
   }
+  if (csi_) csi_->start();
   register_nodes();
   stopping_ = false;
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
@@ -204,6 +224,8 @@ void NodeAgent::stop() {
     for (const auto& [key, run] : runs_) uids.push_back(run.uid);
   }
   for (const auto& uid : uids) volumes_.teardown(uid);
+  // After the volumes: their teardown needed the drivers.
+  if (csi_) csi_->stop();
   events_.flush();
 }
 

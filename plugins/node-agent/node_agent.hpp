@@ -31,6 +31,7 @@
 #include "capstan/plugin.hpp"
 #include "capstan/runtime.capnp.h"
 #include "container_config.hpp"
+#include "csi_node.hpp"
 #include "metrics_publisher.hpp"
 #include "probes.hpp"
 #include "volumes.hpp"
@@ -56,6 +57,7 @@ class AgentObjects : public ObjectSource {
   explicit AgentObjects(const sdk::Client& client) : client_(client) {}
   std::optional<StringMap> config_map(const std::string& ns, const std::string& name) const override;
   std::optional<StringMap> secret(const std::string& ns, const std::string& name) const override;
+  std::optional<ClaimVolume> claim_volume(const std::string& ns, const std::string& claim) const override;
 
  private:
   const sdk::Client& client_;
@@ -68,6 +70,11 @@ struct AgentConfig {
   bool serve = true;         // "serve": false disables the HTTP endpoint
   bool always_pulls = false;  // imagePullPolicy Always contacts the registry even for present images
   int hollow_nodes = 0;      // > 0: run that many simulated nodes <nodeName>-<i> in this instance
+  // CSI: the default host-path driver ("csiHostPath", default on for a root agent of one real
+  // node), its binary ("csiHostPathBinary") and third-party drivers ("csiDrivers": name -> socket).
+  bool csi_hostpath = true;
+  std::string csi_hostpath_binary;
+  std::map<std::string, std::string> csi_drivers;
   DnsSettings dns;
   std::string root() const { return data_dir + "/node-agent"; }
 };
@@ -157,6 +164,10 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   void renew_lease(const std::string& node);
   void heartbeat_loop();
   bool wait_stopping(std::chrono::milliseconds d);  // false: woken by stop()
+  // csi_registration.cpp: each driver's NodeGetInfo → the Node's topology labels and the CSINode
+  // object, as kubelet's plugin registration does. True when every driver is registered.
+  bool register_csi();
+  int csi_registered_starts_ = -1;  // the host-path driver's start count when last registered
 
   // pod_sync.cpp
   sdk::ReconcileResult reconcile(const std::string& key);
@@ -192,6 +203,7 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   std::unique_ptr<sdk::Controller> controller_;
   sdk::EventRecorder events_;
   VolumeManager volumes_;
+  std::unique_ptr<AgentCsi> csi_;  // null for hollow nodes
   std::unique_ptr<AgentServer> server_;
   int served_port_ = 10250;
   std::string rt_version_, rt_name_;

@@ -179,6 +179,9 @@ void NodeAgent::heartbeat_loop() {
         renew_lease(nodes_[0]);
         post_node_status(nodes_[0]);
         wait = kHeartbeat;
+        // Until every driver answered (a driver starts after the agent), then after each restart.
+        if (csi_ && (csi_registered_starts_ != csi_->hostpath_starts()) && !register_csi())
+          wait = std::chrono::seconds(2);
       } catch (const std::exception& e) {
         host_.warn(std::string("node-agent: heartbeat failed: ") + e.what());
         wait = std::chrono::seconds(1);  // e.g. kube-node-lease not created yet

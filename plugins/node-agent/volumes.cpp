@@ -12,6 +12,10 @@
 #include <set>
 #include <sstream>
 
+#include <openssl/sha.h>
+
+#include <nlohmann/json.hpp>
+
 #include "capstan/machinery/quantity.hpp"
 
 namespace fs = std::filesystem;
@@ -261,10 +265,8 @@ VolumeSetup VolumeManager::setup(core::Pod::Reader pod, const ObjectSource& obje
         }
         out.paths[name] = path;
       } else if (vol.hasPersistentVolumeClaim()) {
-        out.unsupported = true;
-        fail("persistentVolumeClaim volumes are not supported by this node agent yet (claim \"" +
-             str(vol.getPersistentVolumeClaim().getClaimName()) + "\")");
-        return out;
+        auto pvc = vol.getPersistentVolumeClaim();
+        if (!setup_claim(uid, ns, name, str(pvc.getClaimName()), pvc.getReadOnly(), objects, out)) return out;
       } else if (vol.hasConfigMap() || vol.hasSecret() || vol.hasDownwardAPI() || vol.hasProjected()) {
         std::map<std::string, FilePayload> files;
         std::string plugin;
@@ -400,11 +402,121 @@ std::vector<MountSpec> VolumeManager::mounts(core::Container::Reader container, 
   return out;
 }
 
+namespace {
+
+std::string sha256_hex(const std::string& s) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : d) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+// kubelet's vol_data.json beside a CSI volume's mount directory: what teardown needs to call the
+// driver when the claim and the PersistentVolume may be gone already.
+bool read_vol_data(const std::string& dir, CsiMount& m) {
+  std::ifstream in(dir + "/vol_data.json");
+  if (!in) return false;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object()) return false;
+  m.driver = j.value("driverName", "");
+  m.volume_handle = j.value("volumeHandle", "");
+  m.staging_path = j.value("stagingPath", "");
+  m.target_path = dir + "/mount";
+  return !m.driver.empty() && !m.volume_handle.empty();
+}
+
+}  // namespace
+
+std::string VolumeManager::staging_path(const std::string& driver, const std::string& volume_handle) const {
+  return fs::path(root_).parent_path().string() + "/plugins/kubernetes.io/csi/" + driver + "/" +
+         sha256_hex(volume_handle) + "/globalmount";
+}
+
+bool VolumeManager::setup_claim(const std::string& uid, const std::string& ns, const std::string& name,
+                                const std::string& claim, bool readonly, const ObjectSource& objects,
+                                VolumeSetup& out) {
+  auto fail = [&](const std::string& message) {
+    out.error = message;
+    out.volume = name;
+    return false;
+  };
+  auto cv = csi_ ? objects.claim_volume(ns, claim) : std::nullopt;
+  if (!cv) {
+    out.unsupported = true;
+    return fail("MountVolume.SetUp failed for volume \"" + name +
+                "\" : persistentVolumeClaim volumes need a CSI driver on this node (claim \"" + claim + "\")");
+  }
+  if (cv->pending) {
+    out.pending = true;
+    return fail(cv->error);
+  }
+  if (!cv->error.empty()) return fail(cv->error);
+  CsiMount m;
+  m.driver = cv->driver;
+  m.volume_handle = cv->volume_handle;
+  m.fs_type = cv->fs_type;
+  m.access_mode = cv->access_mode;
+  m.readonly = readonly || cv->readonly;
+  m.volume_attributes = cv->volume_attributes;
+  m.mount_options = cv->mount_options;
+  m.staging_path = staging_path(m.driver, m.volume_handle);
+  const std::string vdir = pod_dir(uid) + "/volumes/kubernetes.io~csi/" + cv->pv_name;
+  m.target_path = vdir + "/mount";
+  std::error_code ec;
+  fs::create_directories(vdir, ec);
+  fs::create_directories(m.staging_path, ec);
+  if (ec) return fail("MountVolume.MountDevice failed for volume \"" + cv->pv_name + "\" : " + ec.message());
+  {
+    // Written before the driver is called, so a teardown after a half-done setup finds it.
+    nlohmann::json j{{"driverName", m.driver}, {"volumeHandle", m.volume_handle}, {"stagingPath", m.staging_path},
+                     {"specVolID", cv->pv_name}, {"volumeLifecycleMode", "Persistent"}};
+    std::ofstream(vdir + "/vol_data.json", std::ios::trunc) << j.dump() << "\n";
+  }
+  if (auto e = csi_->stage(m); !e.empty())
+    return fail("MountVolume.MountDevice failed for volume \"" + cv->pv_name + "\" : " + e);
+  if (auto e = csi_->publish(m); !e.empty())
+    return fail("MountVolume.SetUp failed for volume \"" + cv->pv_name + "\" : " + e);
+  out.paths[name] = m.target_path;
+  if (m.readonly) out.forced_readonly[name] = true;
+  return true;
+}
+
+void VolumeManager::teardown_csi(const std::string& uid) {
+  const std::string dir = pod_dir(uid) + "/volumes/kubernetes.io~csi";
+  std::error_code ec;
+  if (!csi_ || !fs::is_directory(dir, ec)) return;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    CsiMount m;
+    if (!read_vol_data(e.path().string(), m)) continue;
+    csi_->unpublish(m);
+    // Unstaged when no other pod on this node still has it.
+    bool shared = false;
+    for (const auto& pod : fs::directory_iterator(root_, ec)) {
+      if (pod.path().filename() == uid) continue;
+      const auto other = pod.path() / "volumes/kubernetes.io~csi";
+      if (!fs::is_directory(other, ec)) continue;
+      for (const auto& v : fs::directory_iterator(other, ec)) {
+        CsiMount o;
+        if (read_vol_data(v.path().string(), o) && o.driver == m.driver && o.volume_handle == m.volume_handle)
+          shared = true;
+      }
+    }
+    if (shared) continue;
+    if (csi_->unstage(m).empty()) fs::remove_all(fs::path(m.staging_path).parent_path(), ec);
+  }
+}
+
 void VolumeManager::teardown(const std::string& uid) {
   if (uid.empty() || uid.find('/') != std::string::npos || uid.find("..") != std::string::npos) return;
   const std::string dir = pod_dir(uid);
   std::error_code ec;
   if (!fs::exists(dir, ec)) return;
+  teardown_csi(uid);
   // Unmount every mount below the pod directory, deepest first.
   std::vector<std::string> mounted;
   std::ifstream info("/proc/self/mountinfo");

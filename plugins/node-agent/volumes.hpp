@@ -11,8 +11,13 @@
 //              old and new files. Secret volumes (and projected volumes holding secrets or tokens)
 //              sit on a tmpfs mount when the agent may mount (root), so secrets never touch disk.
 //   persistentVolumeClaim
-//              not supported: setup fails with a message saying so.
-// teardown() unmounts whatever the pod's tree holds and removes it.
+//              the claim's PersistentVolume, when it is a CSI volume, through the node's CSI
+//              driver (CsiNode): NodeStageVolume at the volume's global staging path (kubelet's
+//              plugins/kubernetes.io/csi/<driver>/<sha256(handle)>/globalmount), then
+//              NodePublishVolume at kubernetes.io~csi/<pv>/mount in the pod's tree. A claim not yet
+//              bound fails setup (the pod waits, with a FailedMount event) until it is.
+// teardown() unpublishes the pod's CSI volumes (and unstages those no other pod uses), then
+// unmounts whatever the pod's tree still holds and removes it.
 
 #include <cstdint>
 #include <map>
@@ -29,10 +34,31 @@ struct MountSpec {
   bool readonly = false;
 };
 
+// One CSI volume on this node: where it is staged and published.
+struct CsiMount {
+  std::string driver, volume_handle, staging_path, target_path, fs_type, access_mode;
+  bool readonly = false;
+  StringMap volume_attributes;
+  std::vector<std::string> mount_options;
+};
+
+// The node side of CSI (NodeStage/NodePublish and their reverse), implemented by the agent over
+// gRPC; an interface so the volume logic is tested without a driver. Each returns "" on success,
+// otherwise the error as the driver said it.
+class CsiNode {
+ public:
+  virtual ~CsiNode() = default;
+  virtual std::string stage(const CsiMount& m) = 0;
+  virtual std::string publish(const CsiMount& m) = 0;
+  virtual std::string unpublish(const CsiMount& m) = 0;
+  virtual std::string unstage(const CsiMount& m) = 0;
+};
+
 struct VolumeSetup {
   std::string error;   // non-empty: the first volume that failed, in kubelet's words
   std::string volume;  // its name
   bool unsupported = false;  // the failure is a volume type this node cannot provide
+  bool pending = false;      // a claim is not bound yet
   std::map<std::string, std::string> paths;        // volume name -> host path
   std::map<std::string, bool> forced_readonly;     // API data volumes are always mounted read-only
 };
@@ -50,16 +76,26 @@ class VolumeManager {
   std::vector<MountSpec> mounts(core::Container::Reader container, const VolumeSetup& setup,
                                 std::string& error) const;
 
-  // Unmounts and removes everything of the pod. Safe to call for unknown uids.
+  // Unmounts and removes everything of the pod. Safe to call for unknown uids. With `keep_staged`
+  // (the agent stopping) CSI volumes are unpublished but stay staged for the next start.
   void teardown(const std::string& uid);
+
+  // The CSI driver calls; without one, persistentVolumeClaim volumes are refused.
+  void set_csi(CsiNode* csi) { csi_ = csi; }
+  // kubelet's global staging path of a CSI volume.
+  std::string staging_path(const std::string& driver, const std::string& volume_handle) const;
 
   std::string pod_dir(const std::string& uid) const { return root_ + "/" + uid; }
   const std::string& root() const { return root_; }
 
  private:
   bool mount_tmpfs(const std::string& dir, const std::string& size_option);
+  bool setup_claim(const std::string& uid, const std::string& ns, const std::string& name, const std::string& claim,
+                   bool readonly, const ObjectSource& objects, VolumeSetup& out);
+  void teardown_csi(const std::string& uid);
   const std::string root_;
   const bool may_mount_;
+  CsiNode* csi_ = nullptr;
 };
 
 // kubelet's AtomicWriter: makes `dir` hold exactly `files` (relative path -> (content, mode)).

@@ -27,6 +27,14 @@ namespace {
 class Objects : public ObjectSource {
  public:
   std::map<std::string, StringMap> cms, secrets;
+  std::map<std::string, ClaimVolume> claims;
+  bool knows_claims = false;
+  std::optional<ClaimVolume> claim_volume(const std::string& ns, const std::string& name) const override {
+    if (!knows_claims) return std::nullopt;
+    auto it = claims.find(ns + "/" + name);
+    if (it == claims.end()) return ClaimVolume{"persistentvolumeclaim \"" + name + "\" not found"};
+    return it->second;
+  }
   std::optional<StringMap> config_map(const std::string& ns, const std::string& name) const override {
     auto it = cms.find(ns + "/" + name);
     if (it == cms.end()) return std::nullopt;
@@ -178,6 +186,94 @@ TEST(Volumes, HostPathTypeAndPvc) {
   r = vm.setup(pod2, objs, {});
   EXPECT_TRUE(r.unsupported);
   EXPECT_NE(r.error.find("persistentVolumeClaim"), std::string::npos);
+}
+
+// Records the driver calls; a real driver is exercised by plugins/storage-csi's tests.
+class FakeCsi : public CsiNode {
+ public:
+  std::vector<std::string> calls;
+  std::string fail_stage;
+  std::string stage(const CsiMount& m) override {
+    calls.push_back("stage " + m.volume_handle + " " + m.staging_path);
+    return fail_stage;
+  }
+  std::string publish(const CsiMount& m) override {
+    calls.push_back("publish " + m.volume_handle + " " + m.target_path + (m.readonly ? " ro" : ""));
+    return "";
+  }
+  std::string unpublish(const CsiMount& m) override {
+    calls.push_back("unpublish " + m.volume_handle + " " + m.target_path);
+    return "";
+  }
+  std::string unstage(const CsiMount& m) override {
+    calls.push_back("unstage " + m.volume_handle + " " + m.staging_path);
+    return "";
+  }
+};
+
+TEST(Volumes, PersistentVolumeClaimThroughCsi) {
+  TempDir t;
+  VolumeManager vm((t.path / "pods").string(), false);
+  FakeCsi csi;
+  vm.set_csi(&csi);
+  Objects objs;
+  objs.knows_claims = true;
+  auto make_pod = [](capnp::MallocMessageBuilder& m, const char* uid, const char* claim) {
+    auto pod = m.initRoot<core::Pod>();
+    pod.initMetadata().setUid(uid);
+    pod.getMetadata().setNamespace("ns");
+    auto v = pod.initSpec().initVolumes(1);
+    v[0].setName("data");
+    v[0].initPersistentVolumeClaim().setClaimName(claim);
+    return pod;
+  };
+  capnp::MallocMessageBuilder m1, m2;
+  auto pod1 = make_pod(m1, "p1", "claim");
+  auto pod2 = make_pod(m2, "p2", "claim");
+
+  // Unknown, then pending: the pod waits with the reason.
+  auto r = vm.setup(pod1, objs, {});
+  EXPECT_NE(r.error.find("not found"), std::string::npos);
+  objs.claims["ns/claim"] = ClaimVolume{"PVC ns/claim is not bound", true};
+  r = vm.setup(pod1, objs, {});
+  EXPECT_TRUE(r.pending);
+  EXPECT_FALSE(r.unsupported);
+  EXPECT_TRUE(csi.calls.empty());
+
+  // Bound: staged at kubelet's global path, published into the pod's tree.
+  ClaimVolume cv;
+  cv.pv_name = "pvc-1";
+  cv.driver = "hostpath.csi.capstan.io";
+  cv.volume_handle = "pvc-1";
+  objs.claims["ns/claim"] = cv;
+  const std::string staging = vm.staging_path(cv.driver, cv.volume_handle);
+  EXPECT_EQ(staging.rfind((t.path / "plugins/kubernetes.io/csi/hostpath.csi.capstan.io/").string(), 0), 0u) << staging;
+  EXPECT_EQ(staging.substr(staging.size() - 12), "/globalmount");
+  r = vm.setup(pod1, objs, {});
+  ASSERT_EQ(r.error, "");
+  const std::string target1 = (t.path / "pods/p1/volumes/kubernetes.io~csi/pvc-1/mount").string();
+  EXPECT_EQ(r.paths["data"], target1);
+  ASSERT_EQ(csi.calls.size(), 2u);
+  EXPECT_EQ(csi.calls[0], "stage pvc-1 " + staging);
+  EXPECT_EQ(csi.calls[1], "publish pvc-1 " + target1);
+  EXPECT_TRUE(fs::exists(t.path / "pods/p1/volumes/kubernetes.io~csi/pvc-1/vol_data.json"));
+  ASSERT_EQ(vm.setup(pod2, objs, {}).error, "");
+
+  // The first pod goes: unpublished, but still staged for the second; the last one unstages.
+  csi.calls.clear();
+  vm.teardown("p1");
+  ASSERT_EQ(csi.calls.size(), 1u);
+  EXPECT_EQ(csi.calls[0], "unpublish pvc-1 " + target1);
+  vm.teardown("p2");
+  ASSERT_EQ(csi.calls.size(), 3u);
+  EXPECT_EQ(csi.calls[2], "unstage pvc-1 " + staging);
+  EXPECT_FALSE(fs::exists(fs::path(staging).parent_path()));
+
+  // A driver failure is the pod's FailedMount message, in kubelet's words.
+  csi.fail_stage = "rpc error: code = Internal desc = boom";
+  r = vm.setup(pod1, objs, {});
+  EXPECT_EQ(r.error, "MountVolume.MountDevice failed for volume \"pvc-1\" : rpc error: code = Internal desc = boom");
+  vm.teardown("p1");
 }
 
 TEST(Probes, Thresholds) {

@@ -46,6 +46,10 @@ struct PodInfo {
   bool has_required_affinity = false;            // true even when the term list is empty (matches nothing)
   std::vector<PreferredTerm> preferred_terms;
   std::vector<Toleration> tolerations;
+  // VolumeBinding, filled by the scheduler from the pod's claims (pod_info_from leaves it empty):
+  std::string volume_error;  // the pod cannot run anywhere yet (claim missing, unbound Immediate claim)
+  std::vector<std::vector<NodeSelectorTerm>> volume_affinity;  // per bound PV: one of its terms must match
+  std::vector<std::string> delayed_claims;  // unbound WaitForFirstConsumer claims: told the chosen node
 
   std::string key() const { return ns.empty() ? name : ns + "/" + name; }
 };

@@ -39,6 +39,16 @@ class NodeAffinity final : public FilterPlugin, public ScorePlugin {
   void normalize(const PodInfo& pod, std::vector<int64_t>& scores) const override;
 };
 
+// VolumeBinding's filter: a pod whose claims cannot be used yet fits nowhere, and a bound
+// PersistentVolume with node affinity restricts the pod to the nodes it matches.
+inline constexpr const char* kErrReasonVolumeNodeConflict = "node(s) had volume node affinity conflict";
+inline constexpr const char* kErrReasonUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims";
+class VolumeBinding final : public FilterPlugin {
+ public:
+  std::string name() const override { return "VolumeBinding"; }
+  Status filter(const PodInfo& pod, const NodeInfo& node) const override;
+};
+
 class TaintToleration final : public FilterPlugin {
  public:
   std::string name() const override { return "TaintToleration"; }

@@ -7,9 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1.capnp.h"
+#include "capstan/core_v1_storage.capnp.h"
 #include "capstan/machinery/resources.hpp"
+#include "capstan/storage_v1.capnp.h"
 #include "capstan/machinery/time.hpp"
 #include "conversion.hpp"
+#include "volume_claims.hpp"
 
 namespace capstan::scheduler {
 namespace {
@@ -51,9 +54,13 @@ Scheduler::Scheduler(const sdk::Host& host, const std::string& config)
       parallelizer_(std::max(0, static_cast<int>(std::thread::hardware_concurrency()) - 1)),
       algorithm_(framework_, &parallelizer_),
       pods_(client_, kPods),
-      nodes_(client_, kNodes) {
+      nodes_(client_, kNodes),
+      claims_(client_, machinery::kPersistentVolumeClaims),
+      classes_(client_, machinery::kStorageClasses) {
   pods_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) { on_pod(obj, kind); });
   nodes_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) { on_node(obj, kind); });
+  // A claim that appears, binds or changes may let a waiting pod through.
+  claims_.add_handler([this](const sdk::ObjectPtr&, sdk::EventKind) { queue_.move_all_to_active(); });
 }
 
 Scheduler::~Scheduler() { stop(); }
@@ -61,6 +68,8 @@ Scheduler::~Scheduler() { stop(); }
 void Scheduler::start() {
   stopping_ = false;
   nodes_.start();
+  claims_.start();
+  classes_.start();
   pods_.start();
   for (int i = 0; i < kBinders; ++i) binders_.emplace_back([this] { binder(); });
   loop_ = std::thread([this] { run(); });
@@ -78,6 +87,8 @@ void Scheduler::stop() {
   for (auto& t : binders_) t.join();
   binders_.clear();
   pods_.stop();
+  classes_.stop();
+  claims_.stop();
   nodes_.stop();
 }
 
@@ -168,7 +179,21 @@ void Scheduler::schedule_one(const std::string& key) {
   if (cache_.has_pod(key)) return;  // assumed: its binding is in flight
 
   ++attempts_;
-  const PodInfo info = pod_info_from(pod);
+  if (const std::string blocked = claims_block(pod); !blocked.empty()) {
+    // VolumeBinding's PreFilter: no node is tried.
+    queue_.add_unschedulable(key, generation_of(pod));
+    const std::string message =
+        "0/" + std::to_string(cache_.node_count()) + " nodes are available: " + blocked + ".";
+    submit([this, obj, message] { record_failure(obj, message); }, false);
+    return;
+  }
+  PodInfo info = pod_info_from(pod);
+  // VolumeBinding's Filter and PreBind inputs: bound volumes' node affinity, delayed claims.
+  for (auto v : pod.getSpec().getVolumes())
+    if (v.hasPersistentVolumeClaim()) {
+      fill_volumes(pod, info);
+      break;
+    }
   ScheduleResult result;
   {
     auto lock = cache_.lock();
@@ -176,7 +201,7 @@ void Scheduler::schedule_one(const std::string& key) {
     if (result.ok()) cache_.assume(lock, key, result.node, info.requests());
   }
   if (result.ok()) {
-    submit([this, obj, node = result.node] { bind(obj, node); }, true);
+    submit([this, obj, node = result.node, delayed = info.delayed_claims] { bind(obj, node, delayed); }, true);
     return;
   }
   queue_.add_unschedulable(key, generation_of(pod));
@@ -184,8 +209,47 @@ void Scheduler::schedule_one(const std::string& key) {
   submit([this, obj, message] { record_failure(obj, message); }, false);
 }
 
-void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node) {
+std::string Scheduler::claims_block(Pod::Reader pod) const {
+  std::vector<std::string> names;
+  for (auto v : pod.getSpec().getVolumes())
+    if (v.hasPersistentVolumeClaim()) names.emplace_back(v.getPersistentVolumeClaim().getClaimName().cStr());
+  if (names.empty()) return "";
+  const std::string ns = pod.getMetadata().getNamespace();
+  auto claim = [&](const std::string& name) -> std::optional<ClaimView> {
+    auto obj = claims_.get(ns, name);
+    if (!obj) return std::nullopt;
+    auto pvc = obj->as<core::v1::PersistentVolumeClaim>();
+    ClaimView v;
+    v.deleting = pvc.getMetadata().hasDeletionTimestamp();
+    bool bind_completed = false;
+    std::optional<std::string> beta_class;
+    for (auto a : pvc.getMetadata().getAnnotations()) {
+      if (a.getKey() == "pv.kubernetes.io/bind-completed") bind_completed = true;
+      if (a.getKey() == "volume.beta.kubernetes.io/storage-class") beta_class = a.getValue().cStr();
+    }
+    v.bound = pvc.getSpec().getVolumeName().size() > 0 && bind_completed;
+    v.class_name = beta_class.value_or(pvc.getSpec().hasStorageClassName() ? pvc.getSpec().getStorageClassName().cStr() : "");
+    return v;
+  };
+  auto mode = [&](const std::string& name) -> std::optional<std::string> {
+    auto obj = classes_.get("", name);
+    if (!obj) return std::nullopt;
+    auto sc = obj->as<storage::v1::StorageClass>();
+    return sc.hasVolumeBindingMode() ? std::string(sc.getVolumeBindingMode().cStr()) : std::string("Immediate");
+  };
+  return check_pod_claims(names, claim, mode);
+}
+
+void Scheduler::bind(const sdk::ObjectPtr& obj, const std::string& node, const std::vector<std::string>& delayed_claims) {
   const std::string key = obj->key();
+  // VolumeBinding's PreBind: the claims waiting for their first consumer learn the node first.
+  // Capstan binds the pod at once rather than waiting for the volumes (kube-scheduler waits in
+  // PreBind): the node agent holds the pod in ContainerCreating, with an event, until they are bound.
+  if (!delayed_claims.empty() && !select_node_for_claims(obj, delayed_claims, node)) {
+    cache_.forget(key);
+    queue_.add_unschedulable(key, generation_of(obj->as<Pod>()));
+    return;
+  }
   // As kube-scheduler's DefaultBinder: a Binding naming the pod (with its uid) and the node.
   const nlohmann::json binding = {
       {"apiVersion", "v1"},

@@ -15,9 +15,11 @@
 #include "algorithm.hpp"
 #include "cache.hpp"
 #include "capstan/client.hpp"
+#include "capstan/core_v1.capnp.h"
 #include "capstan/events.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
+#include "capstan/core_v1.capnp.h"
 #include "framework.hpp"
 #include "parallelizer.hpp"
 #include "scheduling_queue.hpp"
@@ -36,9 +38,15 @@ class Scheduler final : public sdk::Plugin {
  private:
   void on_pod(const sdk::ObjectPtr& obj, sdk::EventKind kind);
   void on_node(const sdk::ObjectPtr& obj, sdk::EventKind kind);
+  // "" or why the pod's claims keep it from being scheduled (volume_claims.hpp).
+  std::string claims_block(core::v1::Pod::Reader pod) const;
   void run();
   void schedule_one(const std::string& key);
-  void bind(const sdk::ObjectPtr& pod, const std::string& node);
+  void bind(const sdk::ObjectPtr& pod, const std::string& node, const std::vector<std::string>& delayed_claims);
+  // volume_topology.cpp: the pod's claims for VolumeBinding, and the chosen node recorded on the
+  // claims that wait for their first consumer (false when that failed).
+  void fill_volumes(core::v1::Pod::Reader pod, PodInfo& info) const;
+  bool select_node_for_claims(const sdk::ObjectPtr& pod, const std::vector<std::string>& claims, const std::string& node);
   void record_failure(const sdk::ObjectPtr& pod, const std::string& message);
   // False when the pod already carries that condition (nothing written).
   bool set_condition(const sdk::ObjectPtr& pod, bool scheduled, const std::string& reason, const std::string& message);
@@ -61,6 +69,9 @@ class Scheduler final : public sdk::Plugin {
   SchedulingQueue queue_;
   sdk::Informer pods_;
   sdk::Informer nodes_;
+  // VolumeBinding's claim checks (volume_claims.hpp) read these.
+  sdk::Informer claims_;
+  sdk::Informer classes_;
 
   std::atomic<bool> stopping_{false};
   std::thread loop_;

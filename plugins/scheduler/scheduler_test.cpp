@@ -93,6 +93,23 @@ TEST(NodeAffinity, NodeSelectorMustMatchAllLabels) {
   EXPECT_EQ(s.message(), "node(s) didn't match Pod's node affinity/selector");
 }
 
+TEST(VolumeBinding, ClaimsAndVolumeNodeAffinity) {
+  using Op = Requirement::Op;
+  NodeInfo a = make_node("node-a"), b = make_node("node-b");
+  a.labels = {{"topology.hostpath.csi.capstan.io/node", "node-a"}};
+  b.labels = {{"topology.hostpath.csi.capstan.io/node", "node-b"}};
+  VolumeBinding f;
+  PodInfo p = make_pod();
+  EXPECT_TRUE(f.filter(p, a).ok()) << "no claims";
+  p.volume_affinity = {{NodeSelectorTerm{{{"topology.hostpath.csi.capstan.io/node", Op::kIn, {"node-a"}}}, {}}}};
+  EXPECT_TRUE(f.filter(p, a).ok());
+  auto s = f.filter(p, b);
+  EXPECT_EQ(s.message(), kErrReasonVolumeNodeConflict);
+  EXPECT_EQ(s.code(), Status::Code::kUnschedulableAndUnresolvable);
+  p.volume_error = kErrReasonUnboundImmediate;
+  EXPECT_EQ(f.filter(p, a).message(), kErrReasonUnboundImmediate);
+}
+
 TEST(NodeAffinity, RequiredTermsWithEveryOperator) {
   using Op = Requirement::Op;
   NodeInfo n = make_node("node-1");

@@ -128,8 +128,8 @@ std::vector<std::string> ProtobufCodec::unnumbered_fields(capnp::StructSchema sc
   std::vector<std::string> out;
   std::set<uint64_t> seen;
   // Depth-first over the struct types; each is visited once (recursive types end there).
-  std::function<void(capnp::StructSchema, const std::string&, bool)> walk = [&](capnp::StructSchema s,
-                                                                                 const std::string& path, bool root) {
+  std::function<void(capnp::StructSchema, const std::string&)> walk = [&](capnp::StructSchema s,
+                                                                           const std::string& path) {
     if (!seen.insert(s.getProto().getId()).second) return;
     const StructInfo& info = model_.info(s);
     if (info.int_or_string) return;
@@ -137,14 +137,16 @@ std::vector<std::string> ProtobufCodec::unnumbered_fields(capnp::StructSchema sc
     for (size_t i = 0; i < info.fields.size(); ++i) {
       const FieldInfo& f = info.fields[i];
       const std::string p = path.empty() ? f.json_name : path + "." + f.json_name;
-      const bool type_meta = root && (static_cast<int>(i) == info.type_meta_api_version || static_cast<int>(i) == info.type_meta_kind);
+      // apiVersion and kind travel in the envelope at the root; a nested whole object (a
+      // StatefulSet's volumeClaimTemplates) has no protobuf TypeMeta upstream either.
+      const bool type_meta = static_cast<int>(i) == info.type_meta_api_version || static_cast<int>(i) == info.type_meta_kind;
       if (f.proto_number == 0 && !type_meta) out.push_back(p);
-      if (f.shape == Shape::kStruct) walk(f.struct_schema, p, false);
+      if (f.shape == Shape::kStruct) walk(f.struct_schema, p);
       else if ((f.shape == Shape::kList && f.element_shape == Shape::kStruct) || f.shape == Shape::kMap)
-        walk(f.element_struct, p + "[]", false);
+        walk(f.element_struct, p + "[]");
     }
   };
-  walk(schema, "", true);
+  walk(schema, "");
   return out;
 }
 

@@ -14,11 +14,13 @@
 #include "capstan/coordination_v1.capnp.h"
 #include "capstan/core_v1.capnp.h"
 #include "capstan/core_v1_services.capnp.h"
+#include "capstan/core_v1_storage.capnp.h"
 #include "capstan/discovery_v1.capnp.h"
 #include "capstan/machinery/codec/json_codec.hpp"
 #include "capstan/machinery/codec/schema_model.hpp"
 #include "capstan/metrics_v1beta1.capnp.h"
 #include "capstan/networking_v1.capnp.h"
+#include "capstan/storage_v1.capnp.h"
 
 namespace capstan::testing {
 
@@ -43,10 +45,13 @@ class BuiltinKinds {
     add("", "v1", "Node", capnp::Schema::from<core::v1::Node>());
     add("", "v1", "Service", capnp::Schema::from<core::v1::Service>());
     add("", "v1", "Endpoints", capnp::Schema::from<core::v1::Endpoints>());
+    add("", "v1", "PersistentVolume", capnp::Schema::from<core::v1::PersistentVolume>());
+    add("", "v1", "PersistentVolumeClaim", capnp::Schema::from<core::v1::PersistentVolumeClaim>());
     add("apps", "v1", "ReplicaSet", capnp::Schema::from<apps::v1::ReplicaSet>());
     add("apps", "v1", "Deployment", capnp::Schema::from<apps::v1::Deployment>());
     add("apps", "v1", "DaemonSet", capnp::Schema::from<apps::v1::DaemonSet>());
     add("apps", "v1", "ControllerRevision", capnp::Schema::from<apps::v1::ControllerRevision>());
+    add("apps", "v1", "StatefulSet", capnp::Schema::from<apps::v1::StatefulSet>());
     add("autoscaling", "v2", "HorizontalPodAutoscaler", capnp::Schema::from<autoscaling::v2::HorizontalPodAutoscaler>());
     add("batch", "v1", "Job", capnp::Schema::from<batch::v1::Job>());
     add("batch", "v1", "CronJob", capnp::Schema::from<batch::v1::CronJob>());
@@ -54,6 +59,10 @@ class BuiltinKinds {
     add("discovery.k8s.io", "v1", "EndpointSlice", capnp::Schema::from<discovery::v1::EndpointSlice>());
     add("networking.k8s.io", "v1", "Ingress", capnp::Schema::from<networking::v1::Ingress>());
     add("networking.k8s.io", "v1", "IngressClass", capnp::Schema::from<networking::v1::IngressClass>());
+    add("storage.k8s.io", "v1", "StorageClass", capnp::Schema::from<storage::v1::StorageClass>());
+    add("storage.k8s.io", "v1", "CSIDriver", capnp::Schema::from<storage::v1::CSIDriver>());
+    add("storage.k8s.io", "v1", "CSINode", capnp::Schema::from<storage::v1::CSINode>());
+    add("storage.k8s.io", "v1", "VolumeAttachment", capnp::Schema::from<storage::v1::VolumeAttachment>());
     add("metrics.k8s.io", "v1beta1", "PodMetrics", capnp::Schema::from<metrics::v1beta1::PodMetrics>());
     add("metrics.k8s.io", "v1beta1", "NodeMetrics", capnp::Schema::from<metrics::v1beta1::NodeMetrics>());
   }

@@ -7,6 +7,7 @@ $Cxx.namespace("capstan::apps::v1");
 using K8s = import "k8s.capnp";
 using Meta = import "meta.capnp";
 using Core = import "core_v1.capnp";
+using CoreStorage = import "core_v1_storage.capnp";
 
 struct ReplicaSetCondition {
   type @0 :Text $K8s.proto(1) $K8s.required $K8s.doc("Type of replica set condition.");
@@ -187,3 +188,82 @@ struct DaemonSet $K8s.doc("DaemonSet represents the configuration of a daemon se
   status @4 :DaemonSetStatus $K8s.proto(3) $K8s.doc("The current status of this daemon set. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status");
 }
 
+
+# ---- StatefulSet (k8s.io/api/apps/v1, release-1.33). status.replicas and availableReplicas are
+# written even when zero (json without omitempty), hence $K8s.notNullable $K8s.optional groups.
+
+struct RollingUpdateStatefulSetStrategy $K8s.doc("RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType.") {
+  partition :group $K8s.proto(1) $K8s.optional $K8s.doc("Partition indicates the ordinal at which the StatefulSet should be partitioned for updates. During a rolling update, all pods from ordinal Replicas-1 to Partition are updated. All pods from ordinal Partition-1 to 0 remain untouched. Default value is 0.") {
+    union { unset @0 :Void; value @1 :Int32; }
+  }
+  maxUnavailable @2 :K8s.IntOrString $K8s.proto(2) $K8s.nullable $K8s.doc("The maximum number of pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Absolute number is calculated from percentage by rounding up. This can not be 0. Defaults to 1. This field is alpha-level and is only honored by servers that enable the MaxUnavailableStatefulSet feature.");
+}
+
+struct StatefulSetUpdateStrategy $K8s.doc("StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy.") {
+  type @0 :Text $K8s.proto(1) $K8s.doc("Type indicates the type of the StatefulSetUpdateStrategy (RollingUpdate, OnDelete). Default is RollingUpdate.");
+  rollingUpdate @1 :RollingUpdateStatefulSetStrategy $K8s.proto(2) $K8s.nullable $K8s.doc("RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType.");
+}
+
+struct StatefulSetPersistentVolumeClaimRetentionPolicy $K8s.doc("StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates.") {
+  whenDeleted @0 :Text $K8s.proto(1) $K8s.doc("WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted. The default policy of `Retain` causes PVCs to not be affected by StatefulSet deletion. The `Delete` policy causes those PVCs to be deleted.");
+  whenScaled @1 :Text $K8s.proto(2) $K8s.doc("WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down. The default policy of `Retain` causes PVCs to not be affected by a scaledown. The `Delete` policy causes the associated PVCs for any excess pods above the replica count to be deleted.");
+}
+
+struct StatefulSetOrdinals $K8s.doc("StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet.") {
+  start @0 :Int32 $K8s.proto(1) $K8s.doc("start is the number representing the first replica's index. It may be used to number replicas from an alternate index (eg: 1-indexed) over the default 0-indexed names. If set, replica indices will be in the range [.spec.ordinals.start, .spec.ordinals.start + .spec.replicas). If unset, defaults to 0.");
+}
+
+struct StatefulSetSpec $K8s.doc("A StatefulSetSpec is the specification of a StatefulSet.") {
+  replicas :group $K8s.proto(1) $K8s.optional $K8s.doc("replicas is the desired number of replicas of the given Template. These are replicas in the sense that they are instantiations of the same Template, but individual replicas also have a consistent identity. If unspecified, defaults to 1.") {
+    union { unset @0 :Void; value @1 :Int32; }
+  }
+  selector @2 :Meta.LabelSelector $K8s.proto(2) $K8s.nullable $K8s.required $K8s.doc("selector is a label query over pods that should match the replica count. It must match the pod template's labels.");
+  template @3 :Core.PodTemplateSpec $K8s.proto(3) $K8s.required $K8s.doc("template is the object that describes the pod that will be created if insufficient replicas are detected. Each pod stamped out by the StatefulSet will fulfill this Template, but have a unique identity from the rest of the StatefulSet. Each pod will be named with the format <statefulsetname>-<podindex>. The only allowed template.spec.restartPolicy value is \"Always\".");
+  volumeClaimTemplates @4 :List(CoreStorage.PersistentVolumeClaim) $K8s.proto(4) $K8s.listType("atomic") $K8s.doc("volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name.");
+  serviceName @5 :Text $K8s.proto(5) $K8s.doc("serviceName is the name of the service that governs this StatefulSet. This service must exist before the StatefulSet, and is responsible for the network identity of the set. Pods get DNS/hostnames that follow the pattern: pod-specific-string.serviceName.default.svc.cluster.local where \"pod-specific-string\" is managed by the StatefulSet controller.");
+  podManagementPolicy @6 :Text $K8s.proto(6) $K8s.doc("podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. The default policy is `OrderedReady`, where pods are created in increasing order (pod-0, then pod-1, etc) and the controller will wait until each pod is ready before continuing. When scaling down, the pods are removed in the opposite order. The alternative policy is `Parallel` which will create pods in parallel to match the desired scale without waiting, and on scale down will delete all pods at once.");
+  updateStrategy @7 :StatefulSetUpdateStrategy $K8s.proto(7) $K8s.doc("updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.");
+  revisionHistoryLimit :group $K8s.proto(8) $K8s.optional $K8s.doc("revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history. The revision history consists of all revisions not represented by a currently applied StatefulSetSpec version. The default value is 10.") {
+    union { unset @8 :Void; value @9 :Int32; }
+  }
+  minReadySeconds @10 :Int32 $K8s.proto(9) $K8s.doc("Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)");
+  persistentVolumeClaimRetentionPolicy @11 :StatefulSetPersistentVolumeClaimRetentionPolicy $K8s.proto(10) $K8s.nullable $K8s.doc("persistentVolumeClaimRetentionPolicy describes the lifecycle of persistent volume claims created from volumeClaimTemplates. By default, all persistent volume claims are created as needed and retained until manually deleted.");
+  ordinals @12 :StatefulSetOrdinals $K8s.proto(11) $K8s.nullable $K8s.doc("ordinals controls the numbering of replica indices in a StatefulSet. The default ordinals behavior assigns a \"0\" index to the first replica and increments the index by one for each additional replica requested.");
+}
+
+struct StatefulSetCondition $K8s.doc("StatefulSetCondition describes the state of a statefulset at a certain point.") {
+  type @0 :Text $K8s.proto(1) $K8s.required $K8s.doc("Type of statefulset condition.");
+  status @1 :Text $K8s.proto(2) $K8s.required $K8s.doc("Status of the condition, one of True, False, Unknown.");
+  lastTransitionTime @2 :Text $K8s.proto(3) $K8s.time $K8s.doc("Last time the condition transitioned from one status to another.");
+  reason @3 :Text $K8s.proto(4) $K8s.doc("The reason for the condition's last transition.");
+  message @4 :Text $K8s.proto(5) $K8s.doc("A human readable message indicating details about the transition.");
+}
+
+struct StatefulSetStatus $K8s.doc("StatefulSetStatus represents the current state of a StatefulSet.") {
+  observedGeneration @0 :Int64 $K8s.proto(1) $K8s.doc("observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server.");
+  replicas :group $K8s.proto(2) $K8s.notNullable $K8s.optional $K8s.doc("replicas is the number of Pods created by the StatefulSet controller.") {
+    union { unset @1 :Void; value @2 :Int32; }
+  }
+  readyReplicas @3 :Int32 $K8s.proto(3) $K8s.doc("readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.");
+  currentReplicas @4 :Int32 $K8s.proto(4) $K8s.doc("currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.");
+  updatedReplicas @5 :Int32 $K8s.proto(5) $K8s.doc("updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.");
+  currentRevision @6 :Text $K8s.proto(6) $K8s.doc("currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas).");
+  updateRevision @7 :Text $K8s.proto(7) $K8s.doc("updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)");
+  collisionCount :group $K8s.proto(9) $K8s.optional $K8s.doc("collisionCount is the count of hash collisions for the StatefulSet. The StatefulSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.") {
+    union { unset @8 :Void; value @9 :Int32; }
+  }
+  conditions @10 :List(StatefulSetCondition) $K8s.proto(10) $K8s.patchMergeKey("type") $K8s.patchStrategy("merge")
+      $K8s.listType("map") $K8s.listMapKeys("type")
+      $K8s.doc("Represents the latest available observations of a statefulset's current state.");
+  availableReplicas :group $K8s.proto(11) $K8s.notNullable $K8s.optional $K8s.doc("Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.") {
+    union { unset @11 :Void; value @12 :Int32; }
+  }
+}
+
+struct StatefulSet $K8s.doc("StatefulSet represents a set of pods with consistent identities. Identities are defined as network (a single stable DNS and hostname) and storage (as many VolumeClaims as requested). The StatefulSet guarantees that a given network identity will always map to the same storage identity.") {
+  apiVersion @0 :Text;
+  kind @1 :Text;
+  metadata @2 :Meta.ObjectMeta $K8s.proto(1);
+  spec @3 :StatefulSetSpec $K8s.proto(2) $K8s.doc("Spec defines the desired identities of pods in this set.");
+  status @4 :StatefulSetStatus $K8s.proto(3) $K8s.doc("Status is the current status of Pods in this StatefulSet. This data may be out of date by some window of time.");
+}

@@ -38,6 +38,8 @@ inline constexpr GroupVersionResource kEndpoints{"", "v1", "endpoints"};
 inline constexpr GroupVersionResource kEvents{"", "v1", "events"};
 inline constexpr GroupVersionResource kNamespaces{"", "v1", "namespaces"};
 inline constexpr GroupVersionResource kNodes{"", "v1", "nodes"};
+inline constexpr GroupVersionResource kPersistentVolumes{"", "v1", "persistentvolumes"};
+inline constexpr GroupVersionResource kPersistentVolumeClaims{"", "v1", "persistentvolumeclaims"};
 inline constexpr GroupVersionResource kPods{"", "v1", "pods"};
 inline constexpr GroupVersionResource kPodTemplates{"", "v1", "podtemplates"};
 inline constexpr GroupVersionResource kSecrets{"", "v1", "secrets"};
@@ -48,6 +50,7 @@ inline constexpr GroupVersionResource kDeployments{"apps", "v1", "deployments"};
 inline constexpr GroupVersionResource kReplicaSets{"apps", "v1", "replicasets"};
 inline constexpr GroupVersionResource kDaemonSets{"apps", "v1", "daemonsets"};
 inline constexpr GroupVersionResource kControllerRevisions{"apps", "v1", "controllerrevisions"};
+inline constexpr GroupVersionResource kStatefulSets{"apps", "v1", "statefulsets"};
 // autoscaling/v2
 inline constexpr GroupVersionResource kHorizontalPodAutoscalers{"autoscaling", "v2", "horizontalpodautoscalers"};
 // batch/v1
@@ -69,6 +72,11 @@ inline constexpr GroupVersionResource kRoles{"rbac.authorization.k8s.io", "v1", 
 inline constexpr GroupVersionResource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles"};
 inline constexpr GroupVersionResource kRoleBindings{"rbac.authorization.k8s.io", "v1", "rolebindings"};
 inline constexpr GroupVersionResource kClusterRoleBindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings"};
+// storage.k8s.io/v1
+inline constexpr GroupVersionResource kStorageClasses{"storage.k8s.io", "v1", "storageclasses"};
+inline constexpr GroupVersionResource kCSIDrivers{"storage.k8s.io", "v1", "csidrivers"};
+inline constexpr GroupVersionResource kCSINodes{"storage.k8s.io", "v1", "csinodes"};
+inline constexpr GroupVersionResource kVolumeAttachments{"storage.k8s.io", "v1", "volumeattachments"};
 // metrics.k8s.io/v1beta1 (the same plurals as core/v1, in their own group)
 inline constexpr GroupVersionResource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods"};
 inline constexpr GroupVersionResource kNodeMetrics{"metrics.k8s.io", "v1beta1", "nodes"};

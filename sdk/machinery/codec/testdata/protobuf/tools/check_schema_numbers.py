@@ -96,7 +96,8 @@ for line in open(sys.argv[1]):
 PK = {'meta':'k8s.io.apimachinery.pkg.apis.meta.v1','core_v1':'k8s.io.api.core.v1','core_v1_services':'k8s.io.api.core.v1',
       'apps_v1':'k8s.io.api.apps.v1','coordination_v1':'k8s.io.api.coordination.v1','discovery_v1':'k8s.io.api.discovery.v1',
       'metrics_v1beta1':'k8s.io.metrics.pkg.apis.metrics.v1beta1','batch_v1':'k8s.io.api.batch.v1',
-      'networking_v1':'k8s.io.api.networking.v1','autoscaling_v2':'k8s.io.api.autoscaling.v2'}
+      'networking_v1':'k8s.io.api.networking.v1','autoscaling_v2':'k8s.io.api.autoscaling.v2',
+      'core_v1_storage':'k8s.io.api.core.v1','storage_v1':'k8s.io.api.storage.v1'}
 EXC = {('meta','ObjectReference'):'k8s.io.api.core.v1.ObjectReference', ('meta','LocalObjectReference'):'k8s.io.api.core.v1.LocalObjectReference',
        ('core_v1_services','ServiceCondition'):'k8s.io.apimachinery.pkg.apis.meta.v1.Condition',
        ('networking_v1','TypedLocalObjectReference'):'k8s.io.api.core.v1.TypedLocalObjectReference'}

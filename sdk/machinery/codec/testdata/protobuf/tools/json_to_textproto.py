@@ -30,6 +30,7 @@ INLINE = {
     "k8s.io.api.core.v1.ConfigMapProjection": "localObjectReference",
     "k8s.io.api.core.v1.SecretProjection": "localObjectReference",
     "k8s.io.api.networking.v1.IngressRule": "ingressRuleValue",
+    "k8s.io.api.core.v1.PersistentVolumeSpec": "persistentVolumeSource",
 }
 # JSON names go-to-protobuf spells differently: (message, json name) -> proto field name.
 RENAMED = {("k8s.io.api.networking.v1.IngressClassParametersReference", "apiGroup"): "aPIGroup"}

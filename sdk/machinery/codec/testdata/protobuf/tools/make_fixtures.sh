@@ -26,13 +26,14 @@ trap cleanup EXIT INT TERM
 
 # An include tree with upstream's import paths.
 mkdir -p "$WORK/include/k8s.io/api" "$WORK/include/k8s.io/apimachinery" "$WORK/include/k8s.io/metrics"
-for g in core apps autoscaling batch coordination discovery networking; do ln -s "$API/$g" "$WORK/include/k8s.io/api/$g"; done
+for g in core apps autoscaling batch coordination discovery networking storage; do ln -s "$API/$g" "$WORK/include/k8s.io/api/$g"; done
 ln -s "$MACHINERY/pkg" "$WORK/include/k8s.io/apimachinery/pkg"
 ln -s "$METRICS/pkg" "$WORK/include/k8s.io/metrics/pkg"
 PROTOS="k8s.io/api/core/v1/generated.proto k8s.io/api/apps/v1/generated.proto k8s.io/api/autoscaling/v2/generated.proto
   k8s.io/api/batch/v1/generated.proto
   k8s.io/api/coordination/v1/generated.proto
   k8s.io/api/discovery/v1/generated.proto k8s.io/api/networking/v1/generated.proto
+  k8s.io/api/storage/v1/generated.proto
   k8s.io/metrics/pkg/apis/metrics/v1beta1/generated.proto"
 (cd "$WORK/include" && protoc -I . -I /usr/include --include_imports --descriptor_set_out="$WORK/ds.pb" $PROTOS 2>&1 | grep -v "warning: Import" >&2 || true)
 [ -s "$WORK/ds.pb" ] || { echo "protoc could not read the .proto files under $API, $MACHINERY, $METRICS" >&2; exit 1; }
@@ -43,7 +44,7 @@ SCHEMAS=$(cd "$DATA/../../../../schema/capstan" && pwd)
 python3 "$HERE/check_schema_numbers.py" "$WORK/ds.txt" "$SCHEMAS"/meta.capnp "$SCHEMAS"/core_v1.capnp \
   "$SCHEMAS"/core_v1_services.capnp "$SCHEMAS"/apps_v1.capnp "$SCHEMAS"/batch_v1.capnp "$SCHEMAS"/coordination_v1.capnp \
   "$SCHEMAS"/discovery_v1.capnp "$SCHEMAS"/metrics_v1beta1.capnp "$SCHEMAS"/networking_v1.capnp \
-  "$SCHEMAS"/autoscaling_v2.capnp >"$WORK/check.txt" ||
+  "$SCHEMAS"/autoscaling_v2.capnp "$SCHEMAS"/core_v1_storage.capnp "$SCHEMAS"/storage_v1.capnp >"$WORK/check.txt" ||
   { grep -v '^  note' "$WORK/check.txt" >&2; exit 1; }
 grep -v '^  note' "$WORK/check.txt"
 
@@ -56,6 +57,7 @@ message_of() {  # apiVersion kind -> protobuf message
     coordination.k8s.io/v1) echo "k8s.io.api.coordination.v1.$2" ;;
     discovery.k8s.io/v1) echo "k8s.io.api.discovery.v1.$2" ;;
     networking.k8s.io/v1) echo "k8s.io.api.networking.v1.$2" ;;
+    storage.k8s.io/v1) echo "k8s.io.api.storage.v1.$2" ;;
     metrics.k8s.io/v1beta1) echo "k8s.io.metrics.pkg.apis.metrics.v1beta1.$2" ;;
   esac
 }

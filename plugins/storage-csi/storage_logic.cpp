@@ -1,0 +1,96 @@
+#include "storage_logic.hpp"
+
+#include <algorithm>
+
+namespace capstan::storage {
+
+std::optional<size_t> find_best_pv(const ClaimView& claim, const std::vector<PvView>& pvs,
+                                   const std::function<bool(const PvView&)>& extra) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < pvs.size(); ++i) {
+    const auto& pv = pvs[i];
+    const bool prebound = !pv.claim_name.empty() && pv.claim_ns == claim.ns && pv.claim_name == claim.name &&
+                          (pv.claim_uid.empty() || pv.claim_uid == claim.uid);
+    if (!pv.claim_name.empty() && !prebound) continue;  // someone else's
+    if (pv.deleting) continue;
+    if (pv.volume_mode != claim.volume_mode) continue;
+    bool modes = true;
+    for (const auto& m : claim.access_modes)
+      if (std::find(pv.access_modes.begin(), pv.access_modes.end(), m) == pv.access_modes.end()) modes = false;
+    if (!modes) continue;
+    if (prebound) {
+      // A PV pre-bound to the claim is taken whatever its size and class, as upstream does
+      // (checkVolumeSatisfyClaim is left to the binding itself).
+      if (pv.capacity_bytes >= claim.request_bytes && pv.class_name == claim.class_name) return i;
+      continue;
+    }
+    if (pv.class_name != claim.class_name) continue;
+    if (pv.phase != "Available" && !pv.phase.empty()) continue;
+    if (pv.capacity_bytes < claim.request_bytes) continue;
+    if (extra && !extra(pv)) continue;
+    if (!best || pv.capacity_bytes < pvs[*best].capacity_bytes) best = i;
+  }
+  return best;
+}
+
+std::string pv_name_for(const std::string& claim_uid) { return "pvc-" + claim_uid; }
+
+csi::AccessMode csi_access_mode(const std::string& mode) {
+  if (mode == "ReadOnlyMany") return csi::AccessMode::MultiNodeReaderOnly;
+  if (mode == "ReadWriteMany") return csi::AccessMode::MultiNodeMultiWriter;
+  return csi::AccessMode::SingleNodeWriter;  // ReadWriteOnce, ReadWriteOncePod
+}
+
+csi::CreateVolumeRequest create_request(const ClaimView& claim, const std::map<std::string, std::string>& parameters,
+                                        const std::vector<std::string>& mount_options,
+                                        const std::optional<csi::Topology>& selected_node_topology,
+                                        std::string& fs_type, std::string& error) {
+  csi::CreateVolumeRequest r;
+  r.name = pv_name_for(claim.uid);
+  r.required_bytes = claim.request_bytes;
+  fs_type = kDefaultFsType;
+  for (const auto& [k, v] : parameters) {
+    if (k.rfind("csi.storage.k8s.io/", 0) == 0) {
+      if (k == kFsTypeParameter) fs_type = v;
+      else if (k.find("secret") == std::string::npos) {
+        error = "invalid parameter \"" + k + "\": prefix \"csi.storage.k8s.io/\" is reserved";
+        return r;
+      }
+      continue;
+    }
+    r.parameters[k] = v;
+  }
+  std::vector<std::string> modes = claim.access_modes;
+  if (modes.empty()) modes = {"ReadWriteOnce"};
+  for (const auto& m : modes) {
+    csi::VolumeCapability c;
+    c.fs_type = fs_type;
+    c.mount_flags = mount_options;
+    c.mode = csi_access_mode(m);
+    r.capabilities.push_back(c);
+  }
+  if (selected_node_topology && !selected_node_topology->empty()) {
+    r.requisite = {*selected_node_topology};
+    r.preferred = {*selected_node_topology};
+  }
+  return r;
+}
+
+std::vector<NodeTerm> node_affinity(const std::vector<csi::Topology>& topology) {
+  std::vector<NodeTerm> out;
+  for (const auto& t : topology) {
+    if (t.empty()) continue;
+    NodeTerm term;
+    for (const auto& [k, v] : t) term.in.emplace_back(k, v);
+    out.push_back(std::move(term));
+  }
+  return out;
+}
+
+std::string external_provisioning_message(const std::string& provisioner) {
+  return "Waiting for a volume to be created either by the external provisioner '" + provisioner +
+         "' or manually by the system administrator. If volume creation is delayed, please verify that the "
+         "provisioner is running and correctly registered.";
+}
+
+}  // namespace capstan::storage
