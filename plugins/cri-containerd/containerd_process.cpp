@@ -145,6 +145,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
        ")");
 }
 
+bool ContainerdProcess::alive() const { return pid_ > 0 && process_alive(pid_); }
+
 void ContainerdProcess::stop() {
   if (pid_ <= 0) return;
   if (child_.pid() == pid_) child_.stop(std::chrono::seconds(10));
