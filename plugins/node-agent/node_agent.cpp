@@ -165,6 +165,7 @@ void NodeAgent::start() {
     }
   }
   register_nodes();
+  load_startup_sandboxes();  // before the first sync: what a previous run left (pod_adopt.cpp)
   stopping_ = false;
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
   pods_.start();

@@ -34,6 +34,7 @@
 #include "container_config.hpp"
 #include "metrics_publisher.hpp"
 #include "probes.hpp"
+#include "runtime_truth.hpp"
 #include "volumes.hpp"
 
 namespace capstan::agent {
@@ -224,6 +225,12 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   std::thread relist_;                               // pod_adopt.cpp; not with hollow nodes
   std::map<std::string, std::string> relist_sigs_;   // pod uid -> its last relist signature
   std::map<std::string, int> orphan_strikes_;        // pod uid -> relists that found no such pod
+  // The runtime's sandboxes when the agent started, by pod uid: only pods that existed then can
+  // have something to adopt, so the first syncs need not list every sandbox each (thousands of
+  // pods at start). Unset when that list failed: each adoption lists then.
+  std::mutex startup_mu_;
+  std::optional<std::map<std::string, std::vector<RuntimeSandbox>>> startup_sandboxes_;
+  void load_startup_sandboxes();
   std::mutex leases_mu_;
   std::unordered_map<std::string, sdk::ObjectPtr> leases_;  // node -> its Lease as last renewed
   std::unique_ptr<metrics::MetricsPublisher> metrics_;  // metrics_publisher.cpp

@@ -292,7 +292,7 @@ TEST_F(AgentTest, TheRuntimesTruthAfterRestartsAndCrashes) {
   EXPECT_EQ(field("web", "/status/containerStatuses/0/lastState/terminated/reason"), "Unknown");
   EXPECT_EQ(get_pod("web")->value(json::json_pointer("/status/containerStatuses/0/lastState/terminated/exitCode"), 0), 255);
   EXPECT_EQ(sim_.sandbox_count(), 1u);  // the dead one removed: its name is free again
-  EXPECT_TRUE(has_event("SandboxChanged"));
+  EXPECT_TRUE(FakeHost::eventually([&] { return has_event("SandboxChanged"); }));  // events are written asynchronously
 
   // 3. The same while the agent runs: the next relist notices.
   const std::string second = container_id("web");

@@ -44,19 +44,43 @@ void NodeAgent::remove_sandbox(const std::string& id) {
   if (!r.ok() && !r.get().getNotFound()) host_.warn("node-agent: cannot remove pod sandbox " + id + ": " + r.error());
 }
 
-bool NodeAgent::adopt(PodRun& run, const sdk::ObjectPtr& obj, const std::string& policy, std::string& error) {
+void NodeAgent::load_startup_sandboxes() {
   capnp::MallocMessageBuilder lm;
   lm.initRoot<rt::RuntimeRequest>().initListPodSandbox();
   auto listed = call(lm);
-  if (!listed.ok()) {
-    error = "list pod sandboxes: " + listed.error();
-    return false;
-  }
-  std::vector<RuntimeSandbox> mine;
+  std::lock_guard lock(startup_mu_);
+  startup_sandboxes_.reset();
+  if (!listed.ok()) return;
+  startup_sandboxes_.emplace();
   for (auto s : listed.get().getResult().getItems())
-    if (str(s.getMetadata().getUid()) == run.uid)
-      mine.push_back({str(s.getId()), s.getMetadata().getAttempt(),
-                      s.getState() == rt::PodSandboxState::SANDBOX_READY, s.getCreatedAt()});
+    (*startup_sandboxes_)[str(s.getMetadata().getUid())].push_back(
+        {str(s.getId()), s.getMetadata().getAttempt(), s.getState() == rt::PodSandboxState::SANDBOX_READY,
+         s.getCreatedAt()});
+}
+
+bool NodeAgent::adopt(PodRun& run, const sdk::ObjectPtr& obj, const std::string& policy, std::string& error) {
+  std::vector<RuntimeSandbox> mine;
+  bool known = false;
+  {
+    std::lock_guard lock(startup_mu_);
+    if (startup_sandboxes_) {
+      known = true;
+      if (auto it = startup_sandboxes_->find(run.uid); it != startup_sandboxes_->end()) mine = it->second;
+    }
+  }
+  if (!known) {
+    capnp::MallocMessageBuilder lm;
+    lm.initRoot<rt::RuntimeRequest>().initListPodSandbox();
+    auto listed = call(lm);
+    if (!listed.ok()) {
+      error = "list pod sandboxes: " + listed.error();
+      return false;
+    }
+    for (auto s : listed.get().getResult().getItems())
+      if (str(s.getMetadata().getUid()) == run.uid)
+        mine.push_back({str(s.getId()), s.getMetadata().getAttempt(),
+                        s.getState() == rt::PodSandboxState::SANDBOX_READY, s.getCreatedAt()});
+  }
   run.adopted = true;
   if (mine.empty()) return true;
   const SandboxPlan plan = plan_sandboxes(mine);

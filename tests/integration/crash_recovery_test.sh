@@ -315,6 +315,30 @@ poll 60 three_ready && ok "a new pod starts on the restarted containerd" ||
 kubectl scale deployment web --replicas=2 >/dev/null 2>&1
 poll 60 all_ready
 
+# ---- kill -9 of one pod's shim: its containers die with it (containerd cleans up after a dead
+# shim); the pod is re-created in a new sandbox, restartCount + 1, and answers again
+shim_pod=$(webp '{.items[1].metadata.name}')
+shim_ip=$(webp '{.items[1].status.podIP}')
+shim_restarts=$(jp "pod/$shim_pod" '{.status.containerStatuses[0].restartCount}')
+shim_httpd=$(for p in $(container_pids); do
+  nsenter -t "$p" -n ip -o -4 addr show 2>/dev/null | grep -q " $shim_ip/" && echo "$p"; done | head -1)
+shim=$(awk '{sub(/.*\) /, ""); print $2}' "/proc/$shim_httpd/stat" 2>/dev/null)
+if [ -n "$shim" ] && grep -q containerd-shim "/proc/$shim/cmdline" 2>/dev/null; then
+  t0=$(now_ms)
+  kill -KILL "$shim"
+  shim_recovered() {
+    [ "$(jp "pod/$shim_pod" '{.status.containerStatuses[0].restartCount}')" = $((shim_restarts + 1)) ] && all_ready
+  }
+  if poll 90 shim_recovered; then
+    ok "shim killed with SIGKILL: its pod restarted (restartCount $((shim_restarts + 1))), Ready and answering"
+    echo "time: kill -9 of a pod's shim → pod Ready and answering again: $(($(now_ms) - t0)) ms"
+  else
+    bad "shim killed with SIGKILL: its pod restarted" "$(flat "$(kubectl get pods -o wide 2>&1; grep -i "sandbox\|$shim_pod" "$LOG" | tail -4)" 8)"
+  fi
+else
+  bad "found the shim of pod $shim_pod" "httpd ${shim_httpd:-?} parent ${shim:-?}"
+fi
+
 # ---- power cut: every process of the node killed at once (capstan, containerd, every shim and
 # container, dnsmasq, nginx); containerd's state and root directories, mounts and netns left.
 before_uids=$(pod_uids)
