@@ -339,6 +339,47 @@ else
   bad "found the shim of pod $shim_pod" "httpd ${shim_httpd:-?} parent ${shim:-?}"
 fi
 
+# ---- kill -9 of dnsmasq: cluster-dns starts it again (checked every second) and DNS answers
+cidr=$(jp "node/$NODE" '{.spec.podCIDR}')
+gw=${cidr%.0/*}.1
+dns_pid() {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = dnsmasq ] && grep -qF -- "$DATA/" "$p/cmdline" 2>/dev/null && echo "${p#/proc/}"
+  done | head -1
+}
+dns_answers() { timeout 3 busybox nslookup kubernetes.default.svc.cluster.local "$gw" 2>/dev/null | grep -q "10\.96\.0\.1"; }
+old_dns=$(dns_pid)
+if [ -n "$old_dns" ] && poll 10 dns_answers; then
+  t0=$(now_ms)
+  kill -KILL "$old_dns"
+  dns_back() { local p; p=$(dns_pid); [ -n "$p" ] && [ "$p" != "$old_dns" ] && dns_answers; }
+  if poll 20 dns_back; then
+    ok "dnsmasq killed with SIGKILL: started again, kubernetes.default answers on $gw"
+    echo "time: kill -9 dnsmasq → cluster DNS answering again: $(($(now_ms) - t0)) ms"
+  else
+    bad "dnsmasq killed with SIGKILL: started again and answering" "pid $(dns_pid); $(flat "$(grep -i dns "$LOG" | tail -3)" 3)"
+  fi
+else
+  bad "cluster DNS answers before the kill" "dnsmasq pid '${old_dns}', server $gw"
+fi
+
+# ---- the service proxy's nft table deleted behind its back: rebuilt at the next sync (≤ 30 s)
+proxy_table=capstan-proxy
+if nft list table ip "$proxy_table" >/dev/null 2>&1; then
+  t0=$(now_ms)
+  nft delete table ip "$proxy_table"
+  table_back() { nft list chain ip "$proxy_table" nat-prerouting >/dev/null 2>&1 && nft list chain ip "$proxy_table" services >/dev/null 2>&1; }
+  if poll 40 table_back; then
+    ok "service proxy table deleted: rebuilt"
+    echo "time: nft table of the service proxy deleted → rebuilt: $(($(now_ms) - t0)) ms"
+  else
+    bad "service proxy table deleted: rebuilt" "$(flat "$(grep -i 'service proxy' "$LOG" | tail -3)" 3)"
+  fi
+else
+  bad "service proxy table ip $proxy_table present"
+fi
+
 # ---- power cut: every process of the node killed at once (capstan, containerd, every shim and
 # container, dnsmasq, nginx); containerd's state and root directories, mounts and netns left.
 before_uids=$(pod_uids)
