@@ -84,7 +84,7 @@ struct ContainerRun {
   std::string name;
   std::string id;          // runtime id of the current instance ("" = not created yet)
   int restarts = 0;
-  int crash_restarts = 0;  // restarts after exits (the back-off's step), not after sandbox re-creations
+  int crash_restarts = 0;  // restarts after exits (crash_backoff's step), not after sandbox re-creations
   bool done = false;       // terminated and will not run again
   int64_t backoff_until = 0;
   bool backoff_reported = false;

@@ -425,7 +425,7 @@ void NodeAgent::drive(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader 
       // Back-off grows with crash restarts only (not with re-creations after a sandbox died) and
       // starts again after an instance ran 10 minutes (kubelet's back-off entries expire then).
       if (c.started > 0 && c.finished - c.started >= 600 * kSecond) c.crash_restarts = 0;
-      c.backoff_until = c.finished + restart_backoff(c.crash_restarts).count() * kSecond;
+      c.backoff_until = c.finished + crash_backoff(c.crash_restarts).count() * kSecond;
       c.backoff_reported = false;
     }
     if (now < c.backoff_until) {
@@ -510,7 +510,7 @@ void NodeAgent::fill_container_status(core::ContainerStatus::Builder out, core::
   } else if (exited) {
     auto w = st.initWaiting();
     w.setReason("CrashLoopBackOff");
-    w.setMessage("back-off " + std::to_string(restart_backoff(c.crash_restarts).count()) +
+    w.setMessage("back-off " + std::to_string(crash_backoff(c.crash_restarts).count()) +
                  "s restarting failed container=" + c.name);
     sig += "B" + c.id;
   } else {
