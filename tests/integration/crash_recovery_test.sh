@@ -418,6 +418,8 @@ while [ $SECONDS -lt $end ]; do
   all_ready && break
   sleep 0.2
 done
+# (ready and answering in new sandboxes implies rewritten: the loop may end before it saw that)
+[ -z "$stale_gone_ms" ] && all_ready && stale_gone_ms="≤ $(($(now_ms) - t0))"
 echo "time: power cut → every pod's status rewritten by the restarted agent: ${stale_gone_ms:-never} ms"
 if all_ready; then
   ok "power cut: both pods Running, Ready and answering again"
