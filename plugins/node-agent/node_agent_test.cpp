@@ -204,12 +204,14 @@ TEST_F(AgentTest, ProbesDriveReadinessAndRestarts) {
         return true;
     return false;
   }));
-  bool unhealthy = false;
-  for (const auto& e : fake_.list(kEvents, "default"))
-    if (e.value("reason", "") == "Unhealthy" &&
-        e.value("message", "").rfind("Readiness probe failed: cat: /tmp/missing: No such file or directory", 0) == 0)
-      unhealthy = true;
-  EXPECT_TRUE(unhealthy);
+  // Events are written asynchronously: the other pod's may not be there yet.
+  EXPECT_TRUE(FakeHost::eventually([&] {
+    for (const auto& e : fake_.list(kEvents, "default"))
+      if (e.value("reason", "") == "Unhealthy" &&
+          e.value("message", "").rfind("Readiness probe failed: cat: /tmp/missing: No such file or directory", 0) == 0)
+        return true;
+    return false;
+  }));
   ASSERT_TRUE(FakeHost::eventually([&] { return waiting_reason("unlive") == "CrashLoopBackOff"; }));
 }
 
