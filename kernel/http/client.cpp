@@ -2,6 +2,8 @@
 // independent, so a blocked stream never holds up a request.
 #include "http/client.hpp"
 
+#include "capstan/machinery/process.hpp"
+
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
@@ -101,11 +103,13 @@ std::unique_ptr<HttpClient::Connection> HttpClient::connect() {
     // SNI and the certificate's names: the server certificate covers the addresses it listens on.
     SSL_set_tlsext_host_name(c->secure->native_handle(), config_.host.c_str());
     beast::get_lowest_layer(*c->secure).connect(endpoints);
+    machinery::set_close_on_exec(beast::get_lowest_layer(*c->secure).socket().native_handle());
     beast::get_lowest_layer(*c->secure).socket().set_option(tcp::no_delay(true));
     c->secure->handshake(net::ssl::stream_base::client);
   } else {
     c->plain.emplace(c->io);
     c->plain->connect(endpoints);
+    machinery::set_close_on_exec(c->plain->socket().native_handle());  // Asio opens without SOCK_CLOEXEC
     c->plain->socket().set_option(tcp::no_delay(true));
   }
   return c;

@@ -1,6 +1,9 @@
 // Server: listeners, I/O threads, TLS contexts.
 #include "http/server.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -15,6 +18,7 @@
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
+#include "capstan/machinery/process.hpp"
 #include "http/detail/core.hpp"
 
 namespace capstan::http {
@@ -112,7 +116,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
     auto addr = net::ip::make_address(address, ec);
     if (ec) throw std::invalid_argument("http: bad listen address '" + address + "'");
     tcp::endpoint ep(addr, port);
-    acceptor_.open(ep.protocol(), ec);
+    // Close-on-exec from the start (Asio's open() has no SOCK_CLOEXEC): a child that inherited the
+    // listening socket would keep the port bound after this process dies.
+    const int fd = machinery::open_socket_cloexec(ep.protocol().family(), SOCK_STREAM);
+    if (fd < 0) ec.assign(errno, boost::system::system_category());
+    else acceptor_.assign(ep.protocol(), fd, ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec && addr.is_v6()) acceptor_.set_option(net::ip::v6_only(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
@@ -158,6 +166,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
       });
       return;
     }
+    machinery::set_close_on_exec(socket.native_handle());  // Asio accepts without SOCK_CLOEXEC
     try {
       if (tls_)
         start_tls_session(core_, tls_, std::move(socket));

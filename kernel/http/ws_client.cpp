@@ -1,6 +1,8 @@
 // WsClient: Beast websocket::stream over a plain TCP stream, synchronous, one reader thread.
 #include "http/ws_client.hpp"
 
+#include "capstan/machinery/process.hpp"
+
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
@@ -40,6 +42,7 @@ class WsClientImpl final : public WsClient, public std::enable_shared_from_this<
     if (auto p = url.find('/', url.find("//") + 2); p != std::string::npos) target = url.substr(p);
     tcp::resolver resolver(io_);
     beast::get_lowest_layer(stream_).connect(resolver.resolve(config.host, config.port));
+    machinery::set_close_on_exec(beast::get_lowest_layer(stream_).socket().native_handle());
     std::string offered;
     for (const auto& s : subprotocols) offered += (offered.empty() ? "" : ", ") + s;
     stream_.set_option(ws::stream_base::decorator([offered](ws::request_type& req) {

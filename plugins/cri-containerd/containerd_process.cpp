@@ -135,7 +135,10 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
                                tail_of(s.log_path(), 15));
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      stop();
+      // Only this containerd: not stop(), which also kills the shims — after a restart of a
+      // containerd that died (plugin.cpp's supervisor) they still run the node's pods.
+      child_.stop(std::chrono::seconds(10));
+      pid_ = -1;
       throw std::runtime_error("containerd did not open " + s.socket + " within " + std::to_string(timeout.count()) + " s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -144,6 +147,8 @@ void ContainerdProcess::start(std::chrono::seconds timeout) {
        s.snapshotter + ", registry proxy " + (s.registry_proxy.empty() ? std::string("none") : redact_url(s.registry_proxy)) +
        ")");
 }
+
+bool ContainerdProcess::alive() const { return pid_ > 0 && process_alive(pid_); }
 
 void ContainerdProcess::stop() {
   if (pid_ <= 0) return;

@@ -30,6 +30,8 @@ class ContainerdProcess {
   void start(std::chrono::seconds timeout = std::chrono::seconds(30));
   void stop();
   pid_t pid() const { return pid_; }
+  // Whether the containerd started or adopted is still running (a zombie child is reaped).
+  bool alive() const;
   const ContainerdSettings& settings() const { return settings_; }
 
  private:

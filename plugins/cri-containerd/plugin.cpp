@@ -5,8 +5,10 @@
 #include <capnp/serialize.h>
 #include <dlfcn.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -130,9 +132,19 @@ class ContainerdRuntimePlugin final : public sdk::Plugin {
       process_.reset();
       throw;
     }
+    if (process_) {
+      stopping_ = false;
+      supervisor_ = std::thread([this] { supervise(); });
+    }
   }
 
   void stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (supervisor_.joinable()) supervisor_.join();
     std::shared_ptr<CriRuntime> runtime;
     {
       std::lock_guard lock(mu_);
@@ -166,6 +178,44 @@ class ContainerdRuntimePlugin final : public sdk::Plugin {
   }
 
  private:
+  // containerd is the node's: when it dies (killed, OOM) it is started again, as an init system
+  // would; the shims and the containers they run outlive it, and the new containerd finds them
+  // in its state directory. Checked every 500 ms; restarts back off 1 s doubling to 30 s while it
+  // keeps dying within a minute. While it is away, runtime calls fail ("unavailable") and the
+  // node agent keeps the pods' last known state (plugins/node-agent/pod_adopt.cpp).
+  void supervise() {
+    using namespace std::chrono;
+    auto delay = seconds(1);
+    auto last_start = steady_clock::now();
+    std::unique_lock lock(mu_);
+    while (!stop_cv_.wait_for(lock, milliseconds(500), [this] { return stopping_; })) {
+      if (process_->alive()) {
+        if (steady_clock::now() - last_start > minutes(1)) delay = seconds(1);
+        continue;
+      }
+      const pid_t old = process_->pid();
+      runtime_.reset();  // calls answer "not started" instead of waiting on a dead socket
+      host_.warn("cri-containerd: containerd (pid " + std::to_string(old) + ") exited; restarting it in " +
+                 std::to_string(delay.count()) + " s");
+      if (stop_cv_.wait_for(lock, delay, [this] { return stopping_; })) return;
+      lock.unlock();
+      std::shared_ptr<CriRuntime> runtime;
+      try {
+        process_->start();
+        runtime = make_runtime(settings_.socket);
+        runtime->wait_ready(30000);
+        host_.info("cri-containerd: containerd restarted (pid " + std::to_string(process_->pid()) + ")");
+      } catch (const std::exception& e) {
+        host_.warn(std::string("cri-containerd: containerd restart failed: ") + e.what());
+        runtime.reset();
+      }
+      last_start = steady_clock::now();
+      delay = std::min<seconds>(delay * 2, seconds(30));
+      lock.lock();
+      runtime_ = std::move(runtime);
+    }
+  }
+
   std::unique_ptr<ContainerdProcess> start_containerd() {
     fs::create_directories(settings_.dir);
     settings_.snapshotter = config_.snapshotter == "auto" ? probe_snapshotter(settings_.dir) : config_.snapshotter;
@@ -236,6 +286,9 @@ class ContainerdRuntimePlugin final : public sdk::Plugin {
   std::unique_ptr<ContainerdProcess> process_;
   std::mutex mu_;
   std::shared_ptr<CriRuntime> runtime_;
+  std::thread supervisor_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // under mu_
 };
 
 sdk::PluginInfo make_info() {

@@ -11,6 +11,10 @@ std::chrono::seconds restart_backoff(int restarts) {
   return std::chrono::seconds(s < 300 ? s : 300);
 }
 
+std::chrono::seconds crash_backoff(int crash_restarts) {
+  return crash_restarts <= 0 ? std::chrono::seconds(0) : restart_backoff(crash_restarts - 1);
+}
+
 bool should_restart(const std::string& policy, int exit_code) {
   if (policy == "Never") return false;
   if (policy == "OnFailure") return exit_code != 0;

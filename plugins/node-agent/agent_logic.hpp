@@ -13,6 +13,11 @@ namespace capstan::agent {
 // 10 s, 20 s, 40 s, ... capped at 5 minutes (kubelet's crash-loop back-off).
 std::chrono::seconds restart_backoff(int restarts);
 
+// Wait before restarting a container that exited, after `crash_restarts` earlier restarts after
+// exits: none before the first (kubelet's back-off has no entry for the container yet), then
+// restart_backoff(crash_restarts - 1): 10 s, 20 s, ... 5 minutes.
+std::chrono::seconds crash_backoff(int crash_restarts);
+
 // Whether a container that exited with `exit_code` runs again under restartPolicy
 // ("Always" or empty, "OnFailure", "Never").
 bool should_restart(const std::string& restart_policy, int exit_code);

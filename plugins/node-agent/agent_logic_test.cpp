@@ -13,6 +13,11 @@ TEST(Backoff, DoublesFromTenSecondsToFiveMinutes) {
   EXPECT_EQ(restart_backoff(4).count(), 160);
   EXPECT_EQ(restart_backoff(5).count(), 300);
   EXPECT_EQ(restart_backoff(50).count(), 300);
+  // kubelet restarts the first exit at once, then waits 10 s, 20 s, ...
+  EXPECT_EQ(crash_backoff(0).count(), 0);
+  EXPECT_EQ(crash_backoff(1).count(), 10);
+  EXPECT_EQ(crash_backoff(2).count(), 20);
+  EXPECT_EQ(crash_backoff(7).count(), 300);
 }
 
 TEST(Restart, Policies) {

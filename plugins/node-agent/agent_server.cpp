@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "agent_logic.hpp"
+#include "capstan/machinery/process.hpp"
 #include "capstan/machinery/time.hpp"
 #include "cri_log.hpp"
 #include "probes.hpp"
@@ -67,6 +69,7 @@ struct AgentServer::Impl {
   void accept_next() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec || stopping) return;
+      machinery::set_close_on_exec(socket.native_handle());  // Asio accepts without SOCK_CLOEXEC
       {
         std::lock_guard lock(mu);
         ++sessions;
@@ -319,7 +322,10 @@ AgentServer::AgentServer(NodeServices& services, const std::string& address, int
   const auto addr = net::ip::make_address(address, ec);
   if (ec) throw std::runtime_error("invalid bind address " + address);
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
-  impl_->acceptor.open(ep.protocol(), ec);
+  // Close-on-exec from the start (Asio's open() has no SOCK_CLOEXEC), see machinery/process.hpp.
+  const int fd = machinery::open_socket_cloexec(ep.protocol().family(), SOCK_STREAM);
+  if (fd < 0) ec.assign(errno, boost::system::system_category());
+  else impl_->acceptor.assign(ep.protocol(), fd, ec);
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(64, ec);

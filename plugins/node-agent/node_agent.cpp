@@ -185,10 +185,13 @@ void NodeAgent::start() {
   }
   if (csi_) csi_->start();
   register_nodes();
+  load_startup_sandboxes();  // before the first sync: what a previous run left (pod_adopt.cpp)
   stopping_ = false;
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
   pods_.start();
   controller_->start();
+  // Hollow nodes run on the simulated runtime, which changes nothing behind the agent's back.
+  if (config_.hollow_nodes == 0) relist_ = std::thread([this] { relist_loop(); });
   metrics_->start();
   host_.info("node-agent: node " + (nodes_.size() == 1 ? nodes_[0] : std::to_string(nodes_.size()) + " hollow nodes " + nodes_[0] + "..") + " registered, runtime " + rt_version_ +
              (server_ ? ", endpoint " + config_.bind_address + ":" + std::to_string(served_port_) : ""));
@@ -202,6 +205,7 @@ void NodeAgent::stop() {
   }
   hb_cv_.notify_all();
   if (heartbeat_.joinable()) heartbeat_.join();
+  if (relist_.joinable()) relist_.join();
   metrics_->stop();
   if (server_) server_->stop();
   server_.reset();

@@ -4,7 +4,8 @@
 //   node_agent.cpp   lifecycle, configuration, runtime calls, the services the HTTP server uses;
 //   node_status.cpp  Node registration, status and Lease heartbeats;
 //   pod_sync.cpp     one pod's reconcile: sandbox, images, containers, probes, hooks, status;
-//   pod_teardown.cpp graceful termination and teardown.
+//   pod_teardown.cpp graceful termination and teardown;
+//   pod_adopt.cpp    the runtime's truth: re-adoption at start, dead sandboxes, the relist.
 // Pure decisions live in agent_logic, container_config, volumes, probes and cri_log.
 
 #include <capnp/message.h>
@@ -34,6 +35,7 @@
 #include "csi_node.hpp"
 #include "metrics_publisher.hpp"
 #include "probes.hpp"
+#include "runtime_truth.hpp"
 #include "volumes.hpp"
 
 namespace capstan::agent {
@@ -89,6 +91,7 @@ struct ContainerRun {
   std::string name;
   std::string id;          // runtime id of the current instance ("" = not created yet)
   int restarts = 0;
+  int crash_restarts = 0;  // restarts after exits (crash_backoff's step), not after sandbox re-creations
   bool done = false;       // terminated and will not run again
   int64_t backoff_until = 0;
   bool backoff_reported = false;
@@ -114,6 +117,8 @@ struct ContainerRun {
 
 struct PodRun {
   std::string uid, sandbox, ip, start_time, log_dir;
+  uint32_t sandbox_attempt = 0;  // attempt of `sandbox`, or of the next one to create
+  bool adopted = false;          // what the runtime already runs for this pod has been looked up
   std::vector<ContainerRun> init, app;
   std::map<std::string, std::pair<std::string, std::string>> conditions;  // type -> (status, transition)
   std::string written;  // signature of the last status written
@@ -171,6 +176,7 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
 
   // pod_sync.cpp
   sdk::ReconcileResult reconcile(const std::string& key);
+  PodRun new_run(const sdk::ObjectPtr& obj, core::Pod::Reader pod) const;
   bool ensure_sandbox(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader pod, std::string& error);
   void drive(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader pod, core::Container::Reader spec,
              ContainerRun& c, const std::string& policy, bool init, int64_t now, int64_t& wake);
@@ -178,7 +184,7 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
                     int64_t& wake);
   std::string create_and_start(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader pod,
                                core::Container::Reader spec, ContainerRun& c);
-  bool refresh(ContainerRun& c);
+  bool refresh(ContainerRun& c, bool* not_found = nullptr);
   void run_probes(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader pod, core::Container::Reader spec,
                   ContainerRun& c, int64_t now, int64_t& wake);
   ProbeOutcome run_handler(const PodRun& run, core::Container::Reader spec, const std::string& container_id,
@@ -190,6 +196,14 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
                              std::string& sig);
   ContainerView view(const ContainerRun& c) const;
   PodContext pod_context(const PodRun& run, core::Pod::Reader pod) const;
+
+  // pod_adopt.cpp
+  bool adopt(PodRun& run, const sdk::ObjectPtr& obj, const std::string& policy, std::string& error);
+  bool check_sandbox(PodRun& run, const sdk::ObjectPtr& obj, const std::string& policy, std::string& error);
+  void retire_sandbox(PodRun& run, const sdk::ObjectPtr& obj, const std::string& policy);
+  void remove_sandbox(const std::string& id);
+  void relist_loop();
+  void relist_once();
 
   // pod_teardown.cpp
   void teardown(PodRun& run, const sdk::ObjectPtr& obj, int64_t grace_seconds);
@@ -220,6 +234,15 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   std::condition_variable hb_cv_;
   bool stopping_ = false;
   std::thread heartbeat_;
+  std::thread relist_;                               // pod_adopt.cpp; not with hollow nodes
+  std::map<std::string, std::string> relist_sigs_;   // pod uid -> its last relist signature
+  std::map<std::string, int> orphan_strikes_;        // pod uid -> relists that found no such pod
+  // The runtime's sandboxes when the agent started, by pod uid: only pods that existed then can
+  // have something to adopt, so the first syncs need not list every sandbox each (thousands of
+  // pods at start). Unset when that list failed: each adoption lists then.
+  std::mutex startup_mu_;
+  std::optional<std::map<std::string, std::vector<RuntimeSandbox>>> startup_sandboxes_;
+  void load_startup_sandboxes();
   std::mutex leases_mu_;
   std::unordered_map<std::string, sdk::ObjectPtr> leases_;  // node -> its Lease as last renewed
   std::unique_ptr<metrics::MetricsPublisher> metrics_;  // metrics_publisher.cpp

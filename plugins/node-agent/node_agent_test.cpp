@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "capstan/machinery/resources.hpp"
 #include "capstan/testing/fake_host.hpp"
@@ -110,6 +111,25 @@ class AgentTest : public ::testing::Test {
     return node->value(json::json_pointer("/status/daemonEndpoints/kubeletEndpoint/Port"), 0);
   }
 
+  // A new agent process on the same node: the runtime (and what it runs) stays.
+  void restart_agent() {
+    agent_->stop();
+    agent_.reset();
+    json config = {{"nodeName", "node-a"}, {"nodeIP", "127.0.0.1"}, {"dataDir", dir_}, {"port", 0}};
+    agent_ = std::make_unique<NodeAgent>(*host_, config.dump());
+    agent_->start();
+  }
+  std::string container_id(const std::string& name) { return field(name, "/status/containerStatuses/0/containerID"); }
+  int restarts(const std::string& name) {
+    auto p = get_pod(name);
+    return p ? p->value(json::json_pointer("/status/containerStatuses/0/restartCount"), -1) : -1;
+  }
+  bool has_event(const std::string& reason) {
+    for (const auto& e : fake_.list(kEvents, "default"))
+      if (e.value("reason", "") == reason) return true;
+    return false;
+  }
+
   runtime_sim::SimRuntime sim_;
   FakeHost fake_;
   capstan_host_api api_{};
@@ -184,12 +204,14 @@ TEST_F(AgentTest, ProbesDriveReadinessAndRestarts) {
         return true;
     return false;
   }));
-  bool unhealthy = false;
-  for (const auto& e : fake_.list(kEvents, "default"))
-    if (e.value("reason", "") == "Unhealthy" &&
-        e.value("message", "").rfind("Readiness probe failed: cat: /tmp/missing: No such file or directory", 0) == 0)
-      unhealthy = true;
-  EXPECT_TRUE(unhealthy);
+  // Events are written asynchronously: the other pod's may not be there yet.
+  EXPECT_TRUE(FakeHost::eventually([&] {
+    for (const auto& e : fake_.list(kEvents, "default"))
+      if (e.value("reason", "") == "Unhealthy" &&
+          e.value("message", "").rfind("Readiness probe failed: cat: /tmp/missing: No such file or directory", 0) == 0)
+        return true;
+    return false;
+  }));
   ASSERT_TRUE(FakeHost::eventually([&] { return waiting_reason("unlive") == "CrashLoopBackOff"; }));
 }
 
@@ -240,4 +262,77 @@ TEST(HollowNodes, OneInstanceRunsSeveralNodes) {
   }
   std::filesystem::remove_all(dir);
   g_sim = nullptr;
+}
+
+// Issue 12: the agent's truth is the runtime's. A restarted agent adopts what still runs (no
+// restart, same container); a sandbox that died (power cut) is removed and the pod re-created in a
+// sandbox of the next attempt, restartCount and lastState saying so; a container killed behind
+// the agent's back is seen by the relist and restarted; sandboxes of pods that are gone are removed.
+TEST_F(AgentTest, TheRuntimesTruthAfterRestartsAndCrashes) {
+  fake_.put(kPods, pod("web", {{"name", "c"}, {"image", "busybox:1.36"}, {"command", {"httpd", "-f"}}}));
+  ASSERT_TRUE(FakeHost::eventually([&] { return condition("web", "Ready") == "True"; }));
+  const std::string first = container_id("web");
+  ASSERT_FALSE(first.empty());
+
+  // 1. The agent restarts (kill -9 of capstan up): the running container is adopted.
+  restart_agent();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two relists
+  EXPECT_EQ(container_id("web"), first);
+  EXPECT_EQ(restarts("web"), 0);
+  EXPECT_EQ(condition("web", "Ready"), "True");
+  EXPECT_EQ(sim_.sandbox_count(), 1u);
+  EXPECT_EQ(sim_.container_count(), 1u);
+
+  // 2. Power cut while the agent is down: the sandbox is not ready, its container exited 255.
+  agent_->stop();
+  sim_.simulate_node_crash();
+  restart_agent();
+  ASSERT_TRUE(FakeHost::eventually([&] { return restarts("web") == 1 && condition("web", "Ready") == "True"; },
+                                   std::chrono::seconds(10)))
+      << get_pod("web")->dump();
+  EXPECT_NE(container_id("web"), first);
+  EXPECT_EQ(field("web", "/status/containerStatuses/0/lastState/terminated/reason"), "Unknown");
+  EXPECT_EQ(get_pod("web")->value(json::json_pointer("/status/containerStatuses/0/lastState/terminated/exitCode"), 0), 255);
+  EXPECT_EQ(sim_.sandbox_count(), 1u);  // the dead one removed: its name is free again
+  EXPECT_TRUE(FakeHost::eventually([&] { return has_event("SandboxChanged"); }));  // events are written asynchronously
+
+  // 3. The same while the agent runs: the next relist notices.
+  const std::string second = container_id("web");
+  sim_.simulate_node_crash();
+  ASSERT_TRUE(FakeHost::eventually([&] { return restarts("web") == 2 && condition("web", "Ready") == "True"; },
+                                   std::chrono::seconds(10)));
+  EXPECT_NE(container_id("web"), second);
+  EXPECT_EQ(sim_.sandbox_count(), 1u);
+
+  // 4. The container alone killed: restarted per restartPolicy, lastState exit 137.
+  const std::string third = container_id("web");
+  sim_.simulate_container_death(third.substr(third.find("://") + 3));
+  ASSERT_TRUE(FakeHost::eventually([&] { return restarts("web") == 3; }, std::chrono::seconds(20)));
+  EXPECT_EQ(get_pod("web")->value(json::json_pointer("/status/containerStatuses/0/lastState/terminated/exitCode"), 0), 137);
+
+  // 5. A pod deleted while the agent was down: its sandbox is removed by the relist's sweep.
+  fake_.put(kPods, pod("gone", {{"name", "c"}, {"image", "busybox:1.36"}, {"command", {"httpd", "-f"}}}));
+  ASSERT_TRUE(FakeHost::eventually([&] { return condition("gone", "Ready") == "True"; }));
+  EXPECT_EQ(sim_.sandbox_count(), 2u);
+  agent_->stop();
+  fake_.erase(kPods, "default", "gone");
+  restart_agent();
+  EXPECT_TRUE(FakeHost::eventually([&] { return sim_.sandbox_count() == 1u; }, std::chrono::seconds(10)));
+  EXPECT_EQ(condition("web", "Ready"), "True");
+}
+
+// With restartPolicy Never a pod whose sandbox died is not run again: its container is
+// terminated with what the runtime said, and the pod Failed (kubelet does the same).
+TEST_F(AgentTest, ADeadSandboxEndsANeverRestartingPod) {
+  auto p = pod("once", {{"name", "c"}, {"image", "busybox:1.36"}, {"command", {"httpd", "-f"}}});
+  p["spec"]["restartPolicy"] = "Never";
+  fake_.put(kPods, p);
+  ASSERT_TRUE(FakeHost::eventually([&] { return condition("once", "Ready") == "True"; }));
+  sim_.simulate_node_crash();
+  ASSERT_TRUE(FakeHost::eventually([&] { return field("once", "/status/phase") == "Failed"; }, std::chrono::seconds(10)))
+      << get_pod("once")->dump();
+  EXPECT_EQ(condition("once", "Ready"), "False");
+  EXPECT_EQ(field("once", "/status/containerStatuses/0/state/terminated/reason"), "Unknown");
+  EXPECT_EQ(restarts("once"), 0);
+  EXPECT_EQ(sim_.sandbox_count(), 0u);
 }

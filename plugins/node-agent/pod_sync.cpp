@@ -66,6 +66,7 @@ bool NodeAgent::ensure_sandbox(PodRun& run, const sdk::ObjectPtr& obj, core::Pod
   md.setName(name);
   md.setNamespace(ns);
   md.setUid(run.uid);
+  md.setAttempt(run.sandbox_attempt);  // past attempts' names stay reserved until removed
   cfg.setHostname(pod_hostname(pod));
   cfg.setLogDirectory(run.log_dir);
   const ResolvConf dns = pod_dns(pod, config_.dns);
@@ -201,6 +202,7 @@ std::string NodeAgent::create_and_start(PodRun& run, const sdk::ObjectPtr& obj, 
   sandbox_md.setName(obj->name());
   sandbox_md.setNamespace(obj->ns());
   sandbox_md.setUid(run.uid);
+  sandbox_md.setAttempt(run.sandbox_attempt);
   sandbox_config.setHostname(pod_hostname(pod));
   sandbox_config.setLogDirectory(run.log_dir);
   auto cfg = cc.initConfig();
@@ -279,10 +281,11 @@ std::string NodeAgent::create_and_start(PodRun& run, const sdk::ObjectPtr& obj, 
   return id;
 }
 
-bool NodeAgent::refresh(ContainerRun& c) {
+bool NodeAgent::refresh(ContainerRun& c, bool* not_found) {
   capnp::MallocMessageBuilder m;
   m.initRoot<rt::RuntimeRequest>().initContainerStatus().setContainerId(c.id);
   auto r = call(m);
+  if (not_found) *not_found = !r.ok() && r.get().getNotFound();
   if (!r.ok()) return false;
   auto st = r.get().getResult().getContainerStatus();
   c.state = static_cast<int>(st.getState());
@@ -398,7 +401,19 @@ void NodeAgent::run_probes(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Re
 void NodeAgent::drive(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader pod, core::Container::Reader spec,
                       ContainerRun& c, const std::string& policy, bool init, int64_t now, int64_t& wake) {
   if (c.done) return;
-  if (!c.id.empty() && !refresh(c)) c.id.clear();
+  bool not_found = false;
+  if (!c.id.empty() && !refresh(c, &not_found)) {
+    if (!not_found) {
+      wake = std::min(wake, now + kSecond);  // the runtime does not answer: the state stays as last seen
+      return;
+    }
+    // The instance vanished behind the agent's back: kubelet's ContainerStatusUnknown, then the
+    // restart policy as for any exit.
+    c.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+    c.exit_code = 137;
+    c.reason = "ContainerStatusUnknown";
+    c.finished = now;
+  }
   const bool exited = !c.id.empty() && c.state == static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
   if (exited) {
     const bool restart = init ? (policy != "Never" && c.exit_code != 0) : should_restart(policy, c.exit_code);
@@ -407,7 +422,10 @@ void NodeAgent::drive(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader 
       return;
     }
     if (c.backoff_until == 0) {
-      c.backoff_until = c.finished + restart_backoff(c.restarts).count() * kSecond;
+      // Back-off grows with crash restarts only (not with re-creations after a sandbox died) and
+      // starts again after an instance ran 10 minutes (kubelet's back-off entries expire then).
+      if (c.started > 0 && c.finished - c.started >= 600 * kSecond) c.crash_restarts = 0;
+      c.backoff_until = c.finished + crash_backoff(c.crash_restarts).count() * kSecond;
       c.backoff_reported = false;
     }
     if (now < c.backoff_until) {
@@ -434,6 +452,7 @@ void NodeAgent::drive(PodRun& run, const sdk::ObjectPtr& obj, core::Pod::Reader 
     c.id.clear();
     c.backoff_until = 0;
     ++c.restarts;
+    ++c.crash_restarts;
   }
   if (c.id.empty()) {
     if (now < c.retry_at) {
@@ -491,7 +510,7 @@ void NodeAgent::fill_container_status(core::ContainerStatus::Builder out, core::
   } else if (exited) {
     auto w = st.initWaiting();
     w.setReason("CrashLoopBackOff");
-    w.setMessage("back-off " + std::to_string(restart_backoff(c.restarts).count()) +
+    w.setMessage("back-off " + std::to_string(crash_backoff(c.crash_restarts).count()) +
                  "s restarting failed container=" + c.name);
     sig += "B" + c.id;
   } else {
@@ -526,6 +545,18 @@ void NodeAgent::fill_container_status(core::ContainerStatus::Builder out, core::
   sig += std::to_string(c.restarts) + (ready ? "r" : "n") + (started ? "s" : "w") + ";";
 }
 
+PodRun NodeAgent::new_run(const sdk::ObjectPtr& obj, core::Pod::Reader pod) const {
+  auto spec = pod.getSpec();
+  PodRun r;
+  r.uid = obj->uid();
+  r.init.resize(spec.getInitContainers().size());
+  r.app.resize(spec.getContainers().size());
+  for (uint32_t i = 0; i < r.init.size(); ++i) r.init[i].name = str(spec.getInitContainers()[i].getName());
+  for (uint32_t i = 0; i < r.app.size(); ++i) r.app[i].name = str(spec.getContainers()[i].getName());
+  r.start_time = pod.getStatus().getStartTime().size() ? str(pod.getStatus().getStartTime()) : machinery::now_rfc3339();
+  return r;
+}
+
 ReconcileResult NodeAgent::reconcile(const std::string& key) {
   auto [ns, name] = sdk::split_key(key);
   auto obj = pods_.get(ns, name);
@@ -558,6 +589,13 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
         runs_.erase(it);
       }
       lock.unlock();
+      if (!run) {
+        // Not run by this agent so far (it restarted): what the runtime still runs for the pod is
+        // stopped with the grace period too, not left to the orphan sweep.
+        run = new_run(obj, pod);
+        std::string error;
+        if (!adopt(*run, obj, "Never", error)) return ReconcileResult::fail("runtime: " + error);
+      }
       begin_termination(key, std::move(run), obj, pod_grace(pod));
       return ReconcileResult::ok();  // the termination thread enqueues the pod when it is done
     }
@@ -574,16 +612,7 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
   }
   const std::string phase_now = str(pod.getStatus().getPhase());
   if (it == runs_.end() && (phase_now == "Succeeded" || phase_now == "Failed")) return ReconcileResult::ok();
-  if (it == runs_.end()) {
-    it = runs_.emplace(key, PodRun{}).first;
-    PodRun& r = it->second;
-    r.uid = obj->uid();
-    r.init.resize(spec.getInitContainers().size());
-    r.app.resize(spec.getContainers().size());
-    for (uint32_t i = 0; i < r.init.size(); ++i) r.init[i].name = str(spec.getInitContainers()[i].getName());
-    for (uint32_t i = 0; i < r.app.size(); ++i) r.app[i].name = str(spec.getContainers()[i].getName());
-    r.start_time = pod.getStatus().getStartTime().size() ? str(pod.getStatus().getStartTime()) : machinery::now_rfc3339();
-  }
+  if (it == runs_.end()) it = runs_.emplace(key, new_run(obj, pod)).first;
   PodRun& run = it->second;  // std::map nodes are stable; only this key's reconcile erases it
   lock.unlock();
   const int64_t now = machinery::now_ns();
@@ -626,9 +655,20 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
   bool init_done = true;
   auto inits = spec.getInitContainers();
   auto apps = spec.getContainers();
+  {
+    // What the runtime already runs for the pod (first sync in this agent's life), and whether
+    // its sandbox still lives: the truth the status below is written from.
+    std::string error;
+    if (!run.adopted && !adopt(run, obj, policy, error)) return ReconcileResult::fail("runtime: " + error);
+    if (!check_sandbox(run, obj, policy, error)) return ReconcileResult::fail("runtime: " + error);
+  }
+  bool all_done = true;  // nothing left to run (restartPolicy Never after a sandbox died): no new sandbox
+  for (auto* list : {&run.init, &run.app})
+    for (auto& c : *list) all_done = all_done && c.done;
   if (run.volumes_ok) {
     std::string error;
-    if (!ensure_sandbox(run, obj, pod, error)) return ReconcileResult::fail("RunPodSandbox for " + key + ": " + error);
+    if (!(all_done && run.sandbox.empty()) && !ensure_sandbox(run, obj, pod, error))
+      return ReconcileResult::fail("RunPodSandbox for " + key + ": " + error);
     for (uint32_t i = 0; i < inits.size(); ++i) {
       auto& c = run.init[i];
       drive(run, obj, pod, inits[i], c, policy, true, now, wake);

@@ -83,6 +83,32 @@ SimRuntime::SimRuntime(Clock clock) : clock_(std::move(clock)) {
   next_id_ = (static_cast<uint64_t>(rd()) << 20) | 1;
 }
 
+void SimRuntime::simulate_node_crash() {
+  std::lock_guard lock(mu_);
+  const int64_t now = clock_();
+  for (auto& [id, s] : sandboxes_) s.ready = false;
+  for (auto& [id, c] : containers_) {
+    advance(c, now);
+    if (c.state == static_cast<int>(rt::ContainerState::CONTAINER_RUNNING) ||
+        c.state == static_cast<int>(rt::ContainerState::CONTAINER_CREATED)) {
+      c.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+      c.finished = now;
+      c.exit_code = 255;
+      c.reason = "Unknown";
+    }
+  }
+}
+
+void SimRuntime::simulate_container_death(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return;
+  it->second.state = static_cast<int>(rt::ContainerState::CONTAINER_EXITED);
+  it->second.finished = clock_();
+  it->second.exit_code = 137;
+  it->second.reason = "Error";
+}
+
 size_t SimRuntime::sandbox_count() const {
   std::lock_guard lock(mu_);
   return sandboxes_.size();
@@ -175,9 +201,16 @@ std::string SimRuntime::handle(const std::string& request) {
       case rt::RuntimeRequest::RUN_POD_SANDBOX: {
         auto cfg = req.getRunPodSandbox().getConfig();
         auto md = cfg.getMetadata();
-        // Idempotent for the same pod uid and attempt: return the existing ready sandbox.
+        // Idempotent for the same pod uid and attempt: return the existing ready sandbox. A
+        // sandbox of that name and attempt that is not ready keeps its name reserved until it is
+        // removed, as containerd's does (the agent must remove it or take the next attempt).
         for (const auto& [id, s] : sandboxes_)
-          if (s.uid == to_string(md.getUid()) && !s.uid.empty() && s.attempt == md.getAttempt() && s.ready) {
+          if (s.uid == to_string(md.getUid()) && !s.uid.empty() && s.attempt == md.getAttempt()) {
+            if (!s.ready) {
+              const std::string name = s.name + "_" + s.ns + "_" + s.uid + "_" + std::to_string(s.attempt);
+              return fail("failed to reserve sandbox name \"" + name + "\": name \"" + name + "\" is reserved for \"" +
+                          id + "\"");
+            }
             resp.getResult().setPodSandboxId(id);
             return serialize(out);
           }

@@ -35,6 +35,12 @@ class SimRuntime {
   std::string handle(const std::string& request);
 
   size_t sandbox_count() const;
+
+  // For tests of what runs above the runtime. A power cut: every sandbox not ready, every
+  // container exited (255, "Unknown"), as containerd reports them after the machine restarted.
+  void simulate_node_crash();
+  // A container killed behind the agent's back (kill -9 of its process): exited 137.
+  void simulate_container_death(const std::string& id);
   size_t container_count() const;
 
   static constexpr int64_t kCrashDelayNs = 1'000'000'000;

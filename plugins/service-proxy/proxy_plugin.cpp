@@ -208,6 +208,14 @@ class ServiceProxy final : public sdk::Plugin {
       apply_full(state, cfg);
       return;
     }
+    // Incremental updates assume the table is as last applied. Someone may have deleted or
+    // flushed it (nft flush ruleset, a firewall reload): checked at every sync (at least every
+    // syncPeriod) through its prerouting chain, and rebuilt whole when it is gone.
+    if (!table_present()) {
+      host_.warn("service proxy: table ip " + settings_.rules.table + " is gone; rebuilding it");
+      apply_full(state, cfg);
+      return;
+    }
     std::string script = render_changes(cfg, applied_, state);
     if (script.empty()) return;
     auto r = nft_apply(script, dir_ + "/last-change.nft");
@@ -217,6 +225,10 @@ class ServiceProxy final : public sdk::Plugin {
     }
     host_.warn("service proxy: incremental update failed, rebuilding the table: " + r.output());
     apply_full(state, cfg);
+  }
+
+  bool table_present() {
+    return machinery::run({"nft", "list", "chain", "ip", settings_.rules.table, "nat-prerouting"}).ok();
   }
 
   void apply_full(const ProxyState& state, std::optional<ProxyConfig> cfg = std::nullopt) {

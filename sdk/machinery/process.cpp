@@ -98,6 +98,13 @@ std::string RunResult::output() const {
   return out + (out.back() == '\n' ? "" : "\n") + err;
 }
 
+bool set_close_on_exec(int fd) {
+  const int flags = fcntl(fd, F_GETFD);
+  return flags >= 0 && (flags & FD_CLOEXEC || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0);
+}
+
+int open_socket_cloexec(int family, int type, int protocol) { return ::socket(family, type | SOCK_CLOEXEC, protocol); }
+
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   RunResult r;
   int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};

@@ -119,6 +119,21 @@ TEST(Process, ChildrenHoldNoDescriptorOfTheParent) {
   EXPECT_EQ(r.out.find("51"), std::string::npos) << r.out;
 }
 
+TEST(Process, CloseOnExecHelpers) {
+  const int fd = open_socket_cloexec(AF_INET, SOCK_STREAM);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+  ::close(fd);
+  const int plain = ::socket(AF_INET, SOCK_STREAM, 0);  // as Asio opens and accepts
+  ASSERT_GE(plain, 0);
+  ASSERT_FALSE(fcntl(plain, F_GETFD) & FD_CLOEXEC);
+  EXPECT_TRUE(set_close_on_exec(plain));
+  EXPECT_TRUE(fcntl(plain, F_GETFD) & FD_CLOEXEC);
+  EXPECT_TRUE(set_close_on_exec(plain));  // idempotent
+  ::close(plain);
+  EXPECT_FALSE(set_close_on_exec(plain));  // closed: fcntl fails
+}
+
 TEST(Process, SupervisedChildStopsWithTermThenKill) {
   const fs::path dir = fs::temp_directory_path() / ("capstan-process-test-" + std::to_string(getpid()));
   fs::create_directories(dir);

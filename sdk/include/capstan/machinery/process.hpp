@@ -37,6 +37,16 @@ struct RunResult {
   std::string output() const;
 };
 
+// Marks `fd` close-on-exec (FD_CLOEXEC); false when fcntl fails. For descriptors a library opens
+// without SOCK_CLOEXEC/O_CLOEXEC (Asio's accepted and connected sockets): every descriptor Capstan
+// holds is close-on-exec, so that even an exec that does not go through this file (a library's
+// own helper, a plugin's) passes none on. Prefer opening with the flag where the call allows it.
+bool set_close_on_exec(int fd);
+
+// A socket opened close-on-exec (SOCK_CLOEXEC) for `family`/`type`, for Asio's `assign` (Asio
+// opens without the flag); -1 with errno set on failure.
+int open_socket_cloexec(int family, int type, int protocol = 0);
+
 // Runs argv to completion. Never throws for the child's failures; see RunResult.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
