@@ -143,9 +143,14 @@ void AgentCsi::stop() {
   }
   stop_cv_.notify_all();
   if (supervisor_.joinable()) supervisor_.join();
-  if (child_) child_->process.stop(std::chrono::seconds(5));
-  std::lock_guard l(mu_);
-  clients_.clear();  // closes the gRPC channels
+  {
+    // Close the gRPC channels first: the driver's graceful shutdown waits for open calls.
+    std::lock_guard l(mu_);
+    clients_.clear();
+  }
+  // The whole agent stops within the few seconds a service manager grants; the driver keeps no
+  // state in memory (volumes stay mounted as they are), so a short grace is enough.
+  if (child_) child_->process.stop(std::chrono::seconds(2));
 }
 
 csi::Client* AgentCsi::client(const std::string& driver, std::string& error) {

@@ -696,7 +696,8 @@ int serve(const Options& options, const std::atomic<bool>& stop) {
   std::cerr << "capstan-csi-hostpath: " << options.driver_name << " for node " << options.node_id << " serving on "
             << path << ", volumes in " << options.root << "\n";
   while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Calls still running after a second are cancelled: the agent stopping this driver waits for it.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server->Wait();
   fs::remove(path, ec);
   return 0;
