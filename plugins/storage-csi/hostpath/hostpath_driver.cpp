@@ -379,7 +379,13 @@ class Driver {
     bool attached_here = false;
     auto dev = loop_device_for(img);
     if (!dev) {
+      // Another process on the node (another driver, a test, snapd) may take the free device
+      // losetup found before it is configured ("Device or resource busy"): try again.
       auto r = run_tool({"losetup", "--find", "--show", img});
+      for (int attempt = 1; !r.ok() && attempt < 5; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+        r = run_tool({"losetup", "--find", "--show", img});
+      }
       if (!r.ok()) return err(StatusCode::INTERNAL, "losetup: " + r.output());
       dev = trim(r.out);
       attached_here = true;
@@ -696,8 +702,7 @@ int serve(const Options& options, const std::atomic<bool>& stop) {
   std::cerr << "capstan-csi-hostpath: " << options.driver_name << " for node " << options.node_id << " serving on "
             << path << ", volumes in " << options.root << "\n";
   while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  // Calls still running after a second are cancelled: the agent stopping this driver waits for it.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   fs::remove(path, ec);
   return 0;

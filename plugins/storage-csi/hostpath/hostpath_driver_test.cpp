@@ -289,8 +289,10 @@ TEST_F(HostPathDriverTest, StagePublishEnforceSizeExpandAndCleanUp) {
   // A driver restart: everything is read back from the kernel, calls stay idempotent.
   driver_.stop(std::chrono::seconds(5));
   start();
-  EXPECT_TRUE(client_->node_stage_volume(stage_req(id)).ok());
-  EXPECT_TRUE(client_->node_publish_volume(publish_req(id, target)).ok());
+  auto restaged = client_->node_stage_volume(stage_req(id));
+  EXPECT_TRUE(restaged.ok()) << restaged.describe();
+  auto republished = client_->node_publish_volume(publish_req(id, target));
+  EXPECT_TRUE(republished.ok()) << republished.describe();
 
   // Tear down, twice each, then delete; the data was there until the end.
   std::ifstream kept(target + "/keep");
