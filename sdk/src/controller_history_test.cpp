@@ -47,6 +47,20 @@ class ControllerHistoryTest : public ::testing::Test {
 
   std::optional<ControllerHistory::Result> sync(const std::string& image) {
     fake_.wait_delivered();
+    // The controller reads revisions from the informer: let it hold every stored one (and the
+    // stored revision numbers) first, as a controller's next sync would after the watch events.
+    EXPECT_TRUE(FakeHost::eventually([&] {
+      auto stored = fake_.list(kControllerRevisions, "default");
+      auto cached = revisions_.list("default");
+      if (stored.size() != cached.size()) return false;
+      for (const auto& s : stored) {
+        auto c = revisions_.get("default", s["metadata"]["name"].get<std::string>());
+        if (!c) return false;
+        auto rev = c->as<apps::v1::ControllerRevision>().getRevision();
+        if ((rev.isValue() ? rev.getValue() : 0) != s.value("revision", int64_t{0})) return false;
+      }
+      return true;
+    }));
     auto obj = testing::object_from_json<apps::v1::StatefulSet>(owner(image));
     auto sts = obj->as<apps::v1::StatefulSet>();
     std::string error;
