@@ -42,9 +42,10 @@ capstan_args() { # [CAPSTAN_BINARY [PLUGIN_DIR]]; defaults to the repo's build/
 
 # A node on the simulated runtime, without the pod network plugins (nothing to plumb for pods
 # that are not processes): `capstan up $SIM_NODE_ARGS` or `capstan agent $SIM_NODE_ARGS`.
-# Simulated nodes run no real data plane: no bridge, service proxy, DNS or ingress nginx (an nginx
-# would outlive an agent the test kills with SIGKILL and hold the node's ports for later tests).
-SIM_NODE_ARGS="--runtime sim --disable bridge --disable service-proxy --disable cluster-dns --disable ingress-nginx --plugin-config node-agent={\"port\":0}"
+# Simulated nodes run no real data plane: no bridge, service proxy, DNS, ingress nginx or CSI
+# driver (an nginx or a driver would outlive an agent the test kills with SIGKILL and hold the
+# node's ports and sockets for later tests).
+SIM_NODE_ARGS="--runtime sim --disable bridge --disable service-proxy --disable cluster-dns --disable ingress-nginx --plugin-config node-agent={\"port\":0,\"csiHostPath\":false}"
 
 SERVER_PID=
 start_server() { # DATA_DIR LOG : starts capstan server, waits (20 s) for the kubeconfig line
