@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/object_draft.hpp"
@@ -29,6 +30,7 @@ struct DeleteAdmission {
 struct Requester {
   std::string name, uid;
   std::vector<std::string> groups;
+  std::vector<std::pair<std::string, std::vector<std::string>>> extra;
 };
 
 class Admission {

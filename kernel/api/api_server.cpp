@@ -98,7 +98,7 @@ WriteOptions write_options(const http::Request& req) {
   o.field_manager = param(req, "fieldManager");
   if (o.field_manager.size() > 128) throw bad_request("fieldManager must be no more than 128 characters");
   o.force = flag(req, "force");
-  o.requester = {req.user.name, req.user.uid, req.user.groups};
+  o.requester = {req.user.name, req.user.uid, req.user.groups, req.user.extra};
   return o;
 }
 
@@ -317,6 +317,9 @@ void ApiServer::handle_resource(http::Request& req, const std::shared_ptr<http::
   const std::string sub = rest.size() == 3 ? rest[2] : "";
   if (!sub.empty() && !kind->has_subresource(sub))
     throw ApiError(404, "NotFound", "the server could not find the requested resource");
+  // A transient kind (an access review) is only ever created, as its own collection.
+  if (kind->transient && (req.method != "POST" || !name.empty()))
+    throw method_not_allowed("the server does not allow this method on the requested resource");
   const std::string& method = req.method;
   const bool protobuf = objects_.kinds().protobuf().supports(kind->schema);
   error_protobuf = protobuf;

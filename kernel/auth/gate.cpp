@@ -4,6 +4,7 @@
 
 #include "api/api_error.hpp"
 #include "api/responses.hpp"
+#include "auth/impersonation.hpp"
 
 namespace capstan::auth {
 
@@ -35,7 +36,17 @@ void Gate::handle(http::Request&& req, std::shared_ptr<http::Responder> res) con
   req.headers.erase(std::remove_if(req.headers.begin(), req.headers.end(),
                                    [](const auto& h) { return h.first == "authorization"; }),
                     req.headers.end());
-  req.user = {user->name, user->uid, user->groups};
+  // Acting as another user (kubectl --as): every part allowed to the real user, then the request
+  // is theirs, for authorization, admission and the access reviews alike.
+  try {
+    if (auto as = impersonate(req, *user, authorizer_)) {
+      user = std::move(as);
+      remove_impersonation_headers(req);
+    }
+  } catch (const api::ApiError& e) {
+    return refuse(req, res, e);
+  }
+  req.user = {user->name, user->uid, user->groups, user->extra};
   if (open) return next_(std::move(req), std::move(res));
   RequestAttributes attributes = request_attributes(req);
   Decision d = authorizer_.authorize(*user, attributes);

@@ -110,6 +110,12 @@ void PluginAdmission::call(const Target& target, const std::string& plugin, cons
     u.setUid(requester->uid);
     auto groups = u.initGroups(static_cast<unsigned>(requester->groups.size()));
     for (unsigned i = 0; i < requester->groups.size(); ++i) groups.set(i, requester->groups[i]);
+    auto extra = u.initExtra(static_cast<unsigned>(requester->extra.size()));
+    for (unsigned i = 0; i < requester->extra.size(); ++i) {
+      extra[i].setKey(requester->extra[i].first);
+      auto values = extra[i].initValues(static_cast<unsigned>(requester->extra[i].second.size()));
+      for (unsigned j = 0; j < requester->extra[i].second.size(); ++j) values.set(j, requester->extra[i].second[j]);
+    }
   }
   if (del && del->grace_period_seconds) req.setGracePeriodSeconds(*del->grace_period_seconds);
   // The object's own bytes, and the stored revision's as they are.

@@ -34,6 +34,7 @@ struct Request {
   struct User {
     std::string name, uid;
     std::vector<std::string> groups;
+    std::vector<std::pair<std::string, std::vector<std::string>>> extra;
   } user;
 
   const std::string* header(std::string_view lower_name) const;
