@@ -54,7 +54,8 @@ std::optional<json> api_resource_list(const schema::KindRegistry& kinds, const s
               {"singularName", k->singular},
               {"namespaced", k->namespaced},
               {"kind", k->kind},
-              {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}}};
+              {"verbs", k->transient ? json::array({"create"})
+                                     : json::array({"create", "delete", "get", "list", "patch", "update", "watch"})}};
     if (!k->short_names.empty()) r["shortNames"] = k->short_names;
     if (!k->categories.empty()) r["categories"] = k->categories;
     resources.push_back(std::move(r));
@@ -112,7 +113,7 @@ AggregatedDocument aggregated_discovery(const schema::KindRegistry& kinds, bool 
                      {"responseKind", gvk(k->group, k->version, k->kind)},
                      {"scope", k->namespaced ? "Namespaced" : "Cluster"},
                      {"singularResource", k->singular},
-                     {"verbs", verbs}};
+                     {"verbs", k->transient ? ordered::array({"create"}) : verbs}};
         if (!k->short_names.empty()) r["shortNames"] = k->short_names;
         if (!k->categories.empty()) r["categories"] = k->categories;
         if (!k->subresources.empty()) {

@@ -410,6 +410,7 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, Deco
     if (kind.namespaced && ns.empty())
       throw invalid(kind.kind, kind.group, object.name(), {{"metadata.namespace", "FieldValueRequired", "Required value"}});
     set_namespace(kind, meta, ns);
+    if (kind.transient) return answer_transient(kind, object, opts, outcome, done);
     std::string name = object.name();
     const std::string generate = text_of(meta.getGenerateName());
     const bool generated = name.empty() && !generate.empty();
@@ -458,6 +459,16 @@ void ObjectService::create(const schema::Kind& kind, const std::string& ns, Deco
     outcome.error = from_patch_error(e);
     done(std::move(outcome));
   }
+}
+
+void ObjectService::answer_transient(const schema::Kind& kind, ObjectDraft& object, const WriteOptions& opts,
+                                     WriteOutcome& outcome, const WriteDone& done) {
+  // As kube-apiserver's access reviews and TokenReview: no name needed, nothing stored, no
+  // uid or timestamps; the owner's admission fills the answer in (status) or refuses.
+  admit(kind, Operation::kCreate, "", object, nullptr, opts.dry_run, outcome.warnings, nullptr, &opts.requester);
+  outcome.code = 201;
+  outcome.object = build_object(kind, key(kind, text_of(object.meta().getNamespace()), object.name()), 0, object);
+  done(std::move(outcome));
 }
 
 void ObjectService::update(const schema::Kind& kind, const std::string& ns, const std::string& name,

@@ -142,6 +142,9 @@ class ObjectService {
   void admit(const schema::Kind& kind, Operation op, const std::string& subresource, ObjectDraft& object,
              const store::Object* old, bool dry_run, std::vector<std::string>& warnings,
              DeleteAdmission* del = nullptr, const Requester* requester = nullptr) const;
+  // The create of a transient kind (an access review): admission answers, nothing is stored.
+  void answer_transient(const schema::Kind& kind, ObjectDraft& object, const WriteOptions& opts, WriteOutcome& outcome,
+                        const WriteDone& done);
   // Namespaced objects live only in namespaces that exist and are not being deleted.
   void check_namespace_open(const schema::Kind& kind, const std::string& ns) const;
   // Everything between a new version of an object and the store: the rules, admission,

@@ -28,6 +28,19 @@ Decision AuthorizerChain::authorize(const User& user, const RequestAttributes& a
   return {Decision::Kind::kNoOpinion, reasons, errors};
 }
 
+RuleSet AuthorizerChain::rules_for(const User& user, const std::string& ns) const {
+  RuleSet all;
+  for (const auto& a : chain_) {
+    RuleSet r = a->rules_for(user, ns);
+    for (auto& x : r.resource_rules) all.resource_rules.push_back(std::move(x));
+    for (auto& x : r.non_resource_rules) all.non_resource_rules.push_back(std::move(x));
+    all.incomplete = all.incomplete || r.incomplete;
+    if (!r.evaluation_error.empty())
+      all.evaluation_error += (all.evaluation_error.empty() ? "" : ", ") + r.evaluation_error;
+  }
+  return all;
+}
+
 std::string forbidden_reason_text(const User& user, const RequestAttributes& a, const std::string& reason) {
   std::string msg;
   if (!a.resource_request) {

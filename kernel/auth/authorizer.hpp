@@ -21,16 +21,41 @@ struct Decision {
   bool allowed() const { return kind == Kind::kAllow; }
 };
 
+// What a user may do in a namespace, as authorizer.RuleResolver lists it for
+// SelfSubjectRulesReview: additive rules, so a partial list (`incomplete`) still holds.
+struct ResourceRule {
+  std::vector<std::string> verbs, api_groups, resources, resource_names;
+};
+struct NonResourceRule {
+  std::vector<std::string> verbs, urls;
+};
+struct RuleSet {
+  std::vector<ResourceRule> resource_rules;
+  std::vector<NonResourceRule> non_resource_rules;
+  bool incomplete = false;
+  std::string evaluation_error;
+};
+
 class Authorizer {
  public:
   virtual ~Authorizer() = default;
   virtual Decision authorize(const User& user, const RequestAttributes& attributes) const = 0;
+  // The rules `user` has in namespace `ns` (cluster-wide ones included). An authorizer that has
+  // none to list (system:masters' privilege is listed by the policy that binds the group) answers
+  // an empty set.
+  virtual RuleSet rules_for(const User& user, const std::string& ns) const {
+    (void)user;
+    (void)ns;
+    return {};
+  }
 };
 
 class AuthorizerChain final : public Authorizer {
  public:
   void add(std::shared_ptr<const Authorizer> a) { chain_.push_back(std::move(a)); }
   Decision authorize(const User& user, const RequestAttributes& attributes) const override;
+  // The union of every authorizer's rules, as upstream's union rule resolver.
+  RuleSet rules_for(const User& user, const std::string& ns) const override;
 
  private:
   std::vector<std::shared_ptr<const Authorizer>> chain_;

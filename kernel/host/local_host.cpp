@@ -11,6 +11,7 @@
 #include "api/api_error.hpp"
 #include "api/object_service.hpp"
 #include "api/subresources.hpp"
+#include "host/authorization_wire.hpp"
 
 namespace capstan::host {
 
@@ -240,7 +241,19 @@ void LocalHost::list_kinds(Response out) {
     kinds[i].setKind(all[i]->kind);
     kinds[i].setPlural(all[i]->plural);
     kinds[i].setNamespaced(all[i]->namespaced);
+    kinds[i].setTransient(all[i]->transient);
   }
+  sdk::set_status(out, 200);
+}
+
+void LocalHost::authorize(capstan::host::AuthorizationRequest::Reader request, Response out) {
+  const auth::Authorizer* authorizer = authorizer_.load();
+  if (!authorizer) return sdk::set_status(out, 503, "ServiceUnavailable", "the authorizers are not ready yet");
+  const auth::User user = read_user(request.getUser());
+  if (request.getRulesReview())
+    write_rules(authorizer->rules_for(user, std::string(request.getNamespace().cStr())), out.initAuthorization());
+  else
+    write_decision(authorizer->authorize(user, read_attributes(request)), out.initAuthorization());
   sdk::set_status(out, 200);
 }
 

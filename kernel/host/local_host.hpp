@@ -3,6 +3,7 @@
 // object service and their watches to its event subscriptions, one delivery thread per watch.
 // Objects cross as the same Cap'n Proto bytes the store holds; nothing detours through JSON.
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 namespace capstan::api { class ObjectService; struct WriteOutcome; }
 namespace capstan::schema { struct Kind; }
+namespace capstan::auth { class Authorizer; }
 
 namespace capstan::host {
 
@@ -33,6 +35,9 @@ class LocalHost final : public PluginHost {
   void post_subresource(const sdk::HostTarget& t, std::string_view subresource, std::string_view body,
                         Response out) override;
   void list_kinds(Response out) override;
+  // Answers with the authorizers set by set_authorizer (the API gate's chain); 503 before.
+  void authorize(capstan::host::AuthorizationRequest::Reader request, Response out) override;
+  void set_authorizer(const auth::Authorizer* authorizer) { authorizer_ = authorizer; }
   uint64_t watch(capstan::host::WatchRequest::Reader request, capstan_watch_callback callback,
                  void* user_data) override;
   void unwatch(uint64_t id) override;
@@ -45,6 +50,7 @@ class LocalHost final : public PluginHost {
   void wait_for(Start start, Response out);
 
   api::ObjectService& objects_;
+  std::atomic<const auth::Authorizer*> authorizer_{nullptr};
   std::mutex mutex_;
   std::map<uint64_t, std::shared_ptr<PluginWatch>> watches_;
   uint64_t next_watch_ = 1;

@@ -405,7 +405,7 @@ void PluginRegistry::register_admission_hooks(const std::string& uri, const caps
   // on_authorize exists in descriptors of ABI 1.4 and later only.
   if (manifest.getAuthorizer() && d->abi_minor >= 4 && d->on_authorize) {
     spdlog::info("plugin {}: authorizer (order {})", uri, manifest.getAuthorizerOrder());
-    authorizers_->add(uri, manifest.getAuthorizerOrder(), d, state);
+    authorizers_->add(uri, manifest.getAuthorizerOrder(), d, state, d->abi_minor);
   }
   for (auto h : manifest.getAdmissionHooks()) {
     AdmissionHook hook{uri, text(h.getName()), h.getMutating(), h.getOrder(), {}};

@@ -56,6 +56,7 @@ std::vector<Kind*> KindRegistry::register_manifest(const std::string& plugin, co
     kind->admission = k.getAdmission();
     kind->namespace_scope = k.getNamespaceScope();
     kind->name_rule = str(k.getNameRule());
+    kind->transient = k.getTransient();
     if (k.hasScale()) {
       auto s = k.getScale();
       kind->scale = ScalePaths{str(s.getSpecReplicasPath()), str(s.getStatusReplicasPath()), str(s.getLabelSelectorPath())};

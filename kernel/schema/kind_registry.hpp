@@ -54,6 +54,7 @@ struct Kind {
   // object; set by the plugin host for kinds whose plugin has a printer.
   std::function<std::vector<std::vector<std::string>>(const std::vector<const std::string*>& objects)> printer;
   bool admission = false;  // the owning plugin admits (defaults/validates) writes of this kind
+  bool transient = false;  // answers, not records: create only, nothing stored (plugin.capnp KindInfo.transient)
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }
   // "configmaps" or "deployments.apps", as Status details and messages name resources.

@@ -126,6 +126,15 @@ std::shared_ptr<const PolicySnapshot> RbacPlugin::snapshot() {
 
 sdk::AuthorizationDecision RbacPlugin::authorize(const sdk::AuthorizationAttributes& a) { return snapshot()->authorize(a); }
 
+sdk::AccessRules RbacPlugin::rules_for(const sdk::UserInfo& user, const std::string& ns) {
+  sdk::AccessRules out;
+  for (const auto& r : snapshot()->rules_for(user, ns)) {
+    if (!r.resources.empty()) out.resource_rules.push_back({r.verbs, r.api_groups, r.resources, r.resource_names});
+    if (!r.non_resource_urls.empty()) out.non_resource_rules.push_back({r.verbs, r.non_resource_urls});
+  }
+  return out;
+}
+
 sdk::AdmissionResult RbacPlugin::admit(const sdk::AdmissionRequest& req) {
   auto result = validate(req);
   if (!result.allowed) return result;

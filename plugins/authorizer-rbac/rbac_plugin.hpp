@@ -27,6 +27,8 @@ class RbacPlugin final : public sdk::Plugin {
   void stop() override;
   sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override;
   sdk::AuthorizationDecision authorize(const sdk::AuthorizationAttributes& a) override;
+  // SelfSubjectRulesReview: the user's rules, split as upstream's ConvertToResourceRules does.
+  sdk::AccessRules rules_for(const sdk::UserInfo& user, const std::string& ns) override;
 
  private:
   std::shared_ptr<const PolicySnapshot> snapshot();

@@ -36,7 +36,9 @@ sdk::Resource GarbageCollector::resource(size_t kind) const {
 
 void GarbageCollector::start() {
   // Every kind registered by any plugin: all are known once the plugins have initialised.
-  kinds_ = client_.kinds();
+  kinds_.clear();
+  for (auto& k : client_.kinds())
+    if (!k.transient) kinds_.push_back(std::move(k));  // access reviews own nothing and are never stored
   for (size_t i = 0; i < kinds_.size(); ++i) {
     auto informer = std::make_unique<sdk::Informer>(client_, resource(i));
     informer->add_handler([this, i](const sdk::ObjectPtr& obj, sdk::EventKind event) { on_event(i, obj, event); });

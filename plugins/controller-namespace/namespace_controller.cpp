@@ -66,7 +66,7 @@ sdk::ReconcileResult NamespaceController::finalize(const std::string& name) {
   // Delete everything namespaced in it, whichever plugin registered the kind.
   size_t remaining = 0;
   for (const auto& k : client_.kinds()) {
-    if (!k.namespaced) continue;
+    if (!k.namespaced || k.transient) continue;
     sdk::Resource r{k.group, k.version, k.plural};
     auto list = client_.list(r, name);
     if (!list.status.ok()) continue;

@@ -162,7 +162,7 @@ std::vector<KindSummary> Client::kinds() const {
   capnp::FlatArrayMessageReader reader(words);
   std::vector<KindSummary> out;
   for (auto k : reader.getRoot<capstan::host::HostResponse>().getKinds())
-    out.push_back({k.getGroup(), k.getVersion(), k.getKind(), k.getPlural(), k.getNamespaced()});
+    out.push_back({k.getGroup(), k.getVersion(), k.getKind(), k.getPlural(), k.getNamespaced(), k.getTransient()});
   return out;
 }
 

@@ -65,6 +65,8 @@ void dispatch(HostService& service, capstan::host::HostRequest::Reader req, Host
       auto p = req.getPostSubresource();
       return service.post_subresource(t, view(p.getSubresource()), view(p.getBody()), out);
     }
+    case R::AUTHORIZE:
+      return service.authorize(req.getAuthorize(), out);
     case R::BIND:
       return set_status(out, 400, "BadRequest",
                         "the bind request is retired: post the object's binding subresource instead");
@@ -74,6 +76,10 @@ void dispatch(HostService& service, capstan::host::HostRequest::Reader req, Host
 }
 
 }  // namespace
+
+void HostService::authorize(capstan::host::AuthorizationRequest::Reader, Response out) {
+  set_status(out, 501, "NotImplemented", "this host does not authorize requests");
+}
 
 void set_status(HostService::Response out, int code, std::string_view reason, std::string_view message) {
   auto st = out.initStatus();

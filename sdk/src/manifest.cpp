@@ -78,6 +78,7 @@ std::string ManifestBuilder::build() const {
     b.setStatusField(k.status_field);
     b.setNamespaceScope(k.namespace_scope);
     b.setNameRule(k.name_rule);
+    b.setTransient(k.transient);
     if (k.scale) {
       auto s = b.initScale();
       s.setSpecReplicasPath(k.scale->spec_replicas_path);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "capstan/access_wire.hpp"
 #include "capstan/host.capnp.h"
 #include "capstan/machinery/message.hpp"
 
@@ -107,12 +108,7 @@ AdmissionRequest to_admission_request(capstan::host::AdmissionRequest::Reader re
   ar.dry_run = req.getDryRun();
   ar.hook = req.getHook();
   if (req.getGracePeriodSeconds() >= 0) ar.grace_period_seconds = req.getGracePeriodSeconds();
-  if (req.hasUserInfo()) {
-    auto u = req.getUserInfo();
-    ar.user.name = u.getUsername();
-    ar.user.uid = u.getUid();
-    for (auto g : u.getGroups()) ar.user.groups.emplace_back(g);
-  }
+  if (req.hasUserInfo()) ar.user = read_user(req.getUserInfo());
   if (req.hasObject() && req.getObject().size() > 0)
     ar.object = Object::from_bytes(req.getObject().begin(), req.getObject().size());
   if (req.hasOldObject() && req.getOldObject().size() > 0)
@@ -157,40 +153,26 @@ capstan_status on_authorize(void* state, capstan_borrowed_bytes request, capstan
   return guarded(response, [&] {
     machinery::MessageReader reader(request.data, request.size);
     auto req = reader.root<capstan::host::AuthorizationRequest>();
-    AuthorizationAttributes a;
-    auto u = req.getUser();
-    a.user.name = u.getUsername();
-    a.user.uid = u.getUid();
-    for (auto g : u.getGroups()) a.user.groups.emplace_back(g);
-    for (auto e : u.getExtra()) {
-      std::vector<std::string> values;
-      for (auto v : e.getValues()) values.emplace_back(v);
-      a.user.extra.emplace_back(e.getKey(), std::move(values));
+    capnp::MallocMessageBuilder m;
+    auto resp = m.initRoot<capstan::host::AuthorizationResponse>();
+    if (req.getRulesReview()) {
+      AccessRules rules;
+      try {
+        rules = plugin_of(state).rules_for(read_user(req.getUser()), req.getNamespace());
+      } catch (const std::exception& e) {
+        rules.incomplete = true;
+        rules.evaluation_error = e.what();
+      }
+      write_rules(rules, resp);
+      return serialize(m);
     }
-    a.verb = req.getVerb();
-    a.resource_request = req.getResourceRequest();
-    a.group = req.getGroup();
-    a.version = req.getVersion();
-    a.resource = req.getResource();
-    a.subresource = req.getSubresource();
-    a.ns = req.getNamespace();
-    a.name = req.getName();
-    a.path = req.getPath();
     AuthorizationDecision d;
     try {
-      d = plugin_of(state).authorize(a);
+      d = plugin_of(state).authorize(read_attributes(req));
     } catch (const std::exception& e) {
       d = AuthorizationDecision{AuthorizationDecision::Kind::kNoOpinion, {}, e.what()};
     }
-    capnp::MallocMessageBuilder m;
-    auto resp = m.initRoot<capstan::host::AuthorizationResponse>();
-    switch (d.decision) {
-      case AuthorizationDecision::Kind::kAllow: resp.setDecision(capstan::host::AuthorizationResponse::Decision::ALLOW); break;
-      case AuthorizationDecision::Kind::kDeny: resp.setDecision(capstan::host::AuthorizationResponse::Decision::DENY); break;
-      case AuthorizationDecision::Kind::kNoOpinion: resp.setDecision(capstan::host::AuthorizationResponse::Decision::NO_OPINION); break;
-    }
-    resp.setReason(d.reason);
-    resp.setEvaluationError(d.evaluation_error);
+    write_decision(d, resp);
     return serialize(m);
   });
 }

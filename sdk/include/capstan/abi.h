@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_ABI_MAJOR 1
-#define CAPSTAN_ABI_MINOR 4  /* 1.1: invoke / on_invoke; 1.2: on_print; 1.3: action subresources, admission hooks (host.capnp, plugin.capnp); 1.4: on_authorize, the requesting user in admission */
+#define CAPSTAN_ABI_MINOR 5  /* 1.1: invoke / on_invoke; 1.2: on_print; 1.3: action subresources, admission hooks (host.capnp, plugin.capnp); 1.4: on_authorize, the requesting user in admission; 1.5: transient kinds, the authorize host call, rules reviews */
 
 /* The symbol every plugin exports (through Boost.DLL's alias, see capstan/plugin.hpp). */
 #define CAPSTAN_PLUGIN_ENTRY_SYMBOL "capstan_plugin_entry"

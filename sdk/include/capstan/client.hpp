@@ -42,6 +42,7 @@ struct ListResult {
 struct KindSummary {
   std::string group, version, kind, plural;
   bool namespaced = false;
+  bool transient = false;  // answers, never stored (access reviews): nothing to list or delete
 };
 
 class Client {

@@ -51,6 +51,10 @@ class HostService {
   virtual void post_subresource(const HostTarget& target, std::string_view subresource, std::string_view body,
                                 Response out) = 0;
   virtual void list_kinds(Response out) = 0;
+  // ABI 1.5: asks the host's authorizers about a request or, with `rulesReview`, for a user's
+  // rules; the answer goes in out.authorization. A host without authorizers (an agent's remote
+  // host, the offline one) answers 501.
+  virtual void authorize(capstan::host::AuthorizationRequest::Reader request, Response out);
 
   // Events (serialized capstan.host.WatchEvent) go to callback, on a thread of the service, until
   // unwatch(id) returns. Throws std::exception when the watch cannot start.

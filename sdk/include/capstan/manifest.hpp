@@ -60,6 +60,10 @@ struct KindSpec {
   // How metadata.name is checked: "" a DNS-1123 subdomain (most kinds); "pathSegment" any name
   // that is a URL path segment (not "." or "..", no '/' or '%'), as RBAC's "system:discovery".
   std::string name_rule;
+  // Objects of this kind are answers, not records (ABI 1.5; access reviews, TokenReview): the
+  // only verb is create; it runs Plugin::admit, whose mutated object (the status filled in) is
+  // the answer; nothing is stored. The kind needs `admission`.
+  bool transient = false;
   // Set to serve `<plural>/scale` (discovery shows it as autoscaling/v1 Scale).
   std::optional<ScaleSpec> scale;
 };

@@ -13,36 +13,12 @@
 #include <vector>
 
 #include "capstan/abi.h"
+#include "capstan/access.hpp"
 #include "capstan/client.hpp"
 #include "capstan/host.hpp"
 #include "capstan/manifest.hpp"
 
 namespace capstan::sdk {
-
-// An authenticated user, as Kubernetes' user.Info.
-struct UserInfo {
-  std::string name, uid;
-  std::vector<std::string> groups;
-  std::vector<std::pair<std::string, std::vector<std::string>>> extra;
-};
-
-// What a request asks to do, as Kubernetes' authorizer.Attributes (ABI 1.4).
-struct AuthorizationAttributes {
-  UserInfo user;
-  std::string verb;
-  bool resource_request = true;
-  std::string group, version, resource, subresource, ns, name;
-  std::string path;  // non-resource requests: the URL path
-};
-
-struct AuthorizationDecision {
-  enum class Kind { kNoOpinion, kAllow, kDeny } decision = Kind::kNoOpinion;
-  std::string reason;
-  std::string evaluation_error;
-  static AuthorizationDecision allow(std::string reason = {}) { return {Kind::kAllow, std::move(reason), {}}; }
-  static AuthorizationDecision no_opinion(std::string reason = {}) { return {Kind::kNoOpinion, std::move(reason), {}}; }
-  static AuthorizationDecision deny(std::string reason) { return {Kind::kDeny, std::move(reason), {}}; }
-};
 
 struct AdmissionRequest {
   enum class Operation { kCreate, kUpdate, kDelete } operation;
@@ -103,6 +79,15 @@ class Plugin {
   // caches); called on API request threads, concurrently. Throwing is a no-opinion with an
   // evaluation error.
   virtual AuthorizationDecision authorize(const AuthorizationAttributes&) { return {}; }
+  // Authorizers only (ABI 1.5): the rules `user` has in namespace `ns`, cluster-wide ones
+  // included, for SelfSubjectRulesReview. The default lists nothing and says so (incomplete).
+  virtual AccessRules rules_for(const UserInfo& user, const std::string& ns) {
+    (void)user;
+    (void)ns;
+    AccessRules r;
+    r.incomplete = true;
+    return r;
+  }
   // Serves an extension-point call from another plugin (Host::invoke); throw to fail it.
   virtual std::string invoke(const std::string& request) {
     (void)request;

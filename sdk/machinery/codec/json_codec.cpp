@@ -327,7 +327,13 @@ json JsonCodec::encode_struct(capnp::DynamicStruct::Reader in, int absent_depth)
         for (auto item : in.get(f.field).as<capnp::DynamicList>()) {
           auto e = item.as<capnp::DynamicStruct>();
           std::string key(e.get(key_field.field).as<capnp::Text>().cStr());
-          obj[key] = encode_value(value_field.shape, e.get(value_field.field));
+          if (value_field.shape == Shape::kList) {  // map[string][]string (user extra)
+            json arr = json::array();
+            for (auto v : e.get(value_field.field).as<capnp::DynamicList>()) arr.push_back(encode_value(value_field.element_shape, v));
+            obj[key] = std::move(arr);
+          } else {
+            obj[key] = encode_value(value_field.shape, e.get(value_field.field));
+          }
         }
         out[f.json_name] = std::move(obj);
         break;

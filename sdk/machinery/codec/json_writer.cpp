@@ -89,17 +89,9 @@ class Writer {
                        absent ? absent_depth + 1 : absent_depth);
           break;
         }
-        case Shape::kList: {
-          out_ += '[';
-          bool first_item = true;
-          for (auto item : in.get(f.field).as<capnp::DynamicList>()) {
-            if (!first_item) out_ += ',';
-            first_item = false;
-            write_value(f.element_shape, item);
-          }
-          out_ += ']';
+        case Shape::kList:
+          write_list(f.element_shape, in.get(f.field).as<capnp::DynamicList>());
           break;
-        }
         case Shape::kMap:
           write_map(f, in.get(f.field).as<capnp::DynamicList>());
           break;
@@ -109,6 +101,17 @@ class Writer {
       }
     }
     out_ += '}';
+  }
+
+  void write_list(Shape element_shape, capnp::DynamicList::Reader items) {
+    out_ += '[';
+    bool first_item = true;
+    for (auto item : items) {
+      if (!first_item) out_ += ',';
+      first_item = false;
+      write_value(element_shape, item);
+    }
+    out_ += ']';
   }
 
   // A map is a JSON object with its keys sorted (as Go writes maps); of duplicate keys the last
@@ -133,7 +136,10 @@ class Writer {
       append_json_string(out_, order[i].first);
       out_ += ':';
       auto e = entries[order[i].second].as<capnp::DynamicStruct>();
-      write_value(value_field.shape, e.get(value_field.field));
+      if (value_field.shape == Shape::kList)  // map[string][]string (user extra)
+        write_list(value_field.element_shape, e.get(value_field.field).as<capnp::DynamicList>());
+      else
+        write_value(value_field.shape, e.get(value_field.field));
     }
     out_ += '}';
   }

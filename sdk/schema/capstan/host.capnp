@@ -56,6 +56,10 @@ struct HostRequest {
       subresource @18 :Text;
       body @19 :Text;             # the subresource's request object as JSON (a Binding, an Eviction)
     }
+    # ABI 1.5: asks the kernel's authorizers (system:masters, then the authorizer plugins) about a
+    # request, or with `rulesReview` for the rules a user has in a namespace — what access reviews
+    # (SelfSubjectAccessReview, SelfSubjectRulesReview) answer. The answer is in `authorization`.
+    authorize @20 :AuthorizationRequest;
   }
   fieldManager @15 :Text;
 }
@@ -66,6 +70,7 @@ struct HostResponse {
   items @2 :List(Data);
   resourceVersion @3 :UInt64;
   kinds @4 :List(Plugin.KindInfo);
+  authorization @5 :AuthorizationResponse;   # ABI 1.5: the answer to `authorize`
 }
 
 struct WatchRequest {
@@ -167,6 +172,10 @@ struct AuthorizationRequest {
   namespace @7 :Text;
   name @8 :Text;
   path @9 :Text;               # the request path (non-resource requests)
+  # ABI 1.5: not one request but a listing: the rules `user` has in `namespace` (cluster-wide
+  # ones included), as Kubernetes' authorizer.RuleResolver answers SelfSubjectRulesReview. The
+  # other fields are unset. Authorizers that cannot list rules answer `incomplete`.
+  rulesReview @10 :Bool;
 }
 
 struct AuthorizationResponse {
@@ -178,4 +187,21 @@ struct AuthorizationResponse {
   }
   reason @1 :Text;            # appended to the Forbidden message (and shown by access reviews)
   evaluationError @2 :Text;
+  # ABI 1.5, answers to a `rulesReview`: what the user may do (a partial list may be marked
+  # `incomplete`; rules are additive, so whatever is listed holds).
+  resourceRules @3 :List(ResourceRule);
+  nonResourceRules @4 :List(NonResourceRule);
+  incomplete @5 :Bool;
+}
+
+struct ResourceRule {
+  verbs @0 :List(Text);
+  apiGroups @1 :List(Text);
+  resources @2 :List(Text);       # "pods", "pods/log", "*", "*/scale"
+  resourceNames @3 :List(Text);   # empty: every name
+}
+
+struct NonResourceRule {
+  verbs @0 :List(Text);
+  nonResourceURLs @1 :List(Text); # "/healthz", "/apis/*"
 }

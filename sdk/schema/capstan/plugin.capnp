@@ -63,6 +63,9 @@ struct KindInfo {
   bindingPath @17 :Text;        # ABI 1.2; since 1.3 declare a subresource with `assigns` (the kernel still reads this as a `binding` one)
   nameRule @18 :Text;           # ABI 1.4: how metadata.name is checked: "" DNS-1123 subdomain (most kinds),
                                 # "pathSegment" any name usable as a URL path segment (RBAC's "system:node")
+  transient @19 :Bool;          # ABI 1.5: objects of this kind are answers, not records (access reviews,
+                                # TokenReview): the only verb is create, which runs the owner's admission
+                                # (where the answer is filled in) and returns the result; nothing is stored
 }
 
 # Which writes an admission hook is asked about, as Kubernetes' admission webhook rules say it.
