@@ -26,6 +26,7 @@
 #include "app/image_command.hpp"
 #include "app/kubeconfig.hpp"
 #include "auth/authenticator.hpp"
+#include "audit/audit_log.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/gate.hpp"
 #include "auth/token_file.hpp"
@@ -40,6 +41,7 @@
 #include "app/pki.hpp"
 #include "http/server.hpp"
 #include "schema/kind_registry.hpp"
+#include "capstan/machinery/codec/json_writer.hpp"
 #include "store/event_bus.hpp"
 #include "store/store.hpp"
 
@@ -65,6 +67,7 @@ struct Options {
   std::string node_name, node_ip;
   std::string server, kubeconfig;  // agent: where the API server is and how to reach it
   std::string token_auth_file;     // static bearer tokens (kube-apiserver's format); default: <data-dir>/auth/tokens.csv
+  std::string audit_log_path, audit_policy_file;  // the audit log, off unless both are given
   std::vector<std::string> args;   // positional arguments (image import FILE)
 };
 
@@ -103,6 +106,8 @@ void usage() {
                "  --http-port N         also serve plain HTTP on 127.0.0.1:N (tests only)\n"
                "  --token-auth-file F   static bearer tokens, token,user,uid,\"groups\" per line\n"
                "                        (default <data-dir>/auth/tokens.csv, holding the admin token)\n"
+               "  --audit-log-path F    write audit.k8s.io/v1 Events as JSON lines to F (\"-\": stdout)\n"
+               "  --audit-policy-file F the audit policy (audit.k8s.io/v1 Policy); no policy, no audit\n"
                "  --require PLUGIN      fail start-up unless this plugin comes up (repeatable)\n"
                "  --use TYPE=ID         run only plugin ID among those of TYPE (e.g. capstan.runtime.v1=sim)\n"
                "  --runtime ID          same as --use capstan.runtime.v1=ID: containerd (default) or sim\n"
@@ -130,6 +135,8 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--port") { value(v); o.port = std::stoi(v); }
     else if (a == "--http-port") { value(v); o.http_port = std::stoi(v); }
     else if (a == "--token-auth-file") value(o.token_auth_file);
+    else if (a == "--audit-log-path") value(o.audit_log_path);
+    else if (a == "--audit-policy-file") value(o.audit_policy_file);
     else if (a == "--io-threads") { value(v); o.io_threads = std::stoi(v); }
     else if (a == "--require") { value(v); o.required.push_back(v); }
     else if (a == "--use" || a == "--plugin-config") {
@@ -269,10 +276,37 @@ int run_server(const Options& o, uint32_t role) {
   authenticator.add(static_tokens);
   capstan::auth::AuthorizerChain authorizer;
   authorizer.add(plugins.authorizers());
+  local_host.set_authorizer(&authorizer);  // plugins' access reviews ask the same chain as the gate
+  // The audit log, as kube-apiserver: on with a log path and a policy; a policy that cannot be
+  // read stops the start (an audit the operator asked for is never silently off).
+  std::unique_ptr<capstan::audit::AuditLog> audit;
+  if (!o.audit_log_path.empty() && !o.audit_policy_file.empty()) {
+    try {
+      audit = std::make_unique<capstan::audit::AuditLog>(o.audit_log_path, o.audit_policy_file);
+    } catch (const std::exception& e) {
+      std::cerr << "capstan: " << e.what() << "\n";
+      return 1;
+    }
+    // Protobuf bodies (kubectl 1.32+) are recorded as JSON, as kube-apiserver records them.
+    audit->set_body_decoder([&objects](const capstan::auth::RequestAttributes& a, const std::string& body) -> std::string {
+      const auto* kind = objects.kinds().by_resource(a.group, a.version, a.resource);
+      if (!kind || !objects.kinds().protobuf().supports(kind->schema)) return {};
+      try {
+        auto decoded = objects.decode_protobuf(*kind, body, capstan::schema::UnknownFieldPolicy::kIgnore);
+        return capstan::schema::write_json(objects.kinds().model(), decoded.draft.reader()).text;
+      } catch (...) {
+        return {};  // not an object of the resource (a list, a Status): left out
+      }
+    });
+    spdlog::info("audit log: {} (policy {})", o.audit_log_path, o.audit_policy_file);
+  } else if (!o.audit_log_path.empty()) {
+    spdlog::warn("--audit-log-path without --audit-policy-file: nothing is audited");
+  }
   capstan::auth::Gate gate(authenticator, authorizer,
                            [&api](capstan::http::Request&& req, std::shared_ptr<capstan::http::Responder> res) {
                              api.handle(std::move(req), std::move(res));
-                           });
+                           },
+                           audit.get());
   capstan::http::Server http([&gate](capstan::http::Request&& req, std::shared_ptr<capstan::http::Responder> res) {
     gate.handle(std::move(req), std::move(res));
   }, o.io_threads);

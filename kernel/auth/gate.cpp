@@ -1,6 +1,7 @@
 #include "auth/gate.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "api/api_error.hpp"
 #include "api/responses.hpp"
@@ -29,22 +30,32 @@ bool Gate::public_path(const std::string& path) {
 
 void Gate::handle(http::Request&& req, std::shared_ptr<http::Responder> res) const {
   const bool open = public_path(req.path);
-  if (open && !Authenticator::presents_credentials(req)) return next_(std::move(req), std::move(res));
+  if (open && !Authenticator::presents_credentials(req)) {
+    if (observer_) res = observer_->observe(req, nullptr, nullptr, std::move(res));
+    return next_(std::move(req), std::move(res));
+  }
   auto user = authenticator_.authenticate(req);
+  // Acting as another user (kubectl --as): every part allowed to the real user, then the request
+  // is theirs, for authorization, admission and the access reviews alike.
+  std::optional<User> as;
+  std::optional<api::ApiError> refused;
+  if (user) {
+    try {
+      as = impersonate(req, *user, authorizer_);
+    } catch (const api::ApiError& e) {
+      refused = e;
+    }
+  }
+  if (observer_) res = observer_->observe(req, user ? &*user : nullptr, as ? &*as : nullptr, std::move(res));
   if (!user) return refuse(req, res, api::ApiError(401, "Unauthorized", "Unauthorized"));
+  if (refused) return refuse(req, res, *refused);
   // Handlers never see the credential (kube-apiserver removes the header once authenticated).
   req.headers.erase(std::remove_if(req.headers.begin(), req.headers.end(),
                                    [](const auto& h) { return h.first == "authorization"; }),
                     req.headers.end());
-  // Acting as another user (kubectl --as): every part allowed to the real user, then the request
-  // is theirs, for authorization, admission and the access reviews alike.
-  try {
-    if (auto as = impersonate(req, *user, authorizer_)) {
-      user = std::move(as);
-      remove_impersonation_headers(req);
-    }
-  } catch (const api::ApiError& e) {
-    return refuse(req, res, e);
+  if (as) {
+    user = std::move(as);
+    remove_impersonation_headers(req);
   }
   req.user = {user->name, user->uid, user->groups, user->extra};
   if (open) return next_(std::move(req), std::move(res));

@@ -13,10 +13,21 @@
 
 namespace capstan::auth {
 
+// Told about every request once its requester is known (kernel/audit implements it).
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  // `user`: who authenticated (nullptr: nobody); `impersonated`: who the request runs as, when
+  // another. Returns the responder the request is answered through (`res` itself, or a wrapper).
+  virtual std::shared_ptr<http::Responder> observe(const http::Request& req, const User* user, const User* impersonated,
+                                                   std::shared_ptr<http::Responder> res) = 0;
+};
+
 class Gate {
  public:
-  Gate(const Authenticator& authenticator, const Authorizer& authorizer, http::Handler next)
-      : authenticator_(authenticator), authorizer_(authorizer), next_(std::move(next)) {}
+  Gate(const Authenticator& authenticator, const Authorizer& authorizer, http::Handler next,
+       RequestObserver* observer = nullptr)
+      : authenticator_(authenticator), authorizer_(authorizer), next_(std::move(next)), observer_(observer) {}
 
   void handle(http::Request&& req, std::shared_ptr<http::Responder> res) const;
 
@@ -27,6 +38,7 @@ class Gate {
   const Authenticator& authenticator_;
   const Authorizer& authorizer_;
   http::Handler next_;
+  RequestObserver* observer_;
 };
 
 }  // namespace capstan::auth

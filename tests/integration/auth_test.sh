@@ -5,7 +5,10 @@
 # (CN alice) refused with kube-apiserver's 403 text until a RoleBinding grants it, and only in
 # that namespace; the bootstrap roles (view cannot read Secrets, edit can); aggregation of a
 # user's ClusterRole into view; a certificate of another CA and a wrong token → 401; the plain
-# HTTP port authenticates too; RBAC validation messages.
+# HTTP port authenticates too; RBAC validation messages; `kubectl auth can-i [--list]` and
+# `auth whoami` (access reviews), SubjectAccessReview and LocalSubjectAccessReview; impersonation
+# (`--as`, `--as-group`) allowed to the admin and refused to alice with upstream's message; the
+# audit log (--audit-log-path, --audit-policy-file) records all of it.
 #   auth_test.sh [CAPSTAN_BINARY [PLUGIN_DIR]]
 set -uo pipefail
 
@@ -18,6 +21,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The audit log is on for this server: the requests below are its test.
+cat >"$WORK/audit-policy.yaml" <<'YAML'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: None
+  nonResourceURLs: ["/healthz*", "/readyz*", "/livez*", "/version"]
+- level: RequestResponse
+  resources: [{group: "", resources: [configmaps]}]
+- level: Metadata
+YAML
+CAPSTAN_ARGS="${CAPSTAN_ARGS:-} --audit-log-path $WORK/audit.log --audit-policy-file $WORK/audit-policy.yaml"
 if ! start_server "$WORK/data" "$WORK/server.log"; then bad "server starts"; summary; exit 1; fi
 ok "server starts"
 API=$(sed -n 's|^ *API: *\(https://[^ ]*\).*|\1|p' "$WORK/server.log" | tail -1)
@@ -134,6 +150,86 @@ check_fails "roleRef is immutable" 'cannot change roleRef' bash -c \
   "kubectl -n team get rolebinding alice-view -o json | sed 's/\"name\": \"view\"/\"name\": \"edit\"/' | kubectl replace -f -"
 check_fails "a ClusterRoleBinding to a Role is refused" 'roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"' \
   bash -c "printf 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: bad}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: x}\nsubjects: [{kind: User, name: a}]\n' | kubectl create -f -"
+
+# ---- access reviews (kubectl auth can-i, whoami) and impersonation (--as), with the newest kubectl
+kdir=$(dirname "$(readlink -f "$(command -v kubectl)")")
+K33=kubectl; [ -x "$kdir/kubectl.1.33" ] && K33="$kdir/kubectl.1.33"
+AK33() { KUBECONFIG=$WORK/alice.kubeconfig "$K33" "$@"; }
+check_eq "can-i: alice may get pods in team" yes AK33 auth can-i get pods -n team
+# (kubectl warns on stderr that clusterroles are not namespaced, as it does against any cluster)
+check_eq "can-i: alice may not create clusterroles" no bash -c "KUBECONFIG=$WORK/alice.kubeconfig '$K33' auth can-i create clusterroles 2>/dev/null"
+check_fails "can-i answers no with exit status 1" '' AK33 auth can-i delete nodes
+check_eq "can-i: the admin may do anything" yes "$K33" auth can-i '*' '*'
+check_eq "can-i for a subresource" yes AK33 auth can-i get pods --subresource=log -n team
+check "can-i --list shows alice's rules in team" bash -c \
+  "KUBECONFIG=$WORK/alice.kubeconfig '$K33' auth can-i --list -n team | grep -E '^configmaps +\[\] +\[\] +\[.*create'"
+check "can-i --list shows the non-resource rules" bash -c \
+  "KUBECONFIG=$WORK/alice.kubeconfig '$K33' auth can-i --list -n team | grep -E '^ +\[/healthz\] +\[\] +\[get\]'"
+check "whoami names alice and her groups" bash -c \
+  "AK() { KUBECONFIG=$WORK/alice.kubeconfig '$K33' \"\$@\"; }; out=\$(AK auth whoami); echo \"\$out\" | grep -E '^Username +alice' && echo \"\$out\" | grep -q 'system:authenticated'"
+check "whoami -o json is a SelfSubjectReview" bash -c \
+  "KUBECONFIG=$WORK/bob.kubeconfig '$K33' auth whoami -o json | grep -q '\"kind\": \"SelfSubjectReview\"'"
+check_eq "the admin impersonates alice (can-i --as)" no bash -c "'$K33' auth can-i create clusterroles --as alice 2>/dev/null"
+check_eq "impersonated alice gets her rights" yes "$K33" auth can-i get pods -n team --as alice
+check "whoami --as alice --as-group shows the impersonated user and only the named groups" bash -c \
+  "'$K33' auth whoami --as alice --as-group dev --as-group system:authenticated -o jsonpath='{.status.userInfo.username} {.status.userInfo.groups}' | grep -qx 'alice \[\"dev\",\"system:authenticated\"\]'"
+check_fails "named groups replace system:authenticated, so alice in dev alone may not even ask" 'not enabled in the cluster or you do not have permission' \
+  "$K33" auth whoami --as alice --as-group dev
+check_fails "alice may not impersonate, upstream's message" \
+  'users "carol" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope' \
+  AK33 get pods -n team --as carol
+check_eq "impersonating a group without a user is refused (500, as upstream)" 500 \
+  code -k -H "Authorization: Bearer $ADMIN_TOKEN" -H "Impersonate-Group: dev" "$API/api/v1/namespaces"
+check "the refusal says why" grep -q 'without impersonating a user' "$WORK/body"
+check "a SubjectAccessReview answers for another user" bash -c "kubectl create -o jsonpath='{.status.allowed}' -f - <<'YAML' | grep -qx true
+apiVersion: authorization.k8s.io/v1
+kind: SubjectAccessReview
+spec: {user: alice, resourceAttributes: {namespace: team, verb: list, resource: pods}}
+YAML"
+check_fails "a SubjectAccessReview without a user or group is invalid, upstream's message" \
+  'spec.user: Invalid value: "": at least one of user or group must be specified' bash -c "kubectl create -f - <<'YAML'
+apiVersion: authorization.k8s.io/v1
+kind: SubjectAccessReview
+spec: {resourceAttributes: {verb: list, resource: pods}}
+YAML"
+check_fails "a LocalSubjectAccessReview stays in its namespace" 'must match metadata.namespace' bash -c "kubectl create -f - <<'YAML'
+apiVersion: authorization.k8s.io/v1
+kind: LocalSubjectAccessReview
+metadata: {namespace: team}
+spec: {user: alice, resourceAttributes: {namespace: default, verb: list, resource: pods}}
+YAML"
+check_eq "reviews are not stored: GET is 405" 405 code -k -H "Authorization: Bearer $ADMIN_TOKEN" \
+  "$API/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+check "discovery lists only create for reviews" bash -c \
+  "kubectl get --raw /apis/authorization.k8s.io/v1 | grep -q '\"name\":\"selfsubjectaccessreviews\"[^}]*\"verbs\":\[\"create\"\]'"
+
+# ---- the audit log (audit.k8s.io/v1 Events, one JSON line per stage)
+audit_has() { # NAME PYTHON-CONDITION-ON-e : some event satisfies the condition
+  check "$1" python3 -c "
+import json, sys
+events = [json.loads(l) for l in open('$WORK/audit.log')]
+sys.exit(0 if any($2 for e in events) else 1)"
+}
+check "every audit line is an audit.k8s.io/v1 Event" python3 -c "
+import json, sys
+events = [json.loads(l) for l in open('$WORK/audit.log')]
+sys.exit(0 if events and all(e['kind'] == 'Event' and e['apiVersion'] == 'audit.k8s.io/v1' for e in events) else 1)"
+audit_has "alice's forbidden pod list is recorded with its 403" \
+  "e['user'].get('username') == 'alice' and e['verb'] == 'list' and e.get('objectRef', {}).get('resource') == 'pods' and e['responseStatus']['code'] == 403"
+audit_has "a request without credentials is recorded with its 401 and no user" \
+  "e['user'] == {} and e['responseStatus']['code'] == 401"
+audit_has "an impersonated request names both users" \
+  "e['user'].get('groups', [None])[0] == 'system:masters' and e.get('impersonatedUser', {}).get('username') == 'alice'"
+audit_has "a configmap create at RequestResponse carries its request and response objects" \
+  "e['level'] == 'RequestResponse' and e['verb'] == 'create' and e.get('requestObject', {}).get('metadata', {}).get('name') == 'c1' and e.get('responseObject', {}).get('kind') == 'ConfigMap'"
+check "health checks are not audited (level None)" python3 -c "
+import json, sys
+sys.exit(1 if any(e['requestURI'].startswith('/readyz') for e in map(json.loads, open('$WORK/audit.log'))) else 0)"
+check "RequestReceived is omitted by the policy" python3 -c "
+import json, sys
+sys.exit(1 if any(e['stage'] == 'RequestReceived' for e in map(json.loads, open('$WORK/audit.log'))) else 0)"
+check "responses carry the Audit-Id of their events" bash -c \
+  "id=\$(curl -s -k -D - -o /dev/null -H 'Authorization: Bearer $ADMIN_TOKEN' '$API/api/v1/namespaces/team/configmaps/c1' | tr -d '\r' | sed -n 's/^[Aa]udit-[Ii]d: //p'); [ -n \"\$id\" ] && grep -q \"\\\"auditID\\\":\\\"\$id\\\"\" '$WORK/audit.log'"
 
 check "the server kept serving" kubectl get --raw /readyz
 summary
