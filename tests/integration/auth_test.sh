@@ -8,7 +8,8 @@
 # HTTP port authenticates too; RBAC validation messages; `kubectl auth can-i [--list]` and
 # `auth whoami` (access reviews), SubjectAccessReview and LocalSubjectAccessReview; impersonation
 # (`--as`, `--as-group`) allowed to the admin and refused to alice with upstream's message; the
-# audit log (--audit-log-path, --audit-policy-file) records all of it.
+# audit log (--audit-log-path, --audit-policy-file) records all of it; Pod Security admission
+# refuses and warns per the namespace labels with upstream's messages.
 #   auth_test.sh [CAPSTAN_BINARY [PLUGIN_DIR]]
 set -uo pipefail
 
@@ -202,6 +203,41 @@ check_eq "reviews are not stored: GET is 405" 405 code -k -H "Authorization: Bea
   "$API/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 check "discovery lists only create for reviews" bash -c \
   "kubectl get --raw /apis/authorization.k8s.io/v1 | grep -q '\"name\":\"selfsubjectaccessreviews\"[^}]*\"verbs\":\[\"create\"\]'"
+
+# ---- Pod Security admission (the pod-security.kubernetes.io namespace labels)
+kubectl create namespace locked >/dev/null
+kubectl label namespace locked pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted >/dev/null
+check_fails "restricted refuses a plain pod with upstream's message" \
+  'pods "web" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "web" must set securityContext.allowPrivilegeEscalation=false\), unrestricted capabilities \(container "web" must set securityContext.capabilities.drop=\["ALL"\]\), runAsNonRoot != true \(pod or container "web" must set securityContext.runAsNonRoot=true\), seccompProfile \(pod or container "web" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"\)' \
+  "$K33" -n locked run web --image=nginx --restart=Never
+check "restricted admits a pod that meets it" bash -c "'$K33' -n locked apply -f - <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: tidy}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: app
+    image: nginx
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+YAML"
+kubectl create namespace open >/dev/null
+kubectl label namespace open pod-security.kubernetes.io/enforce=baseline pod-security.kubernetes.io/warn=restricted >/dev/null
+check "baseline admits a plain pod and warn=restricted warns, upstream's text" bash -c \
+  "'$K33' -n open run web --image=nginx --restart=Never 2>&1 | grep -q 'Warning: would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false'"
+check_fails "baseline refuses host namespaces and hostPath" \
+  'violates PodSecurity "baseline:latest": host namespaces \(hostNetwork\), hostPath volumes \(volume "root"\)' bash -c "'$K33' -n open apply -f - <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: hostile}
+spec:
+  hostNetwork: true
+  volumes: [{name: root, hostPath: {path: /}}]
+  containers: [{name: c, image: nginx}]
+YAML"
+check_fails "a malformed level label is refused, upstream's message" \
+  'metadata.labels\[pod-security.kubernetes.io/enforce\]: Invalid value: "strict": must be one of privileged, baseline, restricted' \
+  kubectl label namespace open pod-security.kubernetes.io/enforce=strict --overwrite
 
 # ---- the audit log (audit.k8s.io/v1 Events, one JSON line per stage)
 audit_has() { # NAME PYTHON-CONDITION-ON-e : some event satisfies the condition

@@ -229,11 +229,35 @@ struct Capabilities {
   drop @1 :List(Text) $K8s.proto(2) $K8s.listType("atomic") $K8s.doc("Removed capabilities.");
 }
 
+struct SELinuxOptions $K8s.doc("SELinuxOptions are the labels to be applied to the container") {
+  user @0 :Text $K8s.proto(1) $K8s.doc("User is a SELinux user label that applies to the container.");
+  role @1 :Text $K8s.proto(2) $K8s.doc("Role is a SELinux role label that applies to the container.");
+  type @2 :Text $K8s.proto(3) $K8s.doc("Type is a SELinux type label that applies to the container.");
+  level @3 :Text $K8s.proto(4) $K8s.doc("Level is SELinux level label that applies to the container.");
+}
+
+struct SeccompProfile $K8s.doc("SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set.") {
+  type @0 :Text $K8s.proto(1) $K8s.required $K8s.doc("type indicates which kind of seccomp profile will be applied. Valid options are: Localhost - a profile defined in a file on the node should be used. RuntimeDefault - the container runtime default profile should be used. Unconfined - no profile should be applied.");
+  localhostProfile @1 :Text $K8s.proto(2) $K8s.nullable $K8s.doc("localhostProfile indicates a profile defined in a file on the node should be used. Must be set if type is \"Localhost\". Must NOT be set for any other type.");
+}
+
+struct AppArmorProfile $K8s.doc("AppArmorProfile defines a pod or container's AppArmor settings.") {
+  type @0 :Text $K8s.proto(1) $K8s.required $K8s.doc("type indicates which kind of AppArmor profile will be applied. Valid options are: Localhost - a profile pre-loaded on the node. RuntimeDefault - the container runtime's default profile. Unconfined - no AppArmor enforcement.");
+  localhostProfile @1 :Text $K8s.proto(2) $K8s.nullable $K8s.doc("localhostProfile indicates a profile loaded on the node that should be used. Must be set if and only if type is \"Localhost\".");
+}
+
+struct Sysctl $K8s.doc("Sysctl defines a kernel parameter to be set") {
+  name @0 :Text $K8s.proto(1) $K8s.required $K8s.doc("Name of a property to set");
+  value @1 :Text $K8s.proto(2) $K8s.required $K8s.doc("Value of a property to set");
+}
+
 struct SecurityContext $K8s.doc("Security options the container should be run with; these override the PodSecurityContext.") {
   capabilities @0 :Capabilities $K8s.proto(1) $K8s.nullable $K8s.doc("The capabilities to add/drop when running containers.");
   privileged :group $K8s.proto(2) $K8s.optional $K8s.doc("Run container in privileged mode. Defaults to false.") {
     union { unset @1 :Void; value @2 :Bool; }
   }
+  # Declared in the Go type's order (the JSON order), numbered after the older fields.
+  seLinuxOptions @13 :SELinuxOptions $K8s.proto(3) $K8s.nullable $K8s.doc("The SELinux context to be applied to the container.");
   runAsUser :group $K8s.proto(4) $K8s.optional $K8s.doc("The UID to run the entrypoint of the container process.") {
     union { unset @3 :Void; value @4 :Int64; }
   }
@@ -250,6 +274,9 @@ struct SecurityContext $K8s.doc("Security options the container should be run wi
       $K8s.doc("Controls whether a process can gain more privileges than its parent process.") {
     union { unset @11 :Void; value @12 :Bool; }
   }
+  procMount @14 :Text $K8s.proto(9) $K8s.nullable $K8s.doc("procMount denotes the type of proc mount to use for the containers. The default value is Default which uses the container runtime defaults for readonly paths and masked paths.");
+  seccompProfile @15 :SeccompProfile $K8s.proto(11) $K8s.nullable $K8s.doc("The seccomp options to use by this container. If seccomp options are provided at both the pod & container level, the container options override the pod options.");
+  appArmorProfile @16 :AppArmorProfile $K8s.proto(12) $K8s.nullable $K8s.doc("appArmorProfile is the AppArmor options to use by this container. If set, this profile overrides the pod's appArmorProfile.");
 }
 
 struct Container $K8s.doc("A single application container that you want to run within a pod.") {
@@ -452,6 +479,8 @@ struct Toleration {
 }
 
 struct PodSecurityContext $K8s.doc("Pod-level security attributes and common container settings.") {
+  # Declared in the Go type's order (the JSON order), numbered after the older fields.
+  seLinuxOptions @9 :SELinuxOptions $K8s.proto(1) $K8s.nullable $K8s.doc("The SELinux context to be applied to all containers.");
   runAsUser :group $K8s.proto(2) $K8s.optional $K8s.doc("The UID to run the entrypoint of the container process.") {
     union { unset @0 :Void; value @1 :Int64; }
   }
@@ -465,6 +494,9 @@ struct PodSecurityContext $K8s.doc("Pod-level security attributes and common con
   fsGroup :group $K8s.proto(5) $K8s.optional $K8s.doc("A special supplemental group that applies to all containers in a pod.") {
     union { unset @7 :Void; value @8 :Int64; }
   }
+  sysctls @10 :List(Sysctl) $K8s.proto(7) $K8s.listType("atomic") $K8s.doc("Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported sysctls (by the container runtime) might fail to launch.");
+  seccompProfile @11 :SeccompProfile $K8s.proto(10) $K8s.nullable $K8s.doc("The seccomp options to use by the containers in this pod.");
+  appArmorProfile @12 :AppArmorProfile $K8s.proto(11) $K8s.nullable $K8s.doc("appArmorProfile is the AppArmor options to use by the containers in this pod.");
 }
 
 struct PodDNSConfigOption {
