@@ -1,6 +1,7 @@
 #include "policy_rule.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace capstan::rbac {
 
@@ -18,15 +19,21 @@ bool verb_matches(const PolicyRule& r, const std::string& verb) { return has(r.v
 
 bool group_matches(const PolicyRule& r, const std::string& group) { return has(r.api_groups, "*") || has(r.api_groups, group); }
 
+// Without building strings: this runs for every rule of every binding of the requester.
 bool resource_matches(const PolicyRule& r, const std::string& resource, const std::string& subresource) {
-  const std::string combined = subresource.empty() ? resource : resource + "/" + subresource;
   for (const auto& rr : r.resources) {
-    if (rr == "*" || rr == combined) return true;
-    if (subresource.empty()) continue;
-    // "*/scale" covers the scale subresource of every resource; "pods/*" every subresource of pods.
-    if (rr.size() == subresource.size() + 2 && rr.compare(0, 2, "*/") == 0 && rr.compare(2, std::string::npos, subresource) == 0)
-      return true;
-    if (rr == resource + "/*") return true;
+    if (rr == "*") return true;
+    if (subresource.empty()) {
+      if (rr == resource) return true;
+      continue;
+    }
+    // "pods/log" exactly; "*/scale" covers the scale subresource of every resource; "pods/*"
+    // every subresource of pods.
+    const size_t slash = rr.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string_view head(rr.data(), slash), tail(rr.data() + slash + 1, rr.size() - slash - 1);
+    if ((head == resource || head == "*") && tail == subresource) return true;
+    if (head == resource && tail == "*") return true;
   }
   return false;
 }

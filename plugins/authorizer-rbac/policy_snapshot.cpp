@@ -15,7 +15,7 @@ void index_binding(Reader b, const std::string& ns, const std::string& name,
   for (auto s : b.getSubjects()) {
     std::string kind = s.getKind();
     std::string sname = s.getName();
-    Binding binding{ns, name, ref.getKind(), ref.getName(), ""};
+    Binding binding{ns, name, ref.getKind(), ref.getName(), "", nullptr};
     std::string key;
     if (kind == "User") {
       key = "User:" + sname;
@@ -45,9 +45,11 @@ PolicySnapshot::PolicySnapshot(const std::vector<sdk::ObjectPtr>& roles, const s
   for (const auto& o : cluster_roles) cluster_roles_[o->name()] = rbac::rules_of(o->as<v1::ClusterRole>().getRules());
   for (const auto& o : role_bindings) index_binding(o->as<v1::RoleBinding>(), o->ns(), o->name(), by_subject_);
   for (const auto& o : cluster_role_bindings) index_binding(o->as<v1::ClusterRoleBinding>(), "", o->name(), by_subject_);
+  for (auto& [subject, bindings] : by_subject_)
+    for (auto& b : bindings) b.rules = lookup_rules(b);
 }
 
-const std::vector<PolicyRule>* PolicySnapshot::rules_of(const Binding& b) const {
+const std::vector<PolicyRule>* PolicySnapshot::lookup_rules(const Binding& b) const {
   if (b.role_kind == "ClusterRole") {
     auto it = cluster_roles_.find(b.role_name);
     return it == cluster_roles_.end() ? nullptr : &it->second;
@@ -82,9 +84,8 @@ sdk::AuthorizationDecision PolicySnapshot::authorize(const sdk::AuthorizationAtt
   for (const Binding* b : bindings_for(a.user)) {
     // A RoleBinding grants only in its namespace, and never non-resource URLs.
     if (!b->ns.empty() && (!a.resource_request || a.ns != b->ns)) continue;
-    const auto* rules = rules_of(*b);
-    if (!rules) continue;
-    for (const auto& r : *rules) {
+    if (!b->rules) continue;
+    for (const auto& r : *b->rules) {
       if (!rule_allows(r, a)) continue;
       std::string by = b->ns.empty() ? "ClusterRoleBinding \"" + b->name + "\""
                                      : "RoleBinding \"" + b->name + "/" + b->ns + "\"";
@@ -99,7 +100,7 @@ std::vector<PolicyRule> PolicySnapshot::rules_for(const sdk::UserInfo& user, con
   std::vector<PolicyRule> out;
   for (const Binding* b : bindings_for(user)) {
     if (!b->ns.empty() && b->ns != ns) continue;
-    if (const auto* rules = rules_of(*b)) out.insert(out.end(), rules->begin(), rules->end());
+    if (b->rules) out.insert(out.end(), b->rules->begin(), b->rules->end());
   }
   return out;
 }

@@ -18,6 +18,9 @@ struct Binding {
   std::string name;
   std::string role_kind, role_name;  // Role (in ns) or ClusterRole
   std::string subject_text;          // for the reason: `Group "g"`, `User "u"`, `ServiceAccount "sa/ns"`
+  // The role's rules, resolved once when the snapshot is built (nullptr: no such role), so a
+  // request walks a user's bindings without a lookup per binding.
+  const std::vector<PolicyRule>* rules = nullptr;
 };
 
 class PolicySnapshot {
@@ -32,11 +35,11 @@ class PolicySnapshot {
   std::vector<PolicyRule> rules_for(const sdk::UserInfo& user, const std::string& ns) const;
   // The rules of a Role (kind "Role", in ns) or ClusterRole; nullptr when there is none.
   const std::vector<PolicyRule>* role_rules(const std::string& kind, const std::string& ns, const std::string& name) const {
-    return rules_of(Binding{ns, "", kind, name, ""});
+    return lookup_rules(Binding{ns, "", kind, name, "", nullptr});
   }
 
  private:
-  const std::vector<PolicyRule>* rules_of(const Binding& b) const;
+  const std::vector<PolicyRule>* lookup_rules(const Binding& b) const;
   std::vector<const Binding*> bindings_for(const sdk::UserInfo& user) const;
   std::map<std::string, std::vector<PolicyRule>> roles_;          // "ns/name"
   std::map<std::string, std::vector<PolicyRule>> cluster_roles_;  // name

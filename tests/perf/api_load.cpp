@@ -11,6 +11,9 @@
 //   capstan_api_load watch   --port P --watchers W [--writes 50]
 //   capstan_api_load startup --capstan BIN [--plugin-dir DIR] [--runs 5]
 //
+// Every mode takes --token T (or $CAPSTAN_TOKEN): the bearer token sent with each request, as the
+// API authenticates its plain-HTTP port too (the admin's is <data-dir>/auth/admin.token).
+//
 // --protobuf sends bodies and asks for answers in application/vnd.kubernetes.protobuf, as client-go
 // 1.32+ typed clients do (the ConfigMap is encoded here by hand: the `k8s\0` magic, a
 // runtime.Unknown envelope, and ConfigMap's generated.proto numbers); otherwise JSON.
@@ -277,8 +280,18 @@ void send_request(Conn& c, std::string req, long tag) {
 
 constexpr const char* kProtobuf = "application/vnd.kubernetes.protobuf";
 
+// The bearer token every request carries (--token or $CAPSTAN_TOKEN): the API authenticates its
+// plain-HTTP port too. Empty: no credentials (only /readyz and the like answer).
+std::string g_token;
+
+std::string host_headers() {
+  std::string h = "Host: 127.0.0.1\r\n";
+  if (!g_token.empty()) h += "Authorization: Bearer " + g_token + "\r\n";
+  return h;
+}
+
 std::string http_get(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " +
+  return "GET " + path + " HTTP/1.1\r\n" + host_headers() + "Accept: " +
          (g_protobuf ? std::string(kProtobuf) + ", application/json" : std::string("application/json")) + "\r\n\r\n";
 }
 
@@ -324,7 +337,7 @@ std::string configmap_protobuf(const std::string& name) {
 
 std::string http_post(const std::string& path, const std::string& body, bool protobuf = false) {
   const std::string type = protobuf ? kProtobuf : "application/json";
-  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + type + "\r\nAccept: " + type +
+  return "POST " + path + " HTTP/1.1\r\n" + host_headers() + "Content-Type: " + type + "\r\nAccept: " + type +
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
@@ -534,7 +547,8 @@ void ensure_namespace(int port, const std::string& ns) {
   std::string body = R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + ns + R"("}})";
   std::string resp;
   int st = one_request(port, http_post("/api/v1/namespaces", body), &resp);
-  if (st != 201 && st != 409) {
+  // 403: a user who may not create namespaces works in one made for them (tests/perf/auth_bench.sh).
+  if (st != 201 && st != 409 && st != 403) {
     std::fprintf(stderr, "creating namespace %s: HTTP %d %s\n", ns.c_str(), st, resp.substr(0, 300).c_str());
     std::exit(1);
   }
@@ -911,6 +925,7 @@ int main(int argc, char** argv) {
   if (argc < 2) usage();
   Options o;
   o.mode = argv[1];
+  if (const char* t = std::getenv("CAPSTAN_TOKEN")) g_token = t;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -928,6 +943,7 @@ int main(int argc, char** argv) {
     else if (a == "--writes") o.writes = std::stol(val());
     else if (a == "--runs") o.runs = std::stoi(val());
     else if (a == "--namespace") o.ns = val();
+    else if (a == "--token") g_token = val();
     else if (a == "--capstan") o.capstan = val();
     else if (a == "--plugin-dir") o.plugin_dir = val();
     else if (a == "--protobuf") g_protobuf = true;

@@ -39,7 +39,12 @@ start_server() { # NAME : starts a server on a fresh data dir; sets SERVER_PID a
   SERVER_PID=$!
   for ((i = 0; i < 200; i++)); do
     PORT=$(sed -n 's|^ *plain HTTP: http://127.0.0.1:\([0-9]*\).*|\1|p' "$log")
-    [ -n "$PORT" ] && return 0
+    # The API authenticates its plain-HTTP port too: the load generator sends the admin token.
+    # (It is written before the port is announced; servers from before authentication have none.)
+    if [ -n "$PORT" ]; then
+      if [ -s "$data/auth/admin.token" ]; then export CAPSTAN_TOKEN=$(cat "$data/auth/admin.token"); else unset CAPSTAN_TOKEN; fi
+      return 0
+    fi
     kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited during start-up:" >&2; tail -20 "$log" >&2; exit 1; }
     sleep 0.1
   done
