@@ -353,6 +353,10 @@ void ObjectService::submit(store::WriteOp::Kind op_kind, const schema::Kind& kin
     if (r.code == store::WriteCode::kOk) {
       o.code = success_code;
       o.object = r.object;
+    } else if (r.code == store::WriteCode::kStorageFull) {
+      // As kube-apiserver answers etcd's "mvcc: database space exceeded": 500, the storage's
+      // message, no reason (StatusReasonUnknown).
+      o.error = ApiError(500, "", r.message);
     } else {
       o.error = ApiError(500, "InternalError", r.message);
     }

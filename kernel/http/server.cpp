@@ -1,7 +1,10 @@
 // Server: listeners, I/O threads, TLS contexts.
 #include "http/server.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <optional>
@@ -109,7 +112,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
         tls_(std::move(tls)),
         strand_(net::make_strand(core_->ioc)),
         acceptor_(strand_),
-        retry_(strand_) {}
+        retry_(strand_) {
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  ~Listener() {
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  }
 
   uint16_t open(const std::string& address, uint16_t port) {
     beast::error_code ec;
@@ -158,8 +166,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (closed_ || core_->stopped.load()) return;
     if (ec) {
       if (ec == net::error::operation_aborted) return;
-      spdlog::warn("http: accept failed: {}", ec.message());
-      // e.g. EMFILE: back off a little instead of spinning
+      const bool no_descriptors = ec == net::error::no_descriptors || ec.value() == ENFILE;
+      if (no_descriptors && shed_connections()) {
+        do_accept();
+        return;
+      }
+      warn_accept_failed(ec.message());
+      // Back off a little instead of spinning.
       retry_.expires_after(std::chrono::milliseconds(100));
       retry_.async_wait([self = shared_from_this()](beast::error_code e) {
         if (!e) self->do_accept();
@@ -178,12 +191,56 @@ class Listener : public std::enable_shared_from_this<Listener> {
     do_accept();
   }
 
+  // Out of descriptors (EMFILE/ENFILE): the waiting connections would sit in the listen backlog,
+  // their clients hanging until they time out. Instead the descriptor kept in reserve is given
+  // up for a moment to accept each waiting connection and reset it at once (SO_LINGER 0), so
+  // clients are refused ("connection reset by peer") while the process is at its limit, and
+  // served again as soon as descriptors are free. Returns false when nothing could be done (the
+  // reserve was lost to another thread): the caller backs off.
+  bool shed_connections() {
+    if (reserve_fd_ < 0) reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (reserve_fd_ < 0) return false;
+    ::close(reserve_fd_);
+    reserve_fd_ = -1;
+    const int listener = acceptor_.native_handle();
+    int refused = 0;
+    for (;;) {
+      pollfd p{listener, POLLIN, 0};
+      if (::poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) break;
+      const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) break;
+      linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      ::close(fd);
+      ++refused;
+    }
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    refused_ += refused;
+    warn_accept_failed("too many open files");
+    return refused > 0 && reserve_fd_ >= 0;
+  }
+
+  // One warning per 5 s at most: under descriptor exhaustion every connection attempt fails.
+  void warn_accept_failed(const std::string& why) {
+    const auto now = std::chrono::steady_clock::now();
+    ++failures_;
+    if (now - last_warning_ < std::chrono::seconds(5)) return;
+    last_warning_ = now;
+    spdlog::warn("http: accept failed: {} ({} failures, {} connections refused since the last warning)", why,
+                 failures_, refused_);
+    failures_ = 0;
+    refused_ = 0;
+  }
+
   std::shared_ptr<Core> core_;
   std::shared_ptr<net::ssl::context> tls_;
   net::strand<net::io_context::executor_type> strand_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   bool closed_ = false;
+  int reserve_fd_ = -1;  // /dev/null, held to be given up when accept runs out of descriptors
+  std::chrono::steady_clock::time_point last_warning_{};
+  uint64_t failures_ = 0, refused_ = 0;
 };
 
 }  // namespace

@@ -7,9 +7,13 @@
 namespace capstan::store {
 
 namespace {
+[[noreturn]] void fail(int rc, const std::string& message) {
+  // SQLite reports ENOSPC on a write as SQLITE_FULL (so does max_page_count).
+  if ((rc & 0xff) == SQLITE_FULL) throw StorageFull(message);
+  throw std::runtime_error(message);
+}
 void check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-    throw std::runtime_error(std::string("sqlite: ") + what + ": " + sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) fail(rc, std::string("sqlite: ") + what + ": " + sqlite3_errmsg(db));
 }
 }  // namespace
 
@@ -40,10 +44,10 @@ SqliteLog::~SqliteLog() {
 
 void SqliteLog::exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown";
     sqlite3_free(err);
-    throw std::runtime_error(std::string("sqlite: ") + sql + ": " + msg);
+    fail(rc, std::string("sqlite: ") + sql + ": " + msg);
   }
 }
 
@@ -90,6 +94,10 @@ void SqliteLog::commit(const std::vector<Mutation>& batch, uint64_t revision) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+void SqliteLog::limit_pages(uint64_t pages) {
+  exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
 }
 
 }  // namespace capstan::store

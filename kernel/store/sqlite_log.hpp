@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,12 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace capstan::store {
+
+// SQLITE_FULL: the filesystem holding the database (or the size limit below) has no room left.
+// The transaction was rolled back; nothing of it is stored.
+struct StorageFull : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct Mutation {
   std::string key;
@@ -29,7 +36,11 @@ class SqliteLog {
   // Calls fn(key, revision, bytes) for every stored object; returns the store revision.
   uint64_t load(const std::function<void(const std::string&, uint64_t, std::string&&)>& fn);
   // Applies the batch atomically and durably, recording `revision` as the store revision.
+  // Throws StorageFull when there is no space, std::runtime_error on other failures.
   void commit(const std::vector<Mutation>& batch, uint64_t revision);
+  // Caps the database at `pages` pages (PRAGMA max_page_count): to SQLite the same SQLITE_FULL as
+  // a full disk, for tests of the store's behaviour without a full filesystem.
+  void limit_pages(uint64_t pages);
 
  private:
   void exec(const char* sql);

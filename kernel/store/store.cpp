@@ -110,23 +110,36 @@ void Store::committer_loop() {
     for (const auto& q : batch) mutations.push_back(Mutation{q.key, q.revision, q.is_delete ? nullptr : &q.object->bytes});
     const uint64_t batch_revision = batch.back().revision;
     std::string failure;
+    WriteCode code = WriteCode::kFailed;
     try {
       if (log_) log_->commit(mutations, batch_revision);
+    } catch (const StorageFull& e) {
+      code = WriteCode::kStorageFull;
+      failure = std::string("database space exceeded: no space left on the data directory's filesystem (") + e.what() + ")";
     } catch (const std::exception& e) {
-      failure = e.what();
+      failure = std::string("storage error: ") + e.what();
     }
     if (!failure.empty()) {
-      // Nothing of the batch is durable: forget it and fail every writer.
+      // Nothing of the batch is durable: forget it and fail every writer. Writes queued since on
+      // a key of the batch were built on its failed state (a create, an update): they fail too,
+      // or a later batch would store an update of an object whose creation was refused.
+      std::vector<Queued> dependent;
       {
         std::lock_guard lock(write_mutex_);
-        for (const auto& q : batch) {
-          auto p = pending_.find(q.key);
-          if (p != pending_.end() && p->second.revision == q.revision) pending_.erase(p);
-        }
+        std::unordered_map<std::string, bool> failed_keys;
+        for (const auto& q : batch) failed_keys[q.key] = true;
+        std::vector<Queued> keep;
+        for (auto& q : queue_) (failed_keys.count(q.key) ? dependent : keep).push_back(std::move(q));
+        queue_.swap(keep);
+        for (const auto* list : {&batch, &dependent})
+          for (const auto& q : *list) {
+            auto p = pending_.find(q.key);
+            if (p != pending_.end() && p->second.revision == q.revision) pending_.erase(p);
+          }
       }
-      for (auto& q : batch) {
-        if (q.done) q.done(WriteResult{WriteCode::kFailed, nullptr, q.previous, "storage error: " + failure});
-      }
+      for (auto* list : {&batch, &dependent})
+        for (auto& q : *list)
+          if (q.done) q.done(WriteResult{code, nullptr, q.previous, failure});
       batch.clear();
       continue;
     }
@@ -157,6 +170,11 @@ void Store::committer_loop() {
     }
     batch.clear();
   }
+}
+
+void Store::limit_pages_for_testing(uint64_t pages) {
+  // The log belongs to the committer thread: call this only while no write is in flight.
+  if (log_) log_->limit_pages(pages);
 }
 
 ObjectPtr Store::get(const std::string& key) const {

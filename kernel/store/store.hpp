@@ -26,7 +26,9 @@ namespace capstan::store {
 
 class SqliteLog;
 
-enum class WriteCode { kOk, kNotFound, kAlreadyExists, kConflict, kFailed };
+// kStorageFull: the data directory's filesystem had no room for the write; nothing of it was
+// stored (the API answers 500, as kube-apiserver does for etcd's "database space exceeded").
+enum class WriteCode { kOk, kNotFound, kAlreadyExists, kConflict, kFailed, kStorageFull };
 
 struct WriteResult {
   WriteCode code = WriteCode::kOk;
@@ -72,6 +74,8 @@ class Store {
   size_t count(const std::string& prefix) const;
   uint64_t revision() const;
   EventBus& bus() { return bus_; }
+  // Tests: makes the durable log refuse to grow past `pages` pages, as a full disk would.
+  void limit_pages_for_testing(uint64_t pages);
 
  private:
   struct Pending {

@@ -326,6 +326,55 @@ TEST(StoreDurability, ReopenRestoresObjectsAndRevision) {
   EXPECT_EQ(r.object->revision, final_revision + 1);
 }
 
+// A full disk (here SQLite's page limit, the same SQLITE_FULL): the write is refused with
+// kStorageFull, nothing of it is visible or stored, a write queued on top of it fails too, reads
+// go on, and writes work again once there is room.
+TEST(StoreDurability, FullStorageRefusesWritesCleanly) {
+  TempDb db;
+  const std::string big(256 * 1024, 'x');
+  {
+    EventBus bus;
+    Store store(db.path(), bus);
+    store.open(plain_rehydrate());
+    ASSERT_EQ(store.write(create_op("/core/configmaps/ns/kept", "kept")).code, WriteCode::kOk);
+    const uint64_t revision = store.revision();
+    store.limit_pages_for_testing(1);  // SQLite raises it to the pages in use: no room to grow
+
+    auto full = store.write(create_op("/core/configmaps/ns/big", big));
+    EXPECT_EQ(full.code, WriteCode::kStorageFull);
+    EXPECT_NE(full.message.find("database space exceeded"), std::string::npos) << full.message;
+    EXPECT_NE(full.message.find("database or disk is full"), std::string::npos) << full.message;
+    EXPECT_EQ(store.get("/core/configmaps/ns/big"), nullptr);
+    EXPECT_EQ(store.get_latest("/core/configmaps/ns/big"), nullptr);
+    EXPECT_EQ(store.revision(), revision);
+    ASSERT_NE(store.get("/core/configmaps/ns/kept"), nullptr);  // reads keep working
+
+    // A create and an update of the same object in quick succession: whichever batch they land
+    // in, the update must not outlive the refused create.
+    std::promise<WriteResult> created, updated;
+    auto c = store.submit(create_op("/core/configmaps/ns/pair", big), [&](WriteResult r) { created.set_value(r); });
+    auto u = store.submit(update_op("/core/configmaps/ns/pair", "small"), [&](WriteResult r) { updated.set_value(r); });
+    ASSERT_FALSE(c.has_value());
+    WriteResult cr = created.get_future().get();
+    WriteResult ur = u ? *u : updated.get_future().get();
+    EXPECT_EQ(cr.code, WriteCode::kStorageFull);
+    EXPECT_NE(ur.code, WriteCode::kOk);
+
+    store.limit_pages_for_testing(1u << 30);  // room again
+    auto after = store.write(create_op("/core/configmaps/ns/after", big));
+    ASSERT_EQ(after.code, WriteCode::kOk) << after.message;
+    EXPECT_EQ(store.get("/core/configmaps/ns/pair"), nullptr);
+  }
+  EventBus bus;
+  Store store(db.path(), bus);
+  store.open(plain_rehydrate());
+  EXPECT_NE(store.get("/core/configmaps/ns/kept"), nullptr);
+  EXPECT_NE(store.get("/core/configmaps/ns/after"), nullptr);
+  EXPECT_EQ(store.get("/core/configmaps/ns/big"), nullptr);
+  EXPECT_EQ(store.get("/core/configmaps/ns/pair"), nullptr);
+  EXPECT_EQ(store.count("/core/configmaps/"), 2u);
+}
+
 TEST(StoreDurability, RehydrateMaySkipObjects) {
   TempDb db;
   {

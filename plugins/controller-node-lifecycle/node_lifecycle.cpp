@@ -1,8 +1,10 @@
 // The node lifecycle controller. A node whose Lease in kube-node-lease has not been renewed for
 // the grace period (40 s) gets Ready=Unknown and the node.kubernetes.io/unreachable:NoExecute
-// taint, its pods get Ready=False; after the eviction delay (5 s) its pods are deleted so that
-// their controllers replace them elsewhere. When the lease is renewed again the taint is removed
-// (the agent itself sets Ready=True again with its next status update).
+// taint, its pods get Ready=False; each pod is deleted when its toleration of the taint runs out
+// (at once without one; 300 s with the default one the workloads plugin's admission adds, as
+// upstream's DefaultTolerationSeconds), so that its controller replaces it elsewhere. When the
+// lease is renewed again the taint is removed and evictions not yet due are called off (the agent
+// itself sets Ready=True again with its next status update).
 #include "node_lifecycle.hpp"
 
 #include "capstan/scheduling.hpp"
@@ -51,7 +53,6 @@ Options Options::parse(const std::string& config_json) {
       out = std::chrono::milliseconds(static_cast<int64_t>(it->get<double>() * 1000));
   };
   seconds("nodeMonitorGracePeriodSeconds", o.grace_period);
-  seconds("podEvictionDelaySeconds", o.eviction_delay);
   return o;
 }
 
@@ -86,6 +87,18 @@ bool NodeLifecycle::has_taint(core::Node::Reader node) {
   for (auto t : node.getSpec().getTaints())
     if (t.getKey() == kTaint && t.getEffect() == "NoExecute") return true;
   return false;
+}
+
+// When the node was tainted: the taint's timeAdded, so tolerations keep counting across a
+// restart of the controller; else when this controller first saw the taint. timeAdded has whole
+// seconds: the end of that second is taken, so a toleration is never cut short (upstream's taint
+// manager starts its timers when it sees the taint, also a little after it was added).
+int64_t NodeLifecycle::taint_time(core::Node::Reader node, const std::string& name, int64_t now) {
+  for (auto t : node.getSpec().getTaints())
+    if (t.getKey() == kTaint && t.getEffect() == "NoExecute")
+      if (auto at = machinery::parse_rfc3339(str(t.getTimeAdded()))) return std::min(*at + 999'999'999, now);
+  std::lock_guard lock(mu_);
+  return tainted_since_.emplace(name, now).first->second;
 }
 
 // Adds (or removes) the unreachable taint on the main resource.
@@ -172,7 +185,7 @@ ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
   auto obj = nodes_.get("", name);
   if (!obj) {
     std::lock_guard lock(mu_);
-    unknown_since_.erase(name);
+    tainted_since_.erase(name);
     return ReconcileResult::ok();
   }
   auto node = obj->as<core::Node>();
@@ -188,7 +201,7 @@ ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
   if (age <= to_ns(options_.grace_period)) {
     {
       std::lock_guard lock(mu_);
-      unknown_since_.erase(name);
+      tainted_since_.erase(name);
     }
     if (has_taint(node)) {
       auto st = set_taint(obj, false);
@@ -219,19 +232,14 @@ ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
     if (!st.ok() && !st.not_found()) return ReconcileResult::fail("cannot taint node " + name + ": " + st.message);
     return ReconcileResult::after(std::chrono::milliseconds(100));
   }
-  int64_t since;
-  {
-    std::lock_guard lock(mu_);
-    since = unknown_since_.emplace(name, now).first->second;
-  }
-  if (now - since < to_ns(options_.eviction_delay))
-    return ReconcileResult::after(std::chrono::milliseconds((since + to_ns(options_.eviction_delay) - now) / 1'000'000 + 50));
-  // Evict: delete every pod bound to the node (the agent is gone, so nobody else will).
+  const int64_t since = taint_time(node, name, now);
+  // Evict the node's pods whose toleration ran out (the agent is gone, so nobody else will).
   auto pods = client_.list(kPods, "", "", "spec.nodeName=" + name);
   if (!pods.status.ok()) return ReconcileResult::fail("cannot list pods of node " + name + ": " + pods.status.message);
   // As the taint eviction controller: a pod that tolerates the unreachable taint stays, forever
   // when no matching toleration sets tolerationSeconds (DaemonSet pods), else for the shortest
-  // tolerationSeconds among them (getMinTolerationTime); the others go now.
+  // tolerationSeconds among them since the taint was added (getMinTolerationTime); a pod that
+  // does not tolerate it goes now.
   const sdk::scheduling::Taint unreachable{kTaint, "", "NoExecute"};
   std::optional<int64_t> recheck_ns;
   for (const auto& p : pods.items) {
@@ -258,9 +266,10 @@ ReconcileResult NodeLifecycle::reconcile(const std::string& name) {
     if (st.ok()) host_.info("node-lifecycle: deleted pod " + p->key() + " of unreachable node " + name);
   }
   // Keep evicting whatever lands there; sooner when a toleration runs out before that.
-  if (recheck_ns && *recheck_ns / 1'000'000 + 50 < 5000)
+  const auto recheck = options_.recheck_period.count();
+  if (recheck_ns && *recheck_ns / 1'000'000 + 50 < recheck)
     return ReconcileResult::after(std::chrono::milliseconds(*recheck_ns / 1'000'000 + 50));
-  return ReconcileResult::after(std::chrono::seconds(5));
+  return ReconcileResult::after(options_.recheck_period);
 }
 
 }  // namespace capstan::lifecycle

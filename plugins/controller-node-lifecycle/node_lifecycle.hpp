@@ -22,11 +22,13 @@ namespace capstan::lifecycle {
 struct Options {
   // How long a lease may go unrenewed before the node is Ready=Unknown (node-monitor-grace-period).
   std::chrono::milliseconds grace_period{40'000};
-  // How long after that the node's pods are deleted.
-  std::chrono::milliseconds eviction_delay{5'000};
+  // How often a tainted node's pods are looked at again (pods whose toleration ran out, pods that
+  // landed there anyway); a toleration that runs out sooner is acted on at its time.
+  std::chrono::milliseconds recheck_period{5'000};
 
-  // Plugin config keys: nodeMonitorGracePeriodSeconds, podEvictionDelaySeconds (numbers, may be
-  // fractional). Missing or malformed keys keep the defaults.
+  // Plugin config key: nodeMonitorGracePeriodSeconds (a number, may be fractional). A missing or
+  // malformed key keeps the default. How long a pod stays on an unreachable node is the pod's
+  // own toleration (the workloads plugin's defaultUnreachableTolerationSeconds, 300 s).
   static Options parse(const std::string& config_json);
 };
 
@@ -38,6 +40,7 @@ class NodeLifecycle final : public sdk::Plugin {
 
  private:
   bool has_taint(core::v1::Node::Reader node);
+  int64_t taint_time(core::v1::Node::Reader node, const std::string& name, int64_t now);
   sdk::Status set_taint(const sdk::ObjectPtr& obj, bool on);
   sdk::Status mark_unknown(const sdk::ObjectPtr& obj);
   void mark_pods_not_ready(const std::string& node);
@@ -53,7 +56,7 @@ class NodeLifecycle final : public sdk::Plugin {
   std::unique_ptr<sdk::Controller> controller_;
   int64_t started_ns_ = 0;
   std::mutex mu_;
-  std::map<std::string, int64_t> unknown_since_;
+  std::map<std::string, int64_t> tainted_since_;  // when no taint timeAdded can be read
 };
 
 }  // namespace capstan::lifecycle

@@ -38,10 +38,10 @@ json pod(const std::string& name, const std::string& node_name) {
 
 class NodeLifecycleTest : public ::testing::Test {
  protected:
-  void start(std::chrono::milliseconds grace, std::chrono::milliseconds eviction) {
+  void start(std::chrono::milliseconds grace, std::chrono::milliseconds recheck = std::chrono::milliseconds(200)) {
     Options o;
     o.grace_period = grace;
-    o.eviction_delay = eviction;
+    o.recheck_period = recheck;
     controller_ = std::make_unique<NodeLifecycle>(fake_.host(), o);
     controller_->start();
   }
@@ -65,12 +65,31 @@ class NodeLifecycleTest : public ::testing::Test {
 };
 
 TEST(NodeLifecycleOptionsTest, ParsesConfig) {
-  auto o = Options::parse(R"({"nodeMonitorGracePeriodSeconds": 2.5, "podEvictionDelaySeconds": 0})");
+  auto o = Options::parse(R"({"nodeMonitorGracePeriodSeconds": 2.5})");
   EXPECT_EQ(o.grace_period, std::chrono::milliseconds(2500));
-  EXPECT_EQ(o.eviction_delay, std::chrono::milliseconds(0));
   auto d = Options::parse("");
   EXPECT_EQ(d.grace_period, std::chrono::seconds(40));
-  EXPECT_EQ(d.eviction_delay, std::chrono::seconds(5));
+  EXPECT_EQ(Options::parse(R"({"nodeMonitorGracePeriodSeconds": -1})").grace_period, std::chrono::seconds(40));
+}
+
+json tolerating(json p, std::optional<int> seconds) {
+  json t = {{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"}, {"effect", "NoExecute"}};
+  if (seconds) t["tolerationSeconds"] = *seconds;
+  p["spec"]["tolerations"] = {{{"key", "node.kubernetes.io/not-ready"}, {"operator", "Exists"}, {"effect", "NoExecute"},
+                               {"tolerationSeconds", 300}},
+                              t};
+  return p;
+}
+
+bool terminating_or_gone(FakeHost& fake, const std::string& name) {
+  auto p = fake.get(kPods, "default", name);
+  return !p || (*p)["metadata"].contains("deletionTimestamp");
+}
+
+std::string taint_key(FakeHost& fake, const std::string& node) {
+  const json n = *fake.get(kNodes, "", node);
+  if (!n["spec"].contains("taints") || n["spec"]["taints"].empty()) return "";
+  return n["spec"]["taints"][0]["key"];
 }
 
 TEST_F(NodeLifecycleTest, SilentNodeGoesUnknownAndItsPodsAreEvicted) {
@@ -86,7 +105,7 @@ TEST_F(NodeLifecycleTest, SilentNodeGoesUnknownAndItsPodsAreEvicted) {
   patient["spec"]["tolerations"] = {{{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"},
                                      {"effect", "NoExecute"}, {"tolerationSeconds", 2}}};
   fake_.put(kPods, patient);
-  start(std::chrono::milliseconds(400), std::chrono::milliseconds(400));
+  start(std::chrono::milliseconds(400));
   ASSERT_TRUE(FakeHost::eventually([&] { return event("RegisteredNode", "n1").has_value(); }));
   EXPECT_EQ((*event("RegisteredNode", "n1"))["message"], "Registered Node n1 in Controller");
   EXPECT_EQ((*event("RegisteredNode", "n1"))["source"]["component"], "node-controller");
@@ -121,7 +140,7 @@ TEST_F(NodeLifecycleTest, HeartbeatingNodeStaysReady) {
   fake_.put(kNodes, node("n1"));
   fake_.put(kLeases, lease("n1"));
   fake_.put(kPods, pod("web-1", "n1"));
-  start(std::chrono::milliseconds(3000), std::chrono::milliseconds(100));  // a wide margin for loaded machines
+  start(std::chrono::milliseconds(3000));  // a wide margin for loaded machines
   for (int i = 0; i < 12; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     fake_.patch(kLeases, "kube-node-lease", "n1",
@@ -130,6 +149,45 @@ TEST_F(NodeLifecycleTest, HeartbeatingNodeStaysReady) {
   EXPECT_EQ(ready_of_node("n1"), "True");
   EXPECT_TRUE(fake_.get(kPods, "default", "web-1"));
   EXPECT_FALSE(event("NodeNotReady", "n1"));
+}
+
+// With the default tolerations (what the workloads admission adds), pods stay on an unreachable
+// node for their tolerationSeconds counted from the taint, not a moment less; a pod without a
+// toleration goes at once.
+TEST_F(NodeLifecycleTest, PodsStayForTheirTolerationSeconds) {
+  fake_.put(kNodes, node("n1"));
+  fake_.put(kLeases, lease("n1"));
+  fake_.put(kPods, tolerating(pod("three", "n1"), 3));
+  fake_.put(kPods, pod("bare", "n1"));
+  start(std::chrono::milliseconds(300));
+  ASSERT_TRUE(FakeHost::eventually([&] { return taint_key(fake_, "n1") == "node.kubernetes.io/unreachable"; }));
+  const auto tainted = std::chrono::steady_clock::now();
+  ASSERT_TRUE(FakeHost::eventually([&] { return terminating_or_gone(fake_, "bare"); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - tainted, std::chrono::seconds(2));
+  EXPECT_FALSE(terminating_or_gone(fake_, "three"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(terminating_or_gone(fake_, "three"));  // 1.5 s of its 3
+  ASSERT_TRUE(FakeHost::eventually([&] { return terminating_or_gone(fake_, "three"); }));
+  EXPECT_GE(std::chrono::steady_clock::now() - tainted, std::chrono::milliseconds(2900));
+  ASSERT_TRUE(event("TaintManagerEviction", "three").has_value());
+}
+
+// A node that comes back before the toleration ran out keeps its pods, and loses the taint.
+TEST_F(NodeLifecycleTest, ReturningNodeCallsOffEvictions) {
+  fake_.put(kNodes, node("n1"));
+  fake_.put(kLeases, lease("n1"));
+  fake_.put(kPods, tolerating(pod("web", "n1"), 3));
+  start(std::chrono::milliseconds(300));
+  ASSERT_TRUE(FakeHost::eventually([&] { return taint_key(fake_, "n1") == "node.kubernetes.io/unreachable"; }));
+  fake_.patch(kLeases, "kube-node-lease", "n1", {{"spec", {{"renewTime", machinery::now_rfc3339_micro()}}}});
+  ASSERT_TRUE(FakeHost::eventually([&] { return taint_key(fake_, "n1").empty(); }));
+  // Keep it alive past the pod's 3 s: the pod stays.
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    fake_.patch(kLeases, "kube-node-lease", "n1", {{"spec", {{"renewTime", machinery::now_rfc3339_micro()}}}});
+  }
+  EXPECT_FALSE(terminating_or_gone(fake_, "web"));
+  EXPECT_FALSE(event("TaintManagerEviction", "web"));
 }
 
 }  // namespace

@@ -2,10 +2,11 @@
 // Admission of each workload kind (one file per kind).
 
 #include "capstan/plugin.hpp"
+#include "default_tolerations.hpp"
 
 namespace capstan::workloads {
 
-sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req);
+sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req, const TolerationDefaults& tolerations = {});
 sdk::AdmissionResult admit_node(const sdk::AdmissionRequest& req);
 sdk::AdmissionResult admit_pod_template(const sdk::AdmissionRequest& req);
 sdk::AdmissionResult admit_replica_set(const sdk::AdmissionRequest& req);

@@ -94,7 +94,8 @@ TEST(Pod, DefaultsOnCreate) {
   });
   auto r = admit_pod(request(Op::kCreate, "Pod", obj));
   ASSERT_TRUE(r.allowed) << fields(r);
-  auto pod = mutated(r)->as<Pod>();
+  auto pod_obj = mutated(r);  // keeps the bytes the reader points into alive
+  auto pod = pod_obj->as<Pod>();
   auto spec = pod.getSpec();
   EXPECT_EQ(spec.getRestartPolicy(), "Always");
   EXPECT_EQ(spec.getDnsPolicy(), "ClusterFirst");
@@ -251,6 +252,71 @@ TEST(Pod, BindingSetsNodeNameAndPodScheduledTrue) {
   EXPECT_FALSE(admit_pod(request(Op::kUpdate, "Pod", sdk::Object::from_bytes(bytes.data(), bytes.size()), created)).allowed);
 }
 
+// DefaultTolerationSeconds: the two NoExecute node-condition tolerations, 300 s unless configured.
+std::vector<std::string> tolerations_of(const sdk::ObjectPtr& pod) {
+  std::vector<std::string> out;
+  for (auto t : pod->as<Pod>().getSpec().getTolerations()) {
+    std::string s = std::string(t.getKey().cStr()) + "/" + t.getOperator().cStr() + "/" + t.getEffect().cStr();
+    if (t.getTolerationSeconds().isValue()) s += "/" + std::to_string(t.getTolerationSeconds().getValue());
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(Pod, DefaultTolerationSeconds) {
+  auto plain = mutated(admit_pod(request(Op::kCreate, "Pod", build<Pod>(basic_pod))));
+  EXPECT_EQ(tolerations_of(plain), (std::vector<std::string>{"node.kubernetes.io/not-ready/Exists/NoExecute/300",
+                                                             "node.kubernetes.io/unreachable/Exists/NoExecute/300"}));
+  // Configured seconds; the pod's own unreachable toleration (no limit) is kept and not doubled.
+  auto defaults = TolerationDefaults::parse(R"({"defaultNotReadyTolerationSeconds": 7, "defaultUnreachableTolerationSeconds": 2})");
+  auto own = mutated(admit_pod(request(Op::kCreate, "Pod", build<Pod>([](Pod::Builder p) {
+    basic_pod(p);
+    auto t = p.getSpec().initTolerations(2);
+    t[0].setKey("gpu");
+    t[0].setOperator("Exists");
+    t[0].setEffect("NoSchedule");
+    t[1].setKey("node.kubernetes.io/unreachable");
+    t[1].setOperator("Exists");
+  })), defaults));
+  EXPECT_EQ(tolerations_of(own), (std::vector<std::string>{"gpu/Exists/NoSchedule", "node.kubernetes.io/unreachable/Exists/",
+                                                           "node.kubernetes.io/not-ready/Exists/NoExecute/7"}));
+  // An empty key with an empty effect tolerates everything: nothing is added.
+  auto all = mutated(admit_pod(request(Op::kCreate, "Pod", build<Pod>([](Pod::Builder p) {
+    basic_pod(p);
+    p.getSpec().initTolerations(1)[0].setOperator("Exists");
+  }))));
+  EXPECT_EQ(tolerations_of(all), (std::vector<std::string>{"/Exists/"}));
+  // A NoSchedule toleration of the same key does not count.
+  auto no_schedule = mutated(admit_pod(request(Op::kCreate, "Pod", build<Pod>([](Pod::Builder p) {
+    basic_pod(p);
+    auto t = p.getSpec().initTolerations(1)[0];
+    t.setKey("node.kubernetes.io/not-ready");
+    t.setOperator("Exists");
+    t.setEffect("NoSchedule");
+  })), defaults));
+  EXPECT_EQ(tolerations_of(no_schedule).size(), 3u);
+  // Malformed or negative config keeps 300.
+  auto bad = TolerationDefaults::parse(R"({"defaultNotReadyTolerationSeconds": -1, "defaultUnreachableTolerationSeconds": "2"})");
+  EXPECT_EQ(bad.not_ready_seconds, 300);
+  EXPECT_EQ(bad.unreachable_seconds, 300);
+  EXPECT_EQ(TolerationDefaults::parse("not json").unreachable_seconds, 300);
+
+  // Pods created without them (before this admission existed) get them on their next update,
+  // as upstream's plugin also admits updates; subresources are left alone.
+  capnp::MallocMessageBuilder msg;
+  msg.setRoot(plain->as<Pod>());
+  msg.getRoot<Pod>().getSpec().disownTolerations();
+  auto bytes = sdk::serialize(msg);
+  auto bare = sdk::Object::from_bytes(bytes.data(), bytes.size());
+  auto updated = mutated(admit_pod(request(Op::kUpdate, "Pod", bare, bare), defaults));
+  EXPECT_EQ(tolerations_of(updated).size(), 2u);
+  auto status = admit_pod(request(Op::kUpdate, "Pod", bare, bare, "status"), defaults);
+  EXPECT_TRUE(status.allowed);
+  EXPECT_TRUE(status.mutated.empty());
+  auto bound = mutated(admit_pod(request(Op::kUpdate, "Pod", bare, bare, "binding"), defaults));
+  EXPECT_TRUE(tolerations_of(bound).empty());
+}
+
 void labelled_template(core::v1::PodTemplateSpec::Builder t, const char* app) {
   set_labels(t.getMetadata().initLabels(1), {{"app", app}});
   basic_container(t.initSpec().initContainers(1)[0], "nginx", "nginx:1.27");
@@ -262,7 +328,8 @@ TEST(ReplicaSet, DefaultsAndSelectorMatch) {
     labelled_template(rs.getSpec().initTemplate(), "web");
   })));
   ASSERT_TRUE(ok.allowed) << fields(ok);
-  auto rs = mutated(ok)->as<apps::v1::ReplicaSet>();
+  auto rs_obj = mutated(ok);
+  auto rs = rs_obj->as<apps::v1::ReplicaSet>();
   ASSERT_TRUE(rs.getSpec().getReplicas().isValue());
   EXPECT_EQ(rs.getSpec().getReplicas().getValue(), 1);
   auto tspec = rs.getSpec().getTemplate().getSpec();
@@ -318,7 +385,8 @@ TEST(Deployment, Defaults) {
     labelled_template(d.getSpec().initTemplate(), "web");
   })));
   ASSERT_TRUE(r.allowed) << fields(r);
-  auto spec = mutated(r)->as<apps::v1::Deployment>().getSpec();
+  auto deploy_obj = mutated(r);
+  auto spec = deploy_obj->as<apps::v1::Deployment>().getSpec();
   EXPECT_EQ(spec.getReplicas().getValue(), 1);
   EXPECT_EQ(spec.getStrategy().getType(), "RollingUpdate");
   ASSERT_TRUE(spec.getStrategy().getRollingUpdate().getMaxUnavailable().isStr());
@@ -360,7 +428,8 @@ TEST(DaemonSet, Defaults) {
     labelled_template(d.getSpec().initTemplate(), "web");
   })));
   ASSERT_TRUE(r.allowed) << fields(r);
-  auto spec = mutated(r)->as<apps::v1::DaemonSet>().getSpec();
+  auto ds_obj = mutated(r);
+  auto spec = ds_obj->as<apps::v1::DaemonSet>().getSpec();
   EXPECT_EQ(spec.getUpdateStrategy().getType(), "RollingUpdate");
   auto ru = spec.getUpdateStrategy().getRollingUpdate();
   ASSERT_TRUE(ru.getMaxUnavailable().isInt());

@@ -15,12 +15,13 @@ using namespace capstan;
 
 class WorkloadKinds final : public sdk::Plugin {
  public:
-  explicit WorkloadKinds(const sdk::Host& host) : client_(host, "kinds-workloads") {}
+  WorkloadKinds(const sdk::Host& host, const std::string& config)
+      : client_(host, "kinds-workloads"), tolerations_(workloads::TolerationDefaults::parse(config)) {}
   // The kernel asks where a pod's log/exec/attach is served (ConnectRequest).
   std::string invoke(const std::string& request) override { return workloads::resolve_pod_connect(client_, request); }
 
   sdk::AdmissionResult admit(const sdk::AdmissionRequest& req) override {
-    if (req.kind == "Pod") return workloads::admit_pod(req);
+    if (req.kind == "Pod") return workloads::admit_pod(req, tolerations_);
     if (req.kind == "Node") return workloads::admit_node(req);
     if (req.kind == "PodTemplate") return workloads::admit_pod_template(req);
     if (req.kind == "ReplicaSet") return workloads::admit_replica_set(req);
@@ -44,6 +45,7 @@ class WorkloadKinds final : public sdk::Plugin {
 
  private:
   sdk::Client client_;
+  const workloads::TolerationDefaults tolerations_;
 };
 
 // The wide columns of the workload controllers.
@@ -232,7 +234,7 @@ sdk::PluginInfo make_info() {
   lease.printer_columns = {sdk::column("Holder", "string", ".spec.holderIdentity", "The current holder"), sdk::age_column()};
   info.manifest.kind(lease);
 
-  info.create = [](const sdk::Host& host, const std::string&) { return std::make_unique<WorkloadKinds>(host); };
+  info.create = [](const sdk::Host& host, const std::string& config) { return std::make_unique<WorkloadKinds>(host, config); };
   return info;
 }
 

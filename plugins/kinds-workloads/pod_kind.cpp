@@ -1,4 +1,5 @@
 #include "kinds.hpp"
+#include "default_tolerations.hpp"
 #include "pod_spec.hpp"
 
 #include "capstan/machinery/time.hpp"
@@ -87,13 +88,15 @@ void mark_scheduled(core::v1::PodStatus::Builder status) {
 
 }  // namespace
 
-sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req) {
+sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req, const TolerationDefaults& tolerations) {
   if (req.operation == Op::kDelete) return admit_pod_delete(req);
   if (!req.object) return sdk::AdmissionResult::allow();
   if (req.subresource == "status") return sdk::AdmissionResult::allow();
   Mutable<Pod> m(req.object->as<Pod>());
   auto spec = m.root.getSpec();
   default_pod_spec(spec);
+  // DefaultTolerationSeconds runs on creates and updates of pods proper, not their subresources.
+  if (req.subresource.empty()) add_default_tolerations(spec, tolerations);
   Causes causes;
   validate_pod_spec(spec.asReader(), "spec", causes);
   if (req.operation == Op::kUpdate && req.old_object) {

@@ -22,10 +22,10 @@ set -u
 source "$(dirname "$0")/lib.sh"
 capstan_args "$@"
 source "$(dirname "$0")/containerd_node.sh"
+source "$(dirname "$0")/crash_node.sh"  # the node, the Deployment and the kills (shared with tests/perf/recovery_bench.sh)
 containerd_node_setup ccr
 NODE=crash-test-$$
 IMG=localhost/capstan-test/busybox:1
-LOGN=0
 
 cleanup() {
   stop_server TERM
@@ -34,77 +34,15 @@ cleanup() {
   done
   containerd_node_teardown_all
 }
-# Besides containerd_node_teardown: what a killed capstan left running (dnsmasq, nginx), found by
-# the data directory in their command lines.
-containerd_node_teardown_all() {
-  local p
-  containerd_node_teardown
-  for p in /proc/[0-9]*; do
-    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$DATA/" && [ "${p#/proc/}" != $$ ] && kill -KILL "${p#/proc/}" 2>/dev/null
-  done
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-poll() { # poll SECONDS CMD... : until CMD succeeds (quietly), at most SECONDS
-  local limit=$1; shift
-  local end=$((SECONDS + limit))
-  while :; do
-    "$@" >/dev/null 2>&1 && return 0
-    [ $SECONDS -ge $end ] && return 1
-    sleep 0.2
-  done
-}
-jp() { kubectl --request-timeout=5s get "$1" -o "jsonpath=$2" 2>/dev/null; }
-webp() { kubectl --request-timeout=5s get pods -l app=web -o "jsonpath=$1" 2>/dev/null; }
-flat() { echo "$1" | tail -${2:-4} | tr '\n' ' '; }
-now_ms() { date +%s%3N; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$REPO_ROOT/tests/images/build-busybox-image.sh" "$MKIMAGE" "$DATA/busybox.tar" "$IMG"
 rc=$?
 [ $rc = 77 ] && need_skip "no static busybox"
 [ $rc = 0 ] || { bad "build busybox image"; summary; exit 1; }
 
-PORT=$(free_port)
-COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$NODE"
-        --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
-        --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
-
-# start_bg : starts `capstan up` on $PORT (same port every time) with no descriptor of this
-# script but stdin/stdout/stderr (so that what it holds is its own), sets SERVER_PID and LOG.
-# start_up : start_bg, then waits for the kubeconfig line (90 s); fails when capstan exits first.
-start_bg() {
-  LOGN=$((LOGN + 1))
-  LOG=$DATA/server$LOGN.log
-  /usr/bin/python3 -c 'import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])' \
-    "$CAPSTAN" up "${COMMON[@]}" --port "$PORT" --bind-address 127.0.0.1 \
-    --plugin-config 'node-agent={"port":0}' >"$LOG" 2>&1 </dev/null &
-  SERVER_PID=$!
-}
-start_up() {
-  [ -n "$SERVER_PID" ] || start_bg
-  local i
-  for ((i = 0; i < 900; i++)); do
-    grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { SERVER_PID=; return 1; }
-    sleep 0.1
-  done
-  KUBECONFIG=$(sed -n 's/^ *kubeconfig: *//p' "$LOG" | tail -1)
-  export KUBECONFIG
-  [ -n "$KUBECONFIG" ] && [ -f "$KUBECONFIG" ] || return 1
-}
-
-# answers_within T0 SECONDS PATH : polls GET PATH (kubeconfig of the previous run: same data dir,
-# same credentials) until it answers 200; sets WAITED_MS (since T0)
-answers_within() {
-  local t0=$1 limit=$2 path=$3
-  while :; do
-    kubectl --request-timeout=1s get --raw "$path" >/dev/null 2>&1 && { WAITED_MS=$(($(now_ms) - t0)); return 0; }
-    [ $(($(now_ms) - t0)) -gt $((limit * 1000)) ] && { WAITED_MS=; return 1; }
-    sleep 0.02
-  done
-}
+crash_node_init
 
 # ---- start the node, the image, the Deployment
 if ! start_up; then bad "capstan up with containerd" "$(flat "$(tail -15 "$LOG")" 15)"; summary; exit 1; fi
@@ -112,73 +50,14 @@ ok "capstan up with containerd on port $PORT"
 out=$("$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox.tar" 2>&1)
 echo "$out" | grep -q "imported $IMG" && ok "image import" || bad "image import" "$(flat "$out" 3)"
 
-node_ready() {
-  [ -n "$(jp "node/$NODE" '{.spec.podCIDR}')" ] && [ -f "$DATA/cni/net.d/10-capstan.conflist" ] &&
-    [ "$(jp "node/$NODE" '{.status.conditions[?(@.type=="Ready")].status}')" = True ]
-}
 poll 90 node_ready && ok "node Ready" || bad "node Ready" "$(flat "$(kubectl get node -o wide 2>&1)")"
 
-cat >"$DATA/web.yaml" <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: httpd
-        image: $IMG
-        command: ["sh", "-c", "echo ok >/tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
-        readinessProbe:
-          httpGet: {path: /index.html, port: 8080}
-          periodSeconds: 1
-YAML
-check "create deployment" kubectl apply -f "$DATA/web.yaml"
+check "create deployment" deploy_web 2
 
-# all_ready : both pods Running, Ready, and answering on their IPs
-pods_answer() {
-  local ips ip n=0
-  ips=$(webp '{range .items[*]}{.status.podIP}{"\n"}{end}')
-  for ip in $ips; do
-    [ "$(timeout 3 busybox wget -q -O - "http://$ip:8080/index.html" 2>/dev/null)" = ok ] || return 1
-    n=$((n + 1))
-  done
-  [ $n = 2 ]
-}
-all_ready() {
-  [ "$(webp '{range .items[*]}{.status.phase}/{.status.conditions[?(@.type=="Ready")].status}{" "}{end}')" = \
-    "Running/True Running/True " ] && pods_answer
-}
 poll 90 all_ready && ok "deployment: 2 pods Ready and answering" ||
   bad "deployment: 2 pods Ready and answering" "$(flat "$(kubectl get pods -o wide 2>&1)")"
 
 # ---- fds: nothing Capstan holds is held by a process it started
-# descendants PID... : the PIDs and every process below them
-descendants() {
-  local -A kids=()
-  local p pp
-  for p in /proc/[0-9]*; do
-    pp=$(awk '{sub(/.*\) /, ""); print $2}' "$p/stat" 2>/dev/null) || continue
-    kids[$pp]+=" ${p#/proc/}"
-  done
-  local queue=("$@") out=()
-  while [ ${#queue[@]} -gt 0 ]; do
-    p=${queue[0]}; queue=("${queue[@]:1}")
-    out+=("$p")
-    for pp in ${kids[$p]:-}; do queue+=("$pp"); done
-  done
-  echo "${out[@]}"
-}
-node_processes() { # containerd and below, the shims (re-parented away from containerd) and below, and below capstan
-  local roots=("$SERVER_PID") cd
-  cd=$(cat "$DATA/containerd/containerd.pid" 2>/dev/null) && roots+=("$cd")
-  roots+=($(shim_pids))
-  descendants "${roots[@]}" | tr ' ' '\n' | grep -vx "$SERVER_PID" | sort -un
-}
 fd_targets() { # PID : "fd target" per line, without what everyone shares
   local f
   for f in /proc/$1/fd/*; do
@@ -227,15 +106,9 @@ out=$(leak_check 2>&1) && ok "no Capstan descriptor in its children ($(echo "$ou
   bad "no Capstan descriptor in its children" "$(flat "$out" 8)"
 
 # ---- kill -9 of capstan up: the same port again, pods untouched
-container_pids() { # the httpd processes of our pods, sorted
-  local p
-  for p in $(node_processes); do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = httpd ] && echo "$p"; done | sort -n | tr '\n' ' '
-}
-restart_counts() { webp '{range .items[*]}{.status.containerStatuses[0].restartCount}{" "}{end}'; }
-pod_uids() { webp '{range .items[*]}{.metadata.uid}{" "}{end}'; }
 before_pids=$(container_pids)
 before_uids=$(pod_uids)
-kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+kill_capstan
 t0=$(now_ms)
 start_bg
 answers_within "$t0" 10 /version && echo "time: kill -9 capstan up → API answering (GET /version): ${WAITED_MS} ms"
@@ -264,8 +137,7 @@ out=$(leak_check 2>&1) && ok "no descriptor leak after the restart" || bad "no d
 # ---- one container killed behind Capstan's back (kill -9 of its process): the relist sees it
 victim_pod=$(webp '{.items[0].metadata.name}')
 victim_ip=$(webp '{.items[0].status.podIP}')
-victim_pid=$(for p in $(container_pids); do  # the httpd in the network namespace holding the pod's IP
-  nsenter -t "$p" -n ip -o -4 addr show 2>/dev/null | grep -q " $victim_ip/" && echo "$p"; done | head -1)
+victim_pid=$(pid_of_ip "$victim_ip")
 if [ -n "$victim_pid" ]; then
   t0=$(now_ms)
   kill -KILL "$victim_pid"
@@ -286,16 +158,10 @@ fi
 # ---- kill -9 of containerd alone: Capstan starts it again, the pods keep running untouched
 before_pids=$(container_pids)
 before_restarts=$(restart_counts)
-old_cd=$(cat "$DATA/containerd/containerd.pid")
 t0=$(now_ms)
-kill -KILL "$old_cd"
-containerd_back() {
-  local p
-  p=$(cat "$DATA/containerd/containerd.pid" 2>/dev/null) && [ "$p" != "$old_cd" ] && kill -0 "$p" 2>/dev/null &&
-    ctr --address "$SOCK" -n k8s.io version >/dev/null 2>&1
-}
+kill_containerd
 if poll 30 containerd_back; then
-  ok "containerd killed with SIGKILL: restarted by Capstan (pid $old_cd → $(cat "$DATA/containerd/containerd.pid"))"
+  ok "containerd killed with SIGKILL: restarted by Capstan (pid $OLD_CONTAINERD → $(cat "$DATA/containerd/containerd.pid"))"
   echo "time: kill -9 containerd → containerd answering again: $(($(now_ms) - t0)) ms"
 else
   bad "containerd killed with SIGKILL: restarted by Capstan" "$(flat "$(grep containerd "$LOG" | tail -4)" 4)"
@@ -320,10 +186,8 @@ poll 60 all_ready
 shim_pod=$(webp '{.items[1].metadata.name}')
 shim_ip=$(webp '{.items[1].status.podIP}')
 shim_restarts=$(jp "pod/$shim_pod" '{.status.containerStatuses[0].restartCount}')
-shim_httpd=$(for p in $(container_pids); do
-  nsenter -t "$p" -n ip -o -4 addr show 2>/dev/null | grep -q " $shim_ip/" && echo "$p"; done | head -1)
-shim=$(awk '{sub(/.*\) /, ""); print $2}' "/proc/$shim_httpd/stat" 2>/dev/null)
-if [ -n "$shim" ] && grep -q containerd-shim "/proc/$shim/cmdline" 2>/dev/null; then
+shim=$(shim_of_ip "$shim_ip")
+if [ -n "$shim" ]; then
   t0=$(now_ms)
   kill -KILL "$shim"
   shim_recovered() {
@@ -336,7 +200,7 @@ if [ -n "$shim" ] && grep -q containerd-shim "/proc/$shim/cmdline" 2>/dev/null; 
     bad "shim killed with SIGKILL: its pod restarted" "$(flat "$(kubectl get pods -o wide 2>&1; grep -i "sandbox\|$shim_pod" "$LOG" | tail -4)" 8)"
   fi
 else
-  bad "found the shim of pod $shim_pod" "httpd ${shim_httpd:-?} parent ${shim:-?}"
+  bad "found the shim of pod $shim_pod" "ip ${shim_ip:-?}"
 fi
 
 # ---- kill -9 of dnsmasq: cluster-dns starts it again (checked every second) and DNS answers
@@ -385,12 +249,7 @@ fi
 before_uids=$(pod_uids)
 before_restarts=$(restart_counts)
 pre_cut_rvs=$(webp '{range .items[*]}{.metadata.resourceVersion}{" "}{end}')
-victims=$(node_processes | tr '\n' ' ')
-kill -KILL "$SERVER_PID" $victims 2>/dev/null
-wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
-for p in $victims; do kill -0 "$p" 2>/dev/null && sleep 0.2; done
-left=$(for p in $victims; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
-[ -z "$left" ] && ok "power cut: $(echo "$victims" | wc -w) node processes killed" || bad "power cut: all killed" "$left"
+power_cut && ok "power cut: $(echo "$CUT_VICTIMS" | wc -w) node processes killed" || bad "power cut: all killed" "$CUT_VICTIMS"
 t0=$(now_ms)
 start_bg
 answers_within "$t0" 30 /readyz && echo "time: power cut → API ready (GET /readyz): ${WAITED_MS} ms"

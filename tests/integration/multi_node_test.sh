@@ -2,8 +2,9 @@
 # Integration test: one `capstan server` and three `capstan agent` processes (separate nodes on
 # the simulated runtime, talking to the server over HTTPS with the server's kubeconfig).
 # Pods spread over the nodes; graceful deletion goes through the node's agent; `kubectl label
-# nodes` + nodeSelector steer pods; an agent killed with SIGKILL goes NotReady and the pods it ran
-# are replaced on the other nodes.
+# nodes` + nodeSelector steer pods; an agent killed with SIGKILL goes NotReady, the pods it ran
+# are evicted after their (default, here shortened) toleration and replaced on the other nodes,
+# and when the agent comes back the node is Ready again and its evicted pods are cleaned up.
 #   multi_node_test.sh [CAPSTAN_BINARY [PLUGIN_DIR]]
 # Ends with "N passed, N failed"; exits 77 without kubectl.
 set -uo pipefail
@@ -23,8 +24,10 @@ trap cleanup EXIT
 export HOME=$WORK/home
 mkdir -p "$HOME"
 
-# A short node grace period so the test does not wait the default 40 s (agents beat every 10 s).
-CAPSTAN_ARGS="--plugin-config node-lifecycle={\"nodeMonitorGracePeriodSeconds\":25,\"podEvictionDelaySeconds\":1}" \
+# A short node grace period so the test does not wait the default 40 s (agents beat every 10 s),
+# and default tolerations of 6 s instead of 300 s (the workloads plugin's admission adds them).
+TOLERATION_S=6
+CAPSTAN_ARGS="--plugin-config node-lifecycle={\"nodeMonitorGracePeriodSeconds\":25} --plugin-config workloads={\"defaultNotReadyTolerationSeconds\":$TOLERATION_S,\"defaultUnreachableTolerationSeconds\":$TOLERATION_S}" \
   start_server "$WORK/server" "$WORK/server.log" || { echo "0 passed, 1 failed"; exit 1; }
 
 declare -A AGENT_OF
@@ -57,6 +60,9 @@ check "node leases are renewed by the agents" eventually 30 bash -c \
 
 check "create a 6-replica deployment" kubectl create deployment web --image=localhost/web:v1 --replicas=6
 check "rollout completes" kubectl rollout status deploy/web --timeout=90s
+check_eq "pods get the default node-condition tolerations (DefaultTolerationSeconds)" \
+  "node.kubernetes.io/not-ready:NoExecute:$TOLERATION_S,node.kubernetes.io/unreachable:NoExecute:$TOLERATION_S," \
+  kubectl get pods -l app=web -o jsonpath='{range .items[0].spec.tolerations[*]}{.key}:{.effect}:{.tolerationSeconds},{end}'
 check "pods spread over the three nodes" eventually 30 bash -c \
   "[ \$(running_on node-a) -ge 1 ] && [ \$(running_on node-b) -ge 1 ] && [ \$(running_on node-c) -ge 1 ]"
 check "get pods -o wide shows the nodes" bash -c "kubectl get pods -o wide | grep -q node-b"
@@ -99,19 +105,43 @@ check_eq "the drained node is unschedulable" "true" kubectl get node node-c -o j
 check "its pods run elsewhere" eventually 60 bash -c "[ \$(running_on node-c) = 0 ] && [ \"\$(live_running)\" = 6 ]"
 check "uncordon" kubectl uncordon node-c
 
-# SIGKILL one agent: its node goes NotReady after the grace period, its pods are evicted and
-# replaced on the two others.
+# SIGKILL one agent: its node goes NotReady after the grace period and is tainted unreachable;
+# its pods stay for their toleration ($TOLERATION_S s), then are evicted and replaced on the two
+# others.
 on_b=$(running_on node-b)
 kill -KILL "${AGENT_OF[node-b]}"
 check "the killed agent's node goes NotReady" eventually 60 bash -c \
   "[ \"\$(kubectl get node node-b -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = Unknown ]"
-check "the node is tainted unreachable" bash -c "kubectl get node node-b -o jsonpath='{.spec.taints[*].key}' | grep -q node.kubernetes.io/unreachable"
+check "the node is tainted unreachable" eventually 5 bash -c "kubectl get node node-b -o jsonpath='{.spec.taints[*].key}' | grep -q node.kubernetes.io/unreachable"
+tainted_at=$(date +%s%N)
+not_terminating_on_b() {
+  kubectl get pods -l app=web -o jsonpath='{range .items[?(@.spec.nodeName=="node-b")]}x{.metadata.deletionTimestamp}{"\n"}{end}' | grep -cx x
+}
+export -f not_terminating_on_b
+check_eq "its $on_b pods are kept while they tolerate the taint" "$on_b" not_terminating_on_b
+check "then evicted (none left that is not terminating)" eventually 60 bash -c "[ \"\$(not_terminating_on_b)\" = 0 ]"
+evicted_after_ms=$((($(date +%s%N) - tainted_at) / 1000000))
+echo "time: eviction ${evicted_after_ms} ms after the taint was seen (toleration ${TOLERATION_S} s)"
+check "not before the toleration ran out (${evicted_after_ms} ms >= $((TOLERATION_S - 1))000 ms)" \
+  test "$evicted_after_ms" -ge $(((TOLERATION_S - 1) * 1000))
+check "TaintManagerEviction events are recorded" bash -c \
+  "kubectl get events --field-selector reason=TaintManagerEviction -o name | grep -q ."
 check "its $on_b pods are replaced on the other nodes" eventually 90 bash -c \
   "[ \$((\$(running_on node-a) + \$(running_on node-c))) -ge 6 ]"
 check "the deployment reports 6 available" eventually 60 bash -c \
   "[ \"\$(kubectl get deploy web -o jsonpath='{.status.availableReplicas}')\" = 6 ]"
-check "every pod left on the dead node is terminating" bash -c \
-  "! kubectl get pods -l app=web -o jsonpath='{range .items[?(@.spec.nodeName==\"node-b\")]}x{.metadata.deletionTimestamp}{\"\\n\"}{end}' | grep -qx x"
+
+# The node comes back (its agent starts again with the same data dir): Ready, untainted, and the
+# evicted pods it still had are stopped and their objects removed by its agent.
+start_agent node-b
+check "the returning node is Ready again" eventually 60 bash -c \
+  "[ \"\$(kubectl get node node-b -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+check "its unreachable taint is removed" eventually 30 bash -c \
+  "! kubectl get node node-b -o jsonpath='{.spec.taints[*].key}' | grep -q node.kubernetes.io/unreachable"
+check "its stale (evicted) pods are cleaned up" eventually 60 bash -c \
+  "[ -z \"\$(kubectl get pods -l app=web --field-selector spec.nodeName=node-b -o name)\" ]"
+check "the deployment still has 6 available" eventually 30 bash -c \
+  "[ \"\$(kubectl get deploy web -o jsonpath='{.status.availableReplicas}')\" = 6 ]"
 check "delete the deployment" kubectl delete deploy web --wait=false
 summary
 [ $fail -eq 0 ]

@@ -9,7 +9,8 @@
 # name, and through a ClusterIP Service whose only endpoint is on the other node (short name and
 # FQDN); NodePort from the root namespace to a node address; then one agent is SIGKILLed (the agent
 # process only: its containerd and the containers' shims stay) and the other node's pods stay
-# reachable from each other and through their Service, also from the killed node's running pods.
+# reachable from each other and through their Service, also from the killed node's running pods;
+# then the agent starts again and adopts its containerd and its pods as they run (issue 12).
 #   netns_multi_node_test.sh CAPSTAN_BINARY PLUGIN_DIR
 # Ends with "N passed, N failed". Exits 77 unless root with containerd, ctr, runc, the CNI plugins,
 # nft, dnsmasq, nsenter, kubectl and a static busybox.
@@ -366,6 +367,8 @@ done
 B_CONTAINERD=$(cat "$WORK/node-b/containerd/containerd.pid" 2>/dev/null)
 B_DNSMASQ=$(cat "$WORK/node-b/cluster-dns/dnsmasq.pid" 2>/dev/null)
 B_PID=${AGENT[node-b]}
+b_restarts() { kubectl get pods web-b client-b -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount}{" "}{end}'; }
+B_RESTARTS=$(b_restarts)
 kill -KILL "$B_PID"
 wait "$B_PID" 2>/dev/null
 AGENT[node-b]=
@@ -399,6 +402,31 @@ else
   bad "client-b still running after its agent was killed" "no 'sleep 3600' in node-b's pod namespaces"
 fi
 check_eq "node-a is still Ready" True kubectl get node node-a -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+
+# ---- node-b's agent starts again (same data dir, in its namespace), as after a crash: it adopts
+# its containerd and the containers as they run (none restarted), the node is Ready again and
+# its pods are reachable through the API (exec) and the network again.
+b_lease() { kubectl -n kube-node-lease get lease node-b -o jsonpath='{.spec.renewTime}'; }
+B_LEASE=$(b_lease)
+nsenter --net="/run/netns/${NS[node-b]}" "$CAPSTAN" agent --kubeconfig "$KUBECONFIG" --data-dir "$WORK/node-b" \
+  --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name node-b --node-ip "${IP[node-b]}" \
+  >"$WORK/node-b.restart.log" 2>&1 </dev/null &
+AGENT[node-b]=$!
+export -f b_lease
+check "node-b's restarted agent renews its lease" eventually 60 bash -c "[ \"\$(b_lease)\" != '$B_LEASE' ]"
+check "node-b is Ready after its agent's restart" eventually 60 bash -c \
+  "[ \"\$(kubectl get node node-b -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
+check "node-b's restarted agent keeps running" kill -0 "${AGENT[node-b]}"
+check "node-b's containerd was adopted, not replaced" bash -c \
+  "[ \"\$(cat $WORK/node-b/containerd/containerd.pid)\" = '${B_CONTAINERD:-none}' ] && kill -0 ${B_CONTAINERD:-0}"
+if [ -n "$CLIENT_B_PID" ]; then
+  check "client-b's container was re-adopted, not restarted (same process)" kill -0 "$CLIENT_B_PID"
+fi
+check "kubectl exec into client-b works again (through the restarted agent)" eventually 30 in_pod client-b true
+check_eq "restartCounts of node-b's pods unchanged ($B_RESTARTS)" "$B_RESTARTS" b_restarts
+check "client-b -> svc-a through the restarted node" eventually 30 bash -c "fetch client-b http://svc-a/ | grep -qx web-a"
+check "client-a -> web-b by IP after node-b's agent restart" eventually 20 bash -c \
+  "fetch client-a http://${PIP[web-b]}:8080/ | grep -qx web-b"
 
 check "nothing from the test bridge was forwarded elsewhere (guard counter 0)" bash -c \
   "nft list table inet $GUARD | grep -q 'counter packets 0 bytes 0 drop'"
