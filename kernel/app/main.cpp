@@ -187,6 +187,8 @@ std::function<std::string(const capstan::host::PluginRecord&)> plugin_config(con
                          {"role", role}};
   if (!o.node_ip.empty()) base["nodeIP"] = o.node_ip;
   if (!api_server.empty()) base["apiServer"] = api_server;
+  // The cluster CA's certificate, on the server (the root CA publisher puts it in every namespace).
+  if (role != "agent") base["clusterCAFile"] = (fs::absolute(o.data_dir) / "tls" / "ca.crt").string();
   std::vector<std::pair<std::string, nlohmann::json>> overrides;
   for (const auto& [name, text] : o.plugin_config) {
     nlohmann::json v;

@@ -17,17 +17,20 @@ void write_user(const auth::User& user, capstan::host::UserInfo::Builder out) { 
 
 auth::User read_user(capstan::host::UserInfo::Reader in) { return from_sdk(sdk::detail::read_user(in)); }
 
-void write_attributes(const auth::RequestAttributes& a, capstan::host::AuthorizationRequest::Builder out) {
-  // The user is written separately (write_user): the kernel's attributes do not carry one.
-  out.setVerb(a.verb);
-  out.setResourceRequest(a.resource_request);
-  out.setGroup(a.group);
-  out.setVersion(a.version);
-  out.setResource(a.resource);
-  out.setSubresource(a.subresource);
-  out.setNamespace(a.ns);
-  out.setName(a.name);
-  out.setPath(a.path);
+void write_request(const auth::User& user, const auth::RequestAttributes& a,
+                   capstan::host::AuthorizationRequest::Builder out) {
+  sdk::AuthorizationAttributes s;
+  s.user = to_sdk(user);
+  s.verb = a.verb;
+  s.resource_request = a.resource_request;
+  s.group = a.group;
+  s.version = a.version;
+  s.resource = a.resource;
+  s.subresource = a.subresource;
+  s.ns = a.ns;
+  s.name = a.name;
+  s.path = a.path;
+  sdk::detail::write_attributes(s, out);
 }
 
 auth::RequestAttributes read_attributes(capstan::host::AuthorizationRequest::Reader in) {

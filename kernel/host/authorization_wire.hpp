@@ -12,7 +12,9 @@ namespace capstan::host {
 void write_user(const auth::User& user, capstan::host::UserInfo::Builder out);
 auth::User read_user(capstan::host::UserInfo::Reader in);
 
-void write_attributes(const auth::RequestAttributes& a, capstan::host::AuthorizationRequest::Builder out);
+// The whole question: who asks and what.
+void write_request(const auth::User& user, const auth::RequestAttributes& a,
+                   capstan::host::AuthorizationRequest::Builder out);
 auth::RequestAttributes read_attributes(capstan::host::AuthorizationRequest::Reader in);
 
 void write_decision(const auth::Decision& d, capstan::host::AuthorizationResponse::Builder out);

@@ -72,8 +72,7 @@ auth::Decision PluginAuthorizers::authorize(const auth::User& user, const auth::
   if (entries.empty()) return {};
   capnp::MallocMessageBuilder m;
   auto req = m.initRoot<capstan::host::AuthorizationRequest>();
-  write_user(user, req.initUser());
-  write_attributes(a, req);
+  write_request(user, a, req);
   const std::string request = flat(m);
 
   auth::Decision result;

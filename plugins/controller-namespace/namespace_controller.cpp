@@ -10,8 +10,9 @@ using machinery::kNamespaces;
 using machinery::kServiceAccounts;
 }  // namespace
 
-NamespaceController::NamespaceController(const sdk::Host& host)
+NamespaceController::NamespaceController(const sdk::Host& host, std::string ca_pem)
     : host_(host), client_(host, "namespace-controller"), namespaces_(client_, kNamespaces) {
+  if (!ca_pem.empty()) root_ca_ = std::make_unique<RootCaPublisher>(host, std::move(ca_pem));
   controller_ = std::make_unique<sdk::Controller>("namespace", host_,
                                                   [this](const std::string& key) { return reconcile(key); });
   controller_->watch(namespaces_);
@@ -21,9 +22,11 @@ void NamespaceController::start() {
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) ensure_namespace(name);
   namespaces_.start();
   controller_->start();
+  if (root_ca_) root_ca_->start();
 }
 
 void NamespaceController::stop() {
+  if (root_ca_) root_ca_->stop();
   controller_->stop();
   namespaces_.stop();
 }

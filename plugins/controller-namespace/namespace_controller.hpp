@@ -1,6 +1,7 @@
 #pragma once
-// Namespace lifecycle: initial namespaces, the default ServiceAccount, and emptying a
-// Terminating namespace before releasing it.
+// Namespace lifecycle: initial namespaces, the default ServiceAccount, emptying a Terminating
+// namespace before releasing it, and (given the cluster CA) the kube-root-ca.crt ConfigMap in
+// each namespace (root_ca_publisher.hpp).
 
 #include <memory>
 
@@ -8,12 +9,14 @@
 #include "capstan/controller.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
+#include "root_ca_publisher.hpp"
 
 namespace capstan::controllers {
 
 class NamespaceController final : public sdk::Plugin {
  public:
-  explicit NamespaceController(const sdk::Host& host);
+  // `ca_pem`: the cluster CA's certificate to publish; empty publishes none.
+  explicit NamespaceController(const sdk::Host& host, std::string ca_pem = "");
   void start() override;
   void stop() override;
 
@@ -27,6 +30,7 @@ class NamespaceController final : public sdk::Plugin {
   sdk::Client client_;
   sdk::Informer namespaces_;
   std::unique_ptr<sdk::Controller> controller_;
+  std::unique_ptr<RootCaPublisher> root_ca_;
 };
 
 }  // namespace capstan::controllers

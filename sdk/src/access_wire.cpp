@@ -85,21 +85,7 @@ AuthorizationDecision read_decision(capstan::host::AuthorizationResponse::Reader
 }
 
 void write_rules(const AccessRules& rules, capstan::host::AuthorizationResponse::Builder out) {
-  auto rr = out.initResourceRules(static_cast<unsigned>(rules.resource_rules.size()));
-  for (unsigned i = 0; i < rules.resource_rules.size(); ++i) {
-    const auto& r = rules.resource_rules[i];
-    auto b = rr[i];
-    set_texts(r.verbs, [&](unsigned n) { return b.initVerbs(n); });
-    set_texts(r.api_groups, [&](unsigned n) { return b.initApiGroups(n); });
-    set_texts(r.resources, [&](unsigned n) { return b.initResources(n); });
-    set_texts(r.resource_names, [&](unsigned n) { return b.initResourceNames(n); });
-  }
-  auto nr = out.initNonResourceRules(static_cast<unsigned>(rules.non_resource_rules.size()));
-  for (unsigned i = 0; i < rules.non_resource_rules.size(); ++i) {
-    auto b = nr[i];
-    set_texts(rules.non_resource_rules[i].verbs, [&](unsigned n) { return b.initVerbs(n); });
-    set_texts(rules.non_resource_rules[i].urls, [&](unsigned n) { return b.initNonResourceURLs(n); });
-  }
+  write_rule_lists(rules, out);
   out.setIncomplete(rules.incomplete);
   out.setEvaluationError(rules.evaluation_error);
 }

@@ -204,6 +204,16 @@ check_eq "reviews are not stored: GET is 405" 405 code -k -H "Authorization: Bea
 check "discovery lists only create for reviews" bash -c \
   "kubectl get --raw /apis/authorization.k8s.io/v1 | grep -q '\"name\":\"selfsubjectaccessreviews\"[^}]*\"verbs\":\[\"create\"\]'"
 
+# ---- the cluster CA in every namespace (kube-root-ca.crt), for pods that verify the API
+check "kube-root-ca.crt holds the cluster CA in a new namespace" bash -c \
+  "for i in \$(seq 1 50); do kubectl -n team get configmap kube-root-ca.crt -o jsonpath='{.data.ca\.crt}' 2>/dev/null | diff -q - '$CA' >/dev/null && exit 0; sleep 0.1; done; exit 1"
+kubectl -n team delete configmap kube-root-ca.crt >/dev/null 2>&1
+check "a deleted kube-root-ca.crt is put back" bash -c \
+  "for i in \$(seq 1 50); do kubectl -n team get configmap kube-root-ca.crt -o jsonpath='{.data.ca\.crt}' 2>/dev/null | diff -q - '$CA' >/dev/null && exit 0; sleep 0.1; done; exit 1"
+kubectl -n team patch configmap kube-root-ca.crt --type merge -p '{"data":{"ca.crt":"forged"}}' >/dev/null 2>&1
+check "an edited kube-root-ca.crt is restored" bash -c \
+  "for i in \$(seq 1 50); do kubectl -n team get configmap kube-root-ca.crt -o jsonpath='{.data.ca\.crt}' 2>/dev/null | diff -q - '$CA' >/dev/null && exit 0; sleep 0.1; done; exit 1"
+
 # ---- Pod Security admission (the pod-security.kubernetes.io namespace labels)
 kubectl create namespace locked >/dev/null
 kubectl label namespace locked pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted >/dev/null
