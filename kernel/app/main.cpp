@@ -27,6 +27,7 @@
 #include "app/kubeconfig.hpp"
 #include "auth/authenticator.hpp"
 #include "audit/audit_log.hpp"
+#include "encryption/encryption_config.hpp"
 #include "auth/authorizer.hpp"
 #include "auth/gate.hpp"
 #include "auth/token_file.hpp"
@@ -68,6 +69,7 @@ struct Options {
   std::string server, kubeconfig;  // agent: where the API server is and how to reach it
   std::string token_auth_file;     // static bearer tokens (kube-apiserver's format); default: <data-dir>/auth/tokens.csv
   std::string audit_log_path, audit_policy_file;  // the audit log, off unless both are given
+  std::string encryption_config;   // encryption at rest; default: <data-dir>/auth/encryption-config.yaml (generated)
   std::vector<std::string> args;   // positional arguments (image import FILE)
 };
 
@@ -106,6 +108,10 @@ void usage() {
                "  --http-port N         also serve plain HTTP on 127.0.0.1:N (tests only)\n"
                "  --token-auth-file F   static bearer tokens, token,user,uid,\"groups\" per line\n"
                "                        (default <data-dir>/auth/tokens.csv, holding the admin token)\n"
+               "  --encryption-provider-config F\n"
+               "                        encryption at rest (apiserver.config.k8s.io/v1 EncryptionConfiguration);\n"
+               "                        default <data-dir>/auth/encryption-config.yaml, written at first start:\n"
+               "                        Secrets with a generated aescbc key\n"
                "  --audit-log-path F    write audit.k8s.io/v1 Events as JSON lines to F (\"-\": stdout)\n"
                "  --audit-policy-file F the audit policy (audit.k8s.io/v1 Policy); no policy, no audit\n"
                "  --require PLUGIN      fail start-up unless this plugin comes up (repeatable)\n"
@@ -136,6 +142,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--http-port") { value(v); o.http_port = std::stoi(v); }
     else if (a == "--token-auth-file") value(o.token_auth_file);
     else if (a == "--audit-log-path") value(o.audit_log_path);
+    else if (a == "--encryption-provider-config") value(o.encryption_config);
     else if (a == "--audit-policy-file") value(o.audit_policy_file);
     else if (a == "--io-threads") { value(v); o.io_threads = std::stoi(v); }
     else if (a == "--require") { value(v); o.required.push_back(v); }
@@ -256,6 +263,17 @@ int run_server(const Options& o, uint32_t role) {
 
   capstan::store::EventBus bus;
   capstan::store::Store store((fs::path(o.data_dir) / "store.db").string(), bus);
+  // Secrets are encrypted at rest by default (Kubernetes' default is plaintext); see docs/security.md.
+  try {
+    const std::string config = o.encryption_config.empty()
+                                   ? capstan::encryption::ensure_default_config(
+                                         (fs::path(o.data_dir) / "auth" / "encryption-config.yaml").string())
+                                   : o.encryption_config;
+    store.set_transformer(capstan::encryption::transformer_for(capstan::encryption::load_config(config)));
+  } catch (const std::exception& e) {
+    std::cerr << "capstan: " << e.what() << "\n";
+    return 1;
+  }
   capstan::schema::KindRegistry kinds;
   capstan::api::ObjectService* objects_ptr = nullptr;
   // The object service needs the admission hook of the host API, which the registry creates.
@@ -333,11 +351,19 @@ int run_server(const Options& o, uint32_t role) {
   api.set_connect_resolver([&plugins](const std::string& plugin, const std::string& request, std::string& response) {
     return plugins.invoke(plugin, request, response) == CAPSTAN_OK;
   });
-  store.open([objects_ptr](const std::string& key, uint64_t rev, std::string&& bytes) {
-    auto obj = objects_ptr->rehydrate(key, rev, std::move(bytes));
-    if (!obj) spdlog::warn("store: {} belongs to no registered kind; kept on disk, not served", key);
-    return obj;
-  });
+  try {
+    store.open([objects_ptr](const std::string& key, uint64_t rev, std::string&& bytes) {
+      auto obj = objects_ptr->rehydrate(key, rev, std::move(bytes));
+      if (!obj) spdlog::warn("store: {} belongs to no registered kind; kept on disk, not served", key);
+      return obj;
+    });
+  } catch (const std::runtime_error& e) {
+    // An object that cannot be read (a value encrypted with a key the configuration no longer
+    // has): stop rather than serve a store with holes that a later write would paper over.
+    std::cerr << "capstan: " << e.what() << "\n";
+    plugins.stop();
+    return 1;
+  }
 
   uint16_t http_port = 0;
   if (o.http_port >= 0) http_port = http.listen_http("127.0.0.1", static_cast<uint16_t>(o.http_port));

@@ -59,6 +59,14 @@ uint64_t SqliteLog::load(const std::function<void(const std::string&, uint64_t, 
     std::string key(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), sqlite3_column_bytes(st, 0));
     auto rev = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
     std::string value(static_cast<const char*>(sqlite3_column_blob(st, 2)), sqlite3_column_bytes(st, 2));
+    if (transformer_) {
+      try {
+        value = transformer_->open(key, std::move(value));
+      } catch (const std::exception& e) {
+        sqlite3_finalize(st);
+        throw std::runtime_error("cannot read " + key + " from the store: " + e.what());
+      }
+    }
     fn(key, rev, std::move(value));
   }
   sqlite3_finalize(st);
@@ -73,12 +81,19 @@ uint64_t SqliteLog::load(const std::function<void(const std::string&, uint64_t, 
 void SqliteLog::commit(const std::vector<Mutation>& batch, uint64_t revision) {
   exec("BEGIN IMMEDIATE");
   try {
+    std::string sealed;
     for (const auto& m : batch) {
       if (m.bytes) {
+        const std::string* value = m.bytes;
+        if (transformer_) {
+          sealed = transformer_->seal(m.key, *m.bytes);
+          value = &sealed;
+        }
         sqlite3_reset(upsert_);
         sqlite3_bind_text(upsert_, 1, m.key.data(), static_cast<int>(m.key.size()), SQLITE_STATIC);
         sqlite3_bind_int64(upsert_, 2, static_cast<sqlite3_int64>(m.revision));
-        sqlite3_bind_blob(upsert_, 3, m.bytes->data(), static_cast<int>(m.bytes->size()), SQLITE_STATIC);
+        // SQLITE_TRANSIENT: `sealed` is reused by the next mutation.
+        sqlite3_bind_blob(upsert_, 3, value->data(), static_cast<int>(value->size()), SQLITE_TRANSIENT);
         check(sqlite3_step(upsert_), db_, "upsert");
       } else {
         sqlite3_reset(erase_);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "store/value_transformer.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -41,6 +43,9 @@ class SqliteLog {
   // Caps the database at `pages` pages (PRAGMA max_page_count): to SQLite the same SQLITE_FULL as
   // a full disk, for tests of the store's behaviour without a full filesystem.
   void limit_pages(uint64_t pages);
+  // Values pass through `t` to disk and back (encryption at rest); nullptr: as they are. Set
+  // before load().
+  void set_transformer(const ValueTransformer* t) { transformer_ = t; }
 
  private:
   void exec(const char* sql);
@@ -48,6 +53,7 @@ class SqliteLog {
   sqlite3_stmt* upsert_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
   sqlite3_stmt* set_revision_ = nullptr;
+  const ValueTransformer* transformer_ = nullptr;
 };
 
 }  // namespace capstan::store

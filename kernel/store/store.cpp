@@ -28,6 +28,11 @@ Store::Store(const std::string& path, EventBus& bus) : bus_(bus) {
 
 Store::~Store() { close(); }
 
+void Store::set_transformer(std::shared_ptr<const ValueTransformer> t) {
+  transformer_ = std::move(t);
+  if (log_) log_->set_transformer(transformer_.get());
+}
+
 void Store::open(const Rehydrate& rehydrate) {
   uint64_t revision = 0;
   if (log_) {

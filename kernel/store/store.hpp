@@ -22,6 +22,8 @@
 #include "store/event_bus.hpp"
 #include "store/object.hpp"
 
+#include "store/value_transformer.hpp"
+
 namespace capstan::store {
 
 class SqliteLog;
@@ -56,6 +58,9 @@ class Store {
   // path: the SQLite file; empty = in memory only (tests, dry runs of the whole store).
   Store(const std::string& path, EventBus& bus);
   ~Store();
+
+  // Values pass through `t` on their way to disk and back (encryption at rest); call before open().
+  void set_transformer(std::shared_ptr<const ValueTransformer> t);
 
   // Loads every stored object through rehydrate (which may return nullptr to skip one).
   void open(const Rehydrate& rehydrate);
@@ -95,6 +100,7 @@ class Store {
 
   EventBus& bus_;
   std::unique_ptr<SqliteLog> log_;
+  std::shared_ptr<const ValueTransformer> transformer_;
 
   mutable std::shared_mutex cache_mutex_;
   std::map<std::string, ObjectPtr> cache_;
