@@ -465,7 +465,7 @@ sdk::ReconcileResult StorageController::provision(const sdk::ObjectPtr& obj, con
   auto csi = spec.initCsi();
   csi.setDriver(driver_name);
   csi.setVolumeHandle(vol.volume_id);
-  csi.setFsType(fs_type);
+  if (!fs_type.empty()) csi.setFsType(fs_type);
   {
     auto attrs = vol.volume_context;
     attrs["storage.kubernetes.io/csiProvisionerIdentity"] = driver_name;

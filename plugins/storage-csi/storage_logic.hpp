@@ -28,7 +28,9 @@ inline constexpr const char* kAnnBetaDefaultClass = "storageclass.beta.kubernete
 inline constexpr const char* kProvisionerFinalizer = "external-provisioner.volume.kubernetes.io/finalizer";
 // StorageClass parameters external-provisioner keeps for itself (never passed to the driver).
 inline constexpr const char* kFsTypeParameter = "csi.storage.k8s.io/fstype";
-inline constexpr const char* kDefaultFsType = "ext4";
+// external-provisioner's --default-fstype is empty: without the class parameter no fsType is
+// sent and the driver chooses (the host-path driver: xfs).
+inline constexpr const char* kDefaultFsType = "";
 
 struct ClaimView {
   std::string ns, name, uid;

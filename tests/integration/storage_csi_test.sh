@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 capstan_args "$@"
 
 source "$(dirname "$0")/containerd_node.sh"
-containerd_node_setup csi losetup mkfs.ext4
+containerd_node_setup csi losetup mkfs.xfs xfs_growfs
 NODE=csi-test-$$
 IMG=localhost/capstan-test/busybox:1
 START=$SECONDS
