@@ -181,6 +181,7 @@ std::optional<bool> AgentCsi::stages(const std::string& driver, csi::Client& c, 
   bool st = caps.count(csi::kStageUnstageVolume) > 0;
   std::lock_guard l(mu_);
   stage_caps_[driver] = st;
+  expand_caps_[driver] = caps.count(csi::kNodeExpandVolume) > 0;
   return st;
 }
 
@@ -231,6 +232,22 @@ std::string AgentCsi::unpublish(const CsiMount& m) {
   if (!c) return error;
   auto s = c->node_unpublish_volume(m.volume_handle, m.target_path);
   if (!s.ok()) log_(true, "node-agent: NodeUnpublishVolume " + m.volume_handle + ": " + s.describe());
+  return s.ok() ? "" : s.describe();
+}
+
+std::string AgentCsi::expand(const CsiMount& m, int64_t bytes) {
+  std::string error;
+  auto* c = client(m.driver, error);
+  if (!c) return error;
+  auto st = stages(m.driver, *c, error);
+  if (!st) return error;
+  {
+    std::lock_guard l(mu_);
+    if (!expand_caps_[m.driver]) return "";  // the driver grows volumes in its controller alone
+  }
+  int64_t capacity = 0;
+  auto s = c->node_expand_volume(m.volume_handle, m.target_path, *st ? m.staging_path : "", bytes, 0, capacity);
+  if (!s.ok()) log_(true, "node-agent: NodeExpandVolume " + m.volume_handle + ": " + s.describe());
   return s.ok() ? "" : s.describe();
 }
 

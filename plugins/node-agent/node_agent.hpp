@@ -172,6 +172,10 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   // csi_registration.cpp: each driver's NodeGetInfo → the Node's topology labels and the CSINode
   // object, as kubelet's plugin registration does. True when every driver is registered.
   bool register_csi();
+  // csi_registration.cpp: after a node expansion in the pod's volume setup, the claim's status as
+  // kubelet's MarkFSResizeFinished writes it (capacity = the PV's, the resize conditions and
+  // allocatedResourceStatuses[storage] gone) and the events on the pod and the claim.
+  void finish_expansions(const sdk::ObjectPtr& pod, const std::vector<ClaimExpansion>& expansions);
   int csi_registered_starts_ = -1;  // the host-path driver's start count when last registered
 
   // pod_sync.cpp

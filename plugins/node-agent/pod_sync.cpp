@@ -625,6 +625,7 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
     AgentObjects objects(client_);
     auto setup = volumes_.setup(pod, objects, pod_context(run, pod));
     run.volumes_synced = now;
+    if (!setup.expansions.empty()) finish_expansions(obj, setup.expansions);
     if (!setup.error.empty()) {
       if (!run.volumes_ok || run.volumes.error != setup.error)
         events_.emit(obj, "Pod", "Warning", "FailedMount", setup.error);

@@ -7,9 +7,10 @@
 #               provisioned on the pod's node (PV pvc-<uid>, node affinity, annotations) and bound;
 #               the pod writes, the size is enforced; the pod is deleted (volume unstaged, loop
 #               device detached), a new pod reads the data; the claim is deleted, the volume and
-#               its PV go;
-#   Retain      an Immediate class with Retain: bound without a pod, Released (volume kept) after
-#               the claim goes;
+#               its PV go; online expansion: the claim patched larger, the running pod's
+#               filesystem grows (upstream's events and status), shrinking refused;
+#   Retain      an Immediate class with Retain: bound without a pod, growth refused (the class
+#               does not allow expansion), Released (volume kept) after the claim goes;
 #   failures    a class parameter the driver refuses: ProvisioningFailed, the claim stays Pending;
 # then the server stops and no mount, loop device or volume directory is left.
 #   storage_csi_test.sh CAPSTAN_BINARY PLUGIN_DIR
@@ -148,7 +149,36 @@ poll 30 sh -c "[ -z \"\$(losetup -l -n -O NAME,BACK-FILE | awk -v d='$DATA/' 'in
 pod_yaml reader >"$DATA/reader.yaml"
 check "create the reader pod" kubectl apply -f "$DATA/reader.yaml"
 poll 60 jp_is pod/reader '{.status.phase}' Running && ok "reader Running" || bad "reader Running" "$(reasons reader | tr '\n' ' ')"
-check_eq "data survived the pod" "writer reader" sh -c "kubectl exec reader -- cat /data/log | tr '\n' ' ' | sed 's/ \$//'"
+# (Running means the container started, not that its first command ran: poll for the line.)
+read_log() { kubectl exec reader -- cat /data/log 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+poll 10 sh -c '[ "$(kubectl exec reader -- cat /data/log 2>/dev/null | tr "\n" " ")" = "writer reader " ]' \
+  && ok "data survived the pod" || bad "data survived the pod" "log: '$(read_log)'"
+
+# ---- online expansion: the running reader sees its filesystem grow
+dfk() { kubectl exec reader -- df -k /data 2>/dev/null | awk 'NR==2 {print $2}'; }
+before=$(dfk)
+check_fails "shrinking is refused" "field can not be less than status.capacity" \
+  kubectl patch pvc data -p '{"spec":{"resources":{"requests":{"storage":"32Mi"}}}}'
+check "grow the claim to 160Mi" kubectl patch pvc data -p '{"spec":{"resources":{"requests":{"storage":"160Mi"}}}}'
+poll 90 jp_is pvc/data '{.status.capacity.storage}' 160Mi && ok "claim capacity 160Mi" \
+  || bad "claim capacity 160Mi" "$(reasons data | tr '\n' ' ') $(kubectl get pvc data -o jsonpath='{.status}')"
+check_eq "PV capacity 160Mi" 160Mi kubectl get pv "$PV" -o 'jsonpath={.spec.capacity.storage}'
+check_eq "resize annotation" hostpath.csi.capstan.io kubectl get pvc data -o 'jsonpath={.metadata.annotations.volume\.kubernetes\.io/storage-resizer}'
+check_eq "no resize status left" "" kubectl get pvc data -o 'jsonpath={.status.allocatedResourceStatuses}{.status.conditions}'
+check_eq "allocatedResources" 160Mi kubectl get pvc data -o 'jsonpath={.status.allocatedResources.storage}'
+for r in "ExternalExpanding: waiting for an external controller to expand this PVC" \
+         "Resizing: External resizer is resizing volume $PV" \
+         "FileSystemResizeRequired: Require file system resize of volume on node" \
+         "FileSystemResizeSuccessful: MountVolume.NodeExpandVolume succeeded for volume \"$PV\" $NODE"; do
+  has_event data "$r" && ok "claim event ${r%%:*}" || bad "claim event ${r%%:*}" "$(reasons data | tr '\n' ' ')"
+done
+has_event reader "FileSystemResizeSuccessful" && ok "pod event FileSystemResizeSuccessful" || bad "pod event FileSystemResizeSuccessful" "$(reasons reader | tr '\n' ' ')"
+after=$(dfk)
+[ -n "$after" ] && [ -n "$before" ] && [ "$after" -gt $((before + 80000)) ] && [ "$after" -le 163840 ] \
+  && ok "the running pod's filesystem grew (${before} -> ${after} KiB)" || bad "the running pod's filesystem grew" "df: '$before' -> '$after' KiB"
+check "100 MiB fit now" kubectl exec reader -- dd if=/dev/zero of=/data/big bs=1M count=100
+check "remove the big file" kubectl exec reader -- rm -f /data/big
+check_eq "data kept through the expansion" "writer reader" sh -c "kubectl exec reader -- cat /data/log | tr '\n' ' ' | sed 's/ \$//'"
 check "delete the reader" kubectl delete pod reader --timeout=60s
 check "delete the claim" kubectl delete pvc data --timeout=60s
 poll 60 sh -c "! kubectl get pv $PV >/dev/null 2>&1" && ok "PV deleted with its claim (reclaim Delete)" \
@@ -176,6 +206,9 @@ YAML
 check "Retain class and claim" kubectl apply -f "$DATA/retain.yaml"
 poll 60 jp_is pvc/kept '{.status.phase}' Bound && ok "Immediate claim Bound without a pod" || bad "Immediate claim Bound without a pod" "$(reasons kept | tr '\n' ' ')"
 KPV=$(jp pvc/kept '{.spec.volumeName}')
+check_fails "a class without allowVolumeExpansion refuses growth" \
+  'persistentvolumeclaims "kept" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize' \
+  kubectl patch pvc kept -p '{"spec":{"resources":{"requests":{"storage":"64Mi"}}}}'
 check "delete the Retain claim" kubectl delete pvc kept --timeout=60s
 poll 30 jp_is "pv/$KPV" '{.status.phase}' Released && ok "Retain: PV Released" || bad "Retain: PV Released" "$(flat "$(kubectl get pv 2>&1)")"
 [ -d "$DATA/csi-hostpath/volumes/$KPV" ] && ok "Retain: the volume is kept" || bad "Retain: the volume is kept"
