@@ -111,18 +111,37 @@ void AgentCsi::start() {
 
 // Restarts the driver when it exits, with back-off (1 s doubling to 30 s, reset after a minute of
 // running), as kubelet restarts a crashing container. Calls made meanwhile wait for the socket
-// within their deadline (the client waits for ready).
+// within their deadline (the client waits for ready). A driver that stops answering is killed and
+// so restarted too: the Identity Probe every 10 s with a 1 s deadline, 3 failures in a row — a
+// kubelet liveness probe's defaults (the livenessprobe sidecar beside a CSI driver upstream).
 void AgentCsi::supervise() {
   auto backoff = std::chrono::seconds(1);
   auto started = std::chrono::steady_clock::now();
+  auto last_probe = started;
+  int probe_failures = 0;
+  csi::Client prober(hostpath_endpoint(config_), std::chrono::seconds(1));
   for (;;) {
     {
       std::unique_lock l(stop_mu_);
       if (stop_cv_.wait_for(l, std::chrono::milliseconds(500), [this] { return stopping_; })) return;
     }
     if (child_->process.is_running()) {
-      if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
-      continue;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
+      if (now - last_probe < std::chrono::seconds(10) || now - started < std::chrono::seconds(10)) continue;
+      last_probe = now;
+      bool ready = false;
+      auto s = prober.probe(ready);
+      if (s.ok()) {
+        probe_failures = 0;
+        continue;
+      }
+      if (++probe_failures < 3) continue;
+      log_(true, std::string("node-agent: CSI driver ") + kHostPathDriver + " does not answer its Probe (" + s.describe() +
+                     ", 3 times in a row): killing it");
+      child_->process.stop(std::chrono::seconds(1));
+      probe_failures = 0;
+      continue;  // the next pass sees it gone and restarts it
     }
     log_(true, std::string("node-agent: CSI driver ") + kHostPathDriver + " exited (" + child_->process.exit_status() +
                    "); restarting in " + std::to_string(backoff.count()) + "s");

@@ -77,6 +77,7 @@ struct AgentConfig {
   bool csi_hostpath = true;
   std::string csi_hostpath_binary;
   std::map<std::string, std::string> csi_drivers;
+  int csi_timeout_seconds = 30;  // the deadline of every node-side CSI call
   DnsSettings dns;
   std::string root() const { return data_dir + "/node-agent"; }
 };

@@ -12,6 +12,10 @@
 #   Retain      an Immediate class with Retain: bound without a pod, growth refused (the class
 #               does not allow expansion), Released (volume kept) after the claim goes;
 #   failures    a class parameter the driver refuses: ProvisioningFailed, the claim stays Pending;
+#   faults      the driver SIGKILLed: restarted by the agent, the running pod keeps its volume, new
+#               volumes are provisioned; the driver SIGSTOPped: a new pod's NodeStage times out
+#               (FailedMount, DeadlineExceeded), other pods start, the pod starts once it answers;
+#               stopped for good: the agent's Probe kills and restarts it;
 # then the server stops and no mount, loop device or volume directory is left.
 #   storage_csi_test.sh CAPSTAN_BINARY PLUGIN_DIR
 set -u
@@ -28,6 +32,7 @@ our_loops() { # loop devices backed by a file under our data dir
   losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v d="$DATA/" 'index($2, d) == 1 {print $1}'
 }
 cleanup() {
+  [ -n "${DPID:-}" ] && kill -CONT "$DPID" 2>/dev/null  # a driver left stopped by the fault checks
   stop_server TERM
   [ $fail -eq 0 ] || cp "$LOG" "${CAPSTAN_TEST_LOG_DIR:-/tmp}/storage_csi_test.server.log" 2>/dev/null
   grep -o " $DATA/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -61,7 +66,7 @@ COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --nod
         --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
         --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
 "$CAPSTAN" up "${COMMON[@]}" --port 0 --http-port 0 --bind-address 127.0.0.1 \
-  --plugin-config 'node-agent={"port":0}' >"$LOG" 2>&1 </dev/null &
+  --plugin-config 'node-agent={"port":0,"csiTimeoutSeconds":5}' >"$LOG" 2>&1 </dev/null &
 SERVER_PID=$!
 for ((i = 0; i < 900; i++)); do
   grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
@@ -236,6 +241,91 @@ poll 30 sh -c "kubectl get events --field-selector involvedObject.name=bad -o js
   && ok "ProvisioningFailed with the driver's error" || bad "ProvisioningFailed with the driver's error" "$(reasons bad | tr '\n' ' ')"
 check_eq "the failing claim stays Pending" Pending kubectl get pvc bad -o 'jsonpath={.status.phase}'
 check "delete the failing claim" kubectl delete pvc bad --timeout=60s
+
+# ---- faults: the driver crashes, then hangs
+# The driver is the server's child whose endpoint is under our data dir (found by that, killed by PID).
+driver_pid() {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(awk '{print $4}' "$p/stat" 2>/dev/null)" = "$SERVER_PID" ] || continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "capstan-csi-hostpath --endpoint $DATA/" && basename "$p"
+  done
+}
+cat >"$DATA/faults.yaml" <<YAML
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: now}
+provisioner: hostpath.csi.capstan.io
+volumeBindingMode: Immediate
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 32Mi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: hang}
+spec:
+  storageClassName: now
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 32Mi}}
+YAML
+check "claims for the fault checks" kubectl apply -f "$DATA/faults.yaml"
+pod_yaml steady >"$DATA/steady.yaml"
+check "a pod on a volume" kubectl apply -f "$DATA/steady.yaml"
+poll 60 jp_is pod/steady '{.status.phase}' Running && ok "steady Running" || bad "steady Running" "$(reasons steady | tr '\n' ' ')"
+DPID=$(driver_pid)
+[ -n "$DPID" ] && kill -KILL "$DPID" && ok "driver killed (SIGKILL, pid $DPID)" || bad "driver killed" "no driver child of $SERVER_PID"
+new_driver() { local p; p=$(driver_pid); [ -n "$p" ] && [ "$p" != "$DPID" ]; }
+poll 20 new_driver && ok "the agent restarted the driver" || bad "the agent restarted the driver" "$(grep -i 'csi driver' "$LOG" | tail -3 | tr '\n' ' ')"
+grep -q "exited .*restarting in" "$LOG" && ok "the driver's exit is logged" || bad "the driver's exit is logged"
+poll 10 sh -c '[ "$(kubectl exec steady -- cat /data/log 2>/dev/null)" = steady ]' && ok "the running pod keeps its volume through the crash" \
+  || bad "the running pod keeps its volume through the crash" "$(kubectl exec steady -- cat /data/log 2>&1 | tr '\n' ' ')"
+check "it can still write" kubectl exec steady -- sh -c 'echo more >> /data/log'
+poll 60 jp_is pvc/hang '{.status.phase}' Bound && ok "a claim provisioned by the restarted driver" || bad "a claim provisioned by the restarted driver" "$(reasons hang | tr '\n' ' ')"
+DPID=$(driver_pid)
+[ -n "$DPID" ] && kill -STOP "$DPID" && ok "driver hung (SIGSTOP, pid $DPID)" || bad "driver hung"
+cat >"$DATA/hangpod.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: waits}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: c, image: $IMG, command: [sleep, "3600"], volumeMounts: [{name: v, mountPath: /data}]}
+  volumes: [{name: v, persistentVolumeClaim: {claimName: hang}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: free}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: c, image: $IMG, command: [sleep, "3600"], volumeMounts: [{name: v, mountPath: /data}]}
+  volumes: [{name: v, emptyDir: {}}]
+YAML
+check "pods during the hang" kubectl apply -f "$DATA/hangpod.yaml"
+poll 30 sh -c "kubectl get events --field-selector involvedObject.name=waits -o jsonpath='{.items[*].message}' | grep -q 'DeadlineExceeded'" \
+  && ok "a hung driver: FailedMount with DeadlineExceeded (csiTimeoutSeconds 5)" || bad "a hung driver: FailedMount with DeadlineExceeded" "$(reasons waits | tr '\n' ' ')"
+check_eq "the pod waits in ContainerCreating" ContainerCreating kubectl get pod waits -o 'jsonpath={.status.containerStatuses[0].state.waiting.reason}'
+poll 30 jp_is pod/free '{.status.phase}' Running && ok "other pods still start while the driver hangs" || bad "other pods still start while the driver hangs" "$(reasons free | tr '\n' ' ')"
+check_eq "the running pod is unaffected" "steady more" sh -c "kubectl exec steady -- cat /data/log | tr '\n' ' ' | sed 's/ \$//'"
+kill -CONT "$DPID" && ok "driver resumed (SIGCONT)" || bad "driver resumed"
+poll 60 jp_is pod/waits '{.status.phase}' Running && ok "the waiting pod starts once the driver answers" || bad "the waiting pod starts once the driver answers" "$(reasons waits | tr '\n' ' ')"
+# Hung for good: the agent's Probe (every 10 s, 3 failures) kills it, and restarts it.
+DPID=$(driver_pid)
+[ -n "$DPID" ] && kill -STOP "$DPID" && ok "driver hung again (SIGSTOP, pid $DPID)" || bad "driver hung again"
+poll 60 new_driver && ok "the agent restarts a driver that stops answering its Probe" \
+  || bad "the agent restarts a driver that stops answering its Probe" "$(grep -i 'csi driver' "$LOG" | tail -3 | tr '\n' ' ')"
+grep -q "does not answer its Probe" "$LOG" && ok "the kill is logged" || bad "the kill is logged"
+DPID=
+check_eq "the running pods are unaffected" "steady more" sh -c "kubectl exec steady -- cat /data/log | tr '\n' ' ' | sed 's/ \$//'"
+check "delete the fault pods" kubectl delete pod steady waits free --timeout=60s
+check "delete the fault claims" kubectl delete pvc data hang --timeout=60s
+poll 60 sh -c "[ -z \"\$(kubectl get pv --no-headers 2>/dev/null | grep -v '^$KPV ')\" ]" && ok "their volumes are deleted" || bad "their volumes are deleted" "$(flat "$(kubectl get pv 2>&1)")"
 
 # ---- stop: nothing left
 stop_server TERM
