@@ -12,6 +12,8 @@
 #   Retain      an Immediate class with Retain: bound without a pod, growth refused (the class
 #               does not allow expansion), Released (volume kept) after the claim goes;
 #   failures    a class parameter the driver refuses: ProvisioningFailed, the claim stays Pending;
+#   bad resize  a claim whose volume the driver lacks: VolumeResizeFailed (NotFound),
+#               ControllerResizeInfeasible and ControllerResizeError, the request may come down again;
 #   faults      the driver SIGKILLed: restarted by the agent, the running pod keeps its volume, new
 #               volumes are provisioned; the driver SIGSTOPped: a new pod's NodeStage times out
 #               (FailedMount, DeadlineExceeded), other pods start, the pod starts once it answers;
@@ -241,6 +243,46 @@ poll 30 sh -c "kubectl get events --field-selector involvedObject.name=bad -o js
   && ok "ProvisioningFailed with the driver's error" || bad "ProvisioningFailed with the driver's error" "$(reasons bad | tr '\n' ' ')"
 check_eq "the failing claim stays Pending" Pending kubectl get pvc bad -o 'jsonpath={.status.phase}'
 check "delete the failing claim" kubectl delete pvc bad --timeout=60s
+
+# ---- a failing expansion: a volume the driver does not have (NotFound is infeasible)
+cat >"$DATA/ghost.yaml" <<YAML
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: grow}
+provisioner: hostpath.csi.capstan.io
+allowVolumeExpansion: true
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: ghost}
+spec:
+  capacity: {storage: 32Mi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: grow
+  persistentVolumeReclaimPolicy: Retain
+  csi: {driver: hostpath.csi.capstan.io, volumeHandle: no-such-volume}
+  claimRef: {namespace: default, name: ghost}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: ghost}
+spec:
+  storageClassName: grow
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 32Mi}}
+YAML
+check "a claim bound to a volume the driver lacks" kubectl apply -f "$DATA/ghost.yaml"
+poll 30 jp_is pvc/ghost '{.status.phase}' Bound && ok "ghost claim Bound" || bad "ghost claim Bound" "$(reasons ghost | tr '\n' ' ')"
+check "grow it" kubectl patch pvc ghost -p '{"spec":{"resources":{"requests":{"storage":"64Mi"}}}}'
+poll 30 has_event ghost 'VolumeResizeFailed: resize volume "ghost" by resizer "hostpath.csi.capstan.io" failed: rpc error: code = NotFound' \
+  && ok "VolumeResizeFailed with the driver's NotFound" || bad "VolumeResizeFailed with the driver's NotFound" "$(reasons ghost | tr '\n' ' ')"
+poll 10 jp_is pvc/ghost '{.status.allocatedResourceStatuses.storage}' ControllerResizeInfeasible && ok "ControllerResizeInfeasible" \
+  || bad "ControllerResizeInfeasible" "$(kubectl get pvc ghost -o jsonpath='{.status}')"
+check_eq "ControllerResizeError condition" "ControllerResizeError True" kubectl get pvc ghost -o 'jsonpath={.status.conditions[0].type} {.status.conditions[0].status}'
+check_eq "capacity unchanged, the attempt allocated" "32Mi 64Mi" kubectl get pvc ghost -o "jsonpath={.status.capacity.storage} {.status.allocatedResources.storage}"
+check "the user may ask for less again (recovery), above the capacity" kubectl patch pvc ghost -p '{"spec":{"resources":{"requests":{"storage":"48Mi"}}}}'
+check "delete the ghost claim" kubectl delete pvc ghost --timeout=60s
+check "delete the ghost volume" kubectl delete pv ghost --timeout=60s
 
 # ---- faults: the driver crashes, then hangs
 # The driver is the server's child whose endpoint is under our data dir (found by that, killed by PID).
