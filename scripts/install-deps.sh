@@ -17,6 +17,8 @@ PACKAGES=(
   # real containers (plugins/cri-containerd): containerd's CRI over gRPC, runc, CNI plugins
   containerd runc containernetworking-plugins libgrpc++-dev libprotobuf-dev protobuf-compiler
   protobuf-compiler-grpc
+  # storage (capstan-csi-hostpath): loop-mounted XFS volume images that grow while mounted
+  xfsprogs e2fsprogs util-linux
   # pod network, service proxy and cluster DNS
   iproute2 iptables nftables dnsmasq-base conntrack
 )

@@ -10,12 +10,13 @@
 
 namespace capstan::storage_kinds {
 
-// The StorageClasses the DefaultStorageClass admission chooses from: (name, creationTimestamp,
-// annotations-say-default) of every class.
+// The StorageClasses the DefaultStorageClass and PersistentVolumeClaimResize admissions read:
+// (name, creationTimestamp, annotations-say-default, allowVolumeExpansion) of every class.
 struct ClassInfo {
   std::string name;
   std::string created;  // RFC 3339
   bool is_default = false;
+  bool allow_expansion = false;  // allowVolumeExpansion: true (the PersistentVolumeClaimResize admission)
 };
 using ClassLister = std::function<std::vector<ClassInfo>()>;
 

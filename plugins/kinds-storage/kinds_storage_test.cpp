@@ -177,12 +177,16 @@ json bound(json pvc, const std::string& size, const std::string& capacity) {
   return pvc;
 }
 
+ClassLister expandable_standard(bool allow) {
+  return [allow] { return std::vector<ClassInfo>{{"standard", "2026-01-01T00:00:00Z", true, allow}}; };
+}
+
 TEST(PersistentVolumeClaim, BoundClaimGrowsButDoesNotShrinkBelowCapacity) {
   json old = bound(pvc_json(), "2Gi", "2Gi");
   auto update = [&](json next) {
     return admit_persistent_volume_claim(request(Op::kUpdate, "PersistentVolumeClaim", object_from_json<PersistentVolumeClaim>(next),
                                                  object_from_json<PersistentVolumeClaim>(old)),
-                                         no_classes());
+                                         expandable_standard(true));
   };
   EXPECT_TRUE(update(bound(pvc_json(), "3Gi", "2Gi")).allowed);
   auto r = update(bound(pvc_json(), "1Gi", "2Gi"));
@@ -191,6 +195,38 @@ TEST(PersistentVolumeClaim, BoundClaimGrowsButDoesNotShrinkBelowCapacity) {
   // Recovering from a failed expansion: back down to above what the volume has is allowed.
   old = bound(pvc_json(), "5Gi", "2Gi");
   EXPECT_TRUE(update(bound(pvc_json(), "3Gi", "2Gi")).allowed);
+}
+
+// The PersistentVolumeClaimResize admission: growing needs a class that allows expansion.
+TEST(PersistentVolumeClaim, GrowingNeedsAClassThatAllowsExpansion) {
+  const json old = bound(pvc_json(), "2Gi", "2Gi");
+  auto update = [&](json next, ClassLister classes) {
+    return admit_persistent_volume_claim(request(Op::kUpdate, "PersistentVolumeClaim", object_from_json<PersistentVolumeClaim>(next),
+                                                 object_from_json<PersistentVolumeClaim>(old)),
+                                         classes);
+  };
+  const std::string refused =
+      "persistentvolumeclaims \"data\" is forbidden: only dynamically provisioned pvc can be resized and the "
+      "storageclass that provisions the pvc must support resize";
+  for (auto classes : {expandable_standard(false), no_classes()}) {
+    auto r = update(bound(pvc_json(), "3Gi", "2Gi"), classes);
+    ASSERT_FALSE(r.allowed);
+    EXPECT_EQ(r.code, 403);
+    EXPECT_EQ(r.reason, "Forbidden");
+    EXPECT_EQ(r.message, refused);
+  }
+  EXPECT_TRUE(update(bound(pvc_json(), "3Gi", "2Gi"), expandable_standard(true)).allowed);
+  // Unchanged or smaller requests are not this plugin's business.
+  EXPECT_TRUE(update(bound(pvc_json(), "2Gi", "2Gi"), expandable_standard(false)).allowed);
+  // A claim of no class ("") is never expanded.
+  json none = bound(pvc_json(), "3Gi", "2Gi");
+  none["spec"]["storageClassName"] = "";
+  json old_none = old;
+  old_none["spec"]["storageClassName"] = "";
+  auto r = admit_persistent_volume_claim(request(Op::kUpdate, "PersistentVolumeClaim", object_from_json<PersistentVolumeClaim>(none),
+                                                 object_from_json<PersistentVolumeClaim>(old_none)),
+                                         expandable_standard(true));
+  EXPECT_EQ(r.message, refused);
 }
 
 TEST(PersistentVolumeClaim, SpecIsImmutableExceptVolumeNameOnceAndNewClass) {

@@ -59,7 +59,8 @@ class StorageKinds final : public sdk::Plugin {
     for (const auto& o : items) {
       auto sc = o->as<storage::v1::StorageClass>();
       out.push_back({sc.getMetadata().getName(), sc.getMetadata().getCreationTimestamp(),
-                     is_default_class(sc.getMetadata().getAnnotations())});
+                     is_default_class(sc.getMetadata().getAnnotations()),
+                     sc.getAllowVolumeExpansion().isValue() && sc.getAllowVolumeExpansion().getValue()});
     }
     return out;
   }

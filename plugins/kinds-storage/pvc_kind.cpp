@@ -133,6 +133,31 @@ void validate_update(PersistentVolumeClaim::Reader now, PersistentVolumeClaim::R
   }
 }
 
+// The claim's class as apihelper.GetPersistentVolumeClaimClass reads it: the beta annotation
+// first, then spec.storageClassName.
+std::string claim_class(PersistentVolumeClaim::Reader pvc) {
+  if (auto beta = annotation(pvc.getMetadata().getAnnotations(), kBetaStorageClassAnnotation)) return *beta;
+  return pvc.getSpec().hasStorageClassName() ? pvc.getSpec().getStorageClassName().cStr() : "";
+}
+
+// The PersistentVolumeClaimResize admission plugin (it validates after the object's own
+// validation): a larger request needs a bound claim whose class (the same before and after)
+// exists and sets allowVolumeExpansion: true. "" when allowed, else the refusal.
+std::string resize_refusal(PersistentVolumeClaim::Reader now, PersistentVolumeClaim::Reader old,
+                           const std::vector<ClassInfo>& classes) {
+  const Quantity old_size = storage_of(old.getSpec().getResources().getRequests()).value_or(Quantity());
+  const Quantity new_size = storage_of(now.getSpec().getResources().getRequests()).value_or(Quantity());
+  if (new_size.compare(old_size) <= 0) return "";
+  if (old.getStatus().getPhase() != "Bound") return "Only bound persistent volume claims can be expanded";
+  const std::string cls = claim_class(now), old_cls = claim_class(old);
+  bool allowed = false;
+  if (!cls.empty() && cls == old_cls)
+    for (const auto& c : classes)
+      if (c.name == cls) allowed = c.allow_expansion;
+  if (allowed) return "";
+  return "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize";
+}
+
 const std::vector<std::string> kResizeStatuses = {"ControllerResizeInProgress", "ControllerResizeInfeasible",
                                                   "NodeResizeInProgress", "NodeResizeInfeasible", "NodeResizePending"};
 
@@ -190,6 +215,17 @@ sdk::AdmissionResult admit_persistent_volume_claim(const sdk::AdmissionRequest& 
   validate_spec(m.root.asReader().getSpec(), "spec", causes);
   if (update) validate_update(m.root.asReader(), req.old_object->as<PersistentVolumeClaim>(), causes);
   if (!causes.empty()) return sdk::AdmissionResult::invalid("", std::move(causes));
+  if (update && classes) {
+    const std::string refusal = resize_refusal(m.root.asReader(), req.old_object->as<PersistentVolumeClaim>(), classes());
+    if (!refusal.empty()) {
+      sdk::AdmissionResult r;
+      r.allowed = false;
+      r.code = 403;
+      r.reason = "Forbidden";
+      r.message = "persistentvolumeclaims " + field::go_quote(req.object->name()) + " is forbidden: " + refusal;
+      return r;
+    }
+  }
   sdk::AdmissionResult out;
   out.mutated = m.bytes();
   return out;

@@ -29,6 +29,12 @@ struct ClaimVolume {
   StringMap volume_attributes;
   std::vector<std::string> mount_options;
   std::string access_mode;  // the PV's first access mode (ReadWriteOnce, ReadOnlyMany, ...)
+  // A file system expansion the node is to finish (the resizer grew the volume: the claim's
+  // allocatedResourceStatuses say NodeResizePending and the PV is larger than the claim's
+  // capacity): NodeExpandVolume to the PV's capacity.
+  bool node_expand = false;
+  int64_t pv_capacity_bytes = 0;
+  std::string pv_capacity;  // as the PV says it ("64Mi")
 };
 
 // ConfigMaps and Secrets of the pod's namespace, as env and volumes read them, and claims.

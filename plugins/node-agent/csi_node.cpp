@@ -111,18 +111,37 @@ void AgentCsi::start() {
 
 // Restarts the driver when it exits, with back-off (1 s doubling to 30 s, reset after a minute of
 // running), as kubelet restarts a crashing container. Calls made meanwhile wait for the socket
-// within their deadline (the client waits for ready).
+// within their deadline (the client waits for ready). A driver that stops answering is killed and
+// so restarted too: the Identity Probe every 10 s with a 1 s deadline, 3 failures in a row — a
+// kubelet liveness probe's defaults (the livenessprobe sidecar beside a CSI driver upstream).
 void AgentCsi::supervise() {
   auto backoff = std::chrono::seconds(1);
   auto started = std::chrono::steady_clock::now();
+  auto last_probe = started;
+  int probe_failures = 0;
+  csi::Client prober(hostpath_endpoint(config_), std::chrono::seconds(1));
   for (;;) {
     {
       std::unique_lock l(stop_mu_);
       if (stop_cv_.wait_for(l, std::chrono::milliseconds(500), [this] { return stopping_; })) return;
     }
     if (child_->process.is_running()) {
-      if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
-      continue;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - started > std::chrono::minutes(1)) backoff = std::chrono::seconds(1);
+      if (now - last_probe < std::chrono::seconds(10) || now - started < std::chrono::seconds(10)) continue;
+      last_probe = now;
+      bool ready = false;
+      auto s = prober.probe(ready);
+      if (s.ok()) {
+        probe_failures = 0;
+        continue;
+      }
+      if (++probe_failures < 3) continue;
+      log_(true, std::string("node-agent: CSI driver ") + kHostPathDriver + " does not answer its Probe (" + s.describe() +
+                     ", 3 times in a row): killing it");
+      child_->process.stop(std::chrono::seconds(1));
+      probe_failures = 0;
+      continue;  // the next pass sees it gone and restarts it
     }
     log_(true, std::string("node-agent: CSI driver ") + kHostPathDriver + " exited (" + child_->process.exit_status() +
                    "); restarting in " + std::to_string(backoff.count()) + "s");
@@ -181,6 +200,7 @@ std::optional<bool> AgentCsi::stages(const std::string& driver, csi::Client& c, 
   bool st = caps.count(csi::kStageUnstageVolume) > 0;
   std::lock_guard l(mu_);
   stage_caps_[driver] = st;
+  expand_caps_[driver] = caps.count(csi::kNodeExpandVolume) > 0;
   return st;
 }
 
@@ -231,6 +251,22 @@ std::string AgentCsi::unpublish(const CsiMount& m) {
   if (!c) return error;
   auto s = c->node_unpublish_volume(m.volume_handle, m.target_path);
   if (!s.ok()) log_(true, "node-agent: NodeUnpublishVolume " + m.volume_handle + ": " + s.describe());
+  return s.ok() ? "" : s.describe();
+}
+
+std::string AgentCsi::expand(const CsiMount& m, int64_t bytes) {
+  std::string error;
+  auto* c = client(m.driver, error);
+  if (!c) return error;
+  auto st = stages(m.driver, *c, error);
+  if (!st) return error;
+  {
+    std::lock_guard l(mu_);
+    if (!expand_caps_[m.driver]) return "";  // the driver grows volumes in its controller alone
+  }
+  int64_t capacity = 0;
+  auto s = c->node_expand_volume(m.volume_handle, m.target_path, *st ? m.staging_path : "", bytes, 0, capacity);
+  if (!s.ok()) log_(true, "node-agent: NodeExpandVolume " + m.volume_handle + ": " + s.describe());
   return s.ok() ? "" : s.describe();
 }
 

@@ -58,6 +58,7 @@ class AgentCsi final : public CsiNode {
   std::string publish(const CsiMount& m) override;
   std::string unpublish(const CsiMount& m) override;
   std::string unstage(const CsiMount& m) override;
+  std::string expand(const CsiMount& m, int64_t bytes) override;
 
  private:
   csi::Client* client(const std::string& driver, std::string& error);
@@ -72,6 +73,7 @@ class AgentCsi final : public CsiNode {
   std::map<std::string, std::string> endpoints_;
   std::map<std::string, std::unique_ptr<csi::Client>> clients_;
   std::map<std::string, bool> stage_caps_;
+  std::map<std::string, bool> expand_caps_;  // NodeGetCapabilities EXPAND_VOLUME
   struct Child;
   std::unique_ptr<Child> child_;
   std::thread supervisor_;

@@ -4,10 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "capstan/core_v1_storage.capnp.h"
+#include "capstan/machinery/quantity.hpp"
 #include "capstan/machinery/resources.hpp"
 #include "capstan/storage_v1.capnp.h"
 #include "csi_client.hpp"
 #include "node_agent.hpp"
+#include "storage_logic.hpp"
 
 namespace capstan::agent {
 
@@ -55,7 +57,69 @@ std::optional<ClaimVolume> AgentObjects::claim_volume(const std::string& ns, con
   for (auto a : csi.getVolumeAttributes()) out.volume_attributes[text(a.getKey())] = text(a.getValue());
   for (auto m : pv.getSpec().getMountOptions()) out.mount_options.push_back(text(m));
   if (pv.getSpec().getAccessModes().size()) out.access_mode = text(pv.getSpec().getAccessModes()[0]);
+  // A node expansion to finish (kubelet's volume manager checks the same on mounted volumes): the
+  // resizer says NodeResizePending (or an older one set only the FileSystemResizePending
+  // condition) and the PV is larger than the claim's capacity.
+  auto storage = [](capnp::List<k8s::QuantityEntry>::Reader list) -> std::pair<std::string, int64_t> {
+    for (auto q : list)
+      if (q.getKey() == "storage") return {text(q.getValue()), machinery::value_of(text(q.getValue())).value_or(0)};
+    return {"", 0};
+  };
+  const auto pv_size = storage(pv.getSpec().getCapacity());
+  const auto claim_size = storage(pvc.getStatus().getCapacity());
+  bool pending = false;
+  for (auto e : pvc.getStatus().getAllocatedResourceStatuses())
+    if (e.getKey() == "storage" && (e.getValue() == "NodeResizePending" || e.getValue() == "NodeResizeInProgress")) pending = true;
+  for (auto c : pvc.getStatus().getConditions())
+    if (c.getType() == "FileSystemResizePending" && c.getStatus() == "True") pending = true;
+  if (pending && pv_size.second > claim_size.second) {
+    out.node_expand = true;
+    out.pv_capacity = pv_size.first;
+    out.pv_capacity_bytes = pv_size.second;
+  }
   return out;
+}
+
+void NodeAgent::finish_expansions(const sdk::ObjectPtr& pod, const std::vector<ClaimExpansion>& expansions) {
+  const std::string ns = pod->ns();
+  for (const auto& e : expansions) {
+    if (!e.error.empty()) {
+      events_.emit(pod, "Pod", "Warning", "FileSystemResizeFailed",
+                   "MountVolume.NodeExpandVolume failed for volume \"" + e.pv_name + "\" : " + e.error);
+      continue;
+    }
+    auto r = client_.get(machinery::kPersistentVolumeClaims, ns, e.claim);
+    if (!r.status.ok()) {
+      host_.warn("node-agent: cannot read persistentvolumeclaim " + ns + "/" + e.claim + " after expanding it: " + r.status.message);
+      continue;
+    }
+    std::vector<storage::ClaimCondition> have;
+    for (auto c : r.object->as<core::PersistentVolumeClaim>().getStatus().getConditions())
+      have.push_back({text(c.getType()), text(c.getStatus()), text(c.getLastProbeTime()), text(c.getLastTransitionTime()),
+                      text(c.getReason()), text(c.getMessage())});
+    nlohmann::json conditions = nlohmann::json::array();
+    for (const auto& c : storage::merge_resize_conditions(have, {})) {
+      nlohmann::json j{{"type", c.type}, {"status", c.status}};
+      if (!c.last_probe_time.empty()) j["lastProbeTime"] = c.last_probe_time;
+      if (!c.last_transition_time.empty()) j["lastTransitionTime"] = c.last_transition_time;
+      if (!c.reason.empty()) j["reason"] = c.reason;
+      if (!c.message.empty()) j["message"] = c.message;
+      conditions.push_back(std::move(j));
+    }
+    nlohmann::json st{{"status",
+                       {{"capacity", {{"storage", e.capacity}}},
+                        {"conditions", conditions},
+                        {"allocatedResourceStatuses", {{"storage", nullptr}}}}}};
+    auto p = client_.patch(machinery::kPersistentVolumeClaims, ns, e.claim, "merge", st.dump(), "status");
+    if (!p.status.ok()) {
+      host_.warn("node-agent: cannot finish the expansion of persistentvolumeclaim " + ns + "/" + e.claim + ": " +
+                 p.status.message);
+      continue;
+    }
+    const std::string message = "MountVolume.NodeExpandVolume succeeded for volume \"" + e.pv_name + "\" " + config_.node_name;
+    events_.emit(pod, "Pod", "Normal", "FileSystemResizeSuccessful", message);
+    events_.emit(p.object, "PersistentVolumeClaim", "Normal", "FileSystemResizeSuccessful", message);
+  }
 }
 
 bool NodeAgent::register_csi() {

@@ -42,6 +42,8 @@ AgentConfig parse_agent_config(const std::string& text) {
     c.always_pulls = j["alwaysPullImages"].get<bool>();
   if (j.is_object() && j.contains("csiHostPath") && j["csiHostPath"].is_boolean()) c.csi_hostpath = j["csiHostPath"];
   get_string("csiHostPathBinary", c.csi_hostpath_binary);
+  if (j.is_object() && j.contains("csiTimeoutSeconds") && j["csiTimeoutSeconds"].is_number_integer())
+    c.csi_timeout_seconds = std::max(1, j["csiTimeoutSeconds"].get<int>());
   if (j.is_object() && j.contains("csiDrivers") && j["csiDrivers"].is_object())
     for (auto& [k, v] : j["csiDrivers"].items())
       if (v.is_string()) c.csi_drivers[k] = v.get<std::string>();
@@ -106,6 +108,7 @@ NodeAgent::NodeAgent(const sdk::Host& host, const std::string& config)
     cc.hostpath = config_.csi_hostpath && ::geteuid() == 0;
     cc.hostpath_binary = config_.csi_hostpath_binary;
     cc.drivers = config_.csi_drivers;
+    cc.timeout = std::chrono::seconds(config_.csi_timeout_seconds);
     csi_ = std::make_unique<AgentCsi>(cc, [this](bool warning, const std::string& m) {
       if (warning) host_.warn(m);
       else host_.info(m);

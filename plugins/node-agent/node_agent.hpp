@@ -77,6 +77,7 @@ struct AgentConfig {
   bool csi_hostpath = true;
   std::string csi_hostpath_binary;
   std::map<std::string, std::string> csi_drivers;
+  int csi_timeout_seconds = 30;  // the deadline of every node-side CSI call
   DnsSettings dns;
   std::string root() const { return data_dir + "/node-agent"; }
 };
@@ -172,6 +173,10 @@ class NodeAgent final : public sdk::Plugin, public NodeServices {
   // csi_registration.cpp: each driver's NodeGetInfo → the Node's topology labels and the CSINode
   // object, as kubelet's plugin registration does. True when every driver is registered.
   bool register_csi();
+  // csi_registration.cpp: after a node expansion in the pod's volume setup, the claim's status as
+  // kubelet's MarkFSResizeFinished writes it (capacity = the PV's, the resize conditions and
+  // allocatedResourceStatuses[storage] gone) and the events on the pod and the claim.
+  void finish_expansions(const sdk::ObjectPtr& pod, const std::vector<ClaimExpansion>& expansions);
   int csi_registered_starts_ = -1;  // the host-path driver's start count when last registered
 
   // pod_sync.cpp

@@ -15,6 +15,7 @@ namespace {
 
 using machinery::kPods;
 constexpr int64_t kSecond = 1'000'000'000LL;
+constexpr int64_t kMillisecond = 1'000'000LL;
 constexpr int64_t kVolumeResync = 10 * kSecond;  // configMap/secret volume refresh interval
 
 std::string field_path(bool init, const std::string& name) {
@@ -625,6 +626,7 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
     AgentObjects objects(client_);
     auto setup = volumes_.setup(pod, objects, pod_context(run, pod));
     run.volumes_synced = now;
+    if (!setup.expansions.empty()) finish_expansions(obj, setup.expansions);
     if (!setup.error.empty()) {
       if (!run.volumes_ok || run.volumes.error != setup.error)
         events_.emit(obj, "Pod", "Warning", "FailedMount", setup.error);
@@ -636,7 +638,10 @@ ReconcileResult NodeAgent::reconcile(const std::string& key) {
             c.waiting_message = setup.error;
           }
       }
-      wake = std::min(wake, now + (setup.unsupported ? 30 : 2) * kSecond);
+      // A claim not bound yet (WaitForFirstConsumer: it is being provisioned for this node right
+      // now) is looked at again every 300 ms, as kubelet's WaitForAttachAndMount polls; other
+      // failures every 2 s, a volume type this node cannot provide every 30 s.
+      wake = std::min(wake, now + (setup.unsupported ? 30 * kSecond : setup.pending ? 300 * kMillisecond : 2 * kSecond));
     } else {
       run.volumes = setup;
       if (!run.volumes_ok)

@@ -483,6 +483,10 @@ bool VolumeManager::setup_claim(const std::string& uid, const std::string& ns, c
     return fail("MountVolume.SetUp failed for volume \"" + cv->pv_name + "\" : " + e);
   out.paths[name] = m.target_path;
   if (m.readonly) out.forced_readonly[name] = true;
+  // The volume was grown by its controller: the mounted file system follows, online (kubelet's
+  // volume manager does this for mounted volumes). A failure leaves the pod running as it is.
+  if (cv->node_expand)
+    out.expansions.push_back({claim, cv->pv_name, cv->pv_capacity, csi_->expand(m, cv->pv_capacity_bytes)});
   return true;
 }
 

@@ -52,6 +52,16 @@ class CsiNode {
   virtual std::string publish(const CsiMount& m) = 0;
   virtual std::string unpublish(const CsiMount& m) = 0;
   virtual std::string unstage(const CsiMount& m) = 0;
+  // NodeExpandVolume of a published volume to `bytes` ("" also when the driver does not expand
+  // on the node: nothing is left to do there).
+  virtual std::string expand(const CsiMount& m, int64_t bytes) = 0;
+};
+
+// A node expansion done (or tried) during setup, for the agent to finish the claim's status and
+// tell the pod and the claim (kubelet's FileSystemResizeSuccessful / FileSystemResizeFailed).
+struct ClaimExpansion {
+  std::string claim, pv_name, capacity;  // capacity: the PV's, the claim's status takes it
+  std::string error;                     // empty: done
 };
 
 struct VolumeSetup {
@@ -61,6 +71,7 @@ struct VolumeSetup {
   bool pending = false;      // a claim is not bound yet
   std::map<std::string, std::string> paths;        // volume name -> host path
   std::map<std::string, bool> forced_readonly;     // API data volumes are always mounted read-only
+  std::vector<ClaimExpansion> expansions;
 };
 
 class VolumeManager {

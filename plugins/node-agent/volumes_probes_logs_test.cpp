@@ -209,6 +209,11 @@ class FakeCsi : public CsiNode {
     calls.push_back("unstage " + m.volume_handle + " " + m.staging_path);
     return "";
   }
+  std::string fail_expand;
+  std::string expand(const CsiMount& m, int64_t bytes) override {
+    calls.push_back("expand " + m.volume_handle + " " + m.target_path + " " + std::to_string(bytes));
+    return fail_expand;
+  }
 };
 
 TEST(Volumes, PersistentVolumeClaimThroughCsi) {
@@ -258,6 +263,31 @@ TEST(Volumes, PersistentVolumeClaimThroughCsi) {
   EXPECT_EQ(csi.calls[1], "publish pvc-1 " + target1);
   EXPECT_TRUE(fs::exists(t.path / "pods/p1/volumes/kubernetes.io~csi/pvc-1/vol_data.json"));
   ASSERT_EQ(vm.setup(pod2, objs, {}).error, "");
+
+  EXPECT_TRUE(r.expansions.empty());
+
+  // The controller grew the volume: the next setup grows the mounted file system and reports it;
+  // a failure is reported too and the volume stays usable.
+  objs.claims["ns/claim"].node_expand = true;
+  objs.claims["ns/claim"].pv_capacity_bytes = 64 << 20;
+  objs.claims["ns/claim"].pv_capacity = "64Mi";
+  csi.calls.clear();
+  r = vm.setup(pod1, objs, {});
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.expansions.size(), 1u);
+  EXPECT_EQ(r.expansions[0].claim, "claim");
+  EXPECT_EQ(r.expansions[0].pv_name, "pvc-1");
+  EXPECT_EQ(r.expansions[0].capacity, "64Mi");
+  EXPECT_EQ(r.expansions[0].error, "");
+  ASSERT_EQ(csi.calls.size(), 3u);
+  EXPECT_EQ(csi.calls[2], "expand pvc-1 " + target1 + " " + std::to_string(64 << 20));
+  csi.fail_expand = "rpc error: code = Internal desc = no";
+  r = vm.setup(pod1, objs, {});
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.expansions.size(), 1u);
+  EXPECT_EQ(r.expansions[0].error, "rpc error: code = Internal desc = no");
+  csi.fail_expand.clear();
+  objs.claims["ns/claim"].node_expand = false;
 
   // The first pod goes: unpublished, but still staged for the second; the last one unstages.
   csi.calls.clear();

@@ -303,7 +303,9 @@ sdk::ReconcileResult StorageController::sync_claim(const std::string& key) {
       }
       return sdk::ReconcileResult::ok();  // a pre-bound volume not created yet: its arrival requeues
     }
-    return bind(obj, c, pv, annotation(pvc.getMetadata(), kAnnBoundByController) == "yes");
+    auto bound = bind(obj, c, pv, annotation(pvc.getMetadata(), kAnnBoundByController) == "yes");
+    if (!bound.error.empty() || bound.requeue) return bound;
+    return resize(obj, pv);
   }
 
   auto sc = c.class_name.empty() ? nullptr : classes_.get("", c.class_name);
@@ -465,7 +467,7 @@ sdk::ReconcileResult StorageController::provision(const sdk::ObjectPtr& obj, con
   auto csi = spec.initCsi();
   csi.setDriver(driver_name);
   csi.setVolumeHandle(vol.volume_id);
-  csi.setFsType(fs_type);
+  if (!fs_type.empty()) csi.setFsType(fs_type);
   {
     auto attrs = vol.volume_context;
     attrs["storage.kubernetes.io/csiProvisionerIdentity"] = driver_name;

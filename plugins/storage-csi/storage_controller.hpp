@@ -7,7 +7,8 @@
 //   volumes whose claim is gone are Released, then deleted (DeleteVolume, PV removed) or kept
 //           (Retain);
 //   at start the default StorageClass `standard` and the host-path CSIDriver exist;
-//   a claim created while no default class existed gets one when it appears (retroactive).
+//   a claim created while no default class existed gets one when it appears (retroactive);
+//   a bound claim asking for more is expanded (ControllerExpandVolume; external-resizer's role).
 // Every step is idempotent and keyed on what the API holds, so a crash between two steps is
 // completed by the next reconcile.
 
@@ -53,10 +54,13 @@ class StorageController final : public sdk::Plugin {
   sdk::ReconcileResult provision(const sdk::ObjectPtr& claim_obj, const ClaimView& claim, const sdk::ObjectPtr& sc);
   sdk::ReconcileResult bind(const sdk::ObjectPtr& claim_obj, const ClaimView& claim, const sdk::ObjectPtr& pv_obj,
                             bool by_controller);
+  // Expansion of a bound claim whose request is above its capacity (storage_resize.cpp).
+  sdk::ReconcileResult resize(const sdk::ObjectPtr& claim_obj, const sdk::ObjectPtr& pv_obj);
   sdk::ObjectPtr default_class() const;
   // The driver's client for a volume on `node` ("" when the driver has a central endpoint).
   csi::Client* driver(const std::string& name, const std::string& node, std::string& error);
-  sdk::EventRecorder& provisioner_events(const std::string& driver);
+  // The event recorder of a component (a driver's provisioner, external-resizer, volume_expand).
+  sdk::EventRecorder& provisioner_events(const std::string& component);
   void ensure_defaults();
 
   const sdk::Host& host_;

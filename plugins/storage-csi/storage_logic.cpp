@@ -93,4 +93,64 @@ std::string external_provisioning_message(const std::string& provisioner) {
          "provisioner is running and correctly registered.";
 }
 
+std::optional<ResizeDecision> resize_decision(const ResizeState& s) {
+  int64_t new_bytes = s.spec_bytes;
+  const std::string& st = s.resize_status;
+  const bool node_pending = st == kNodeResizePending || st == kNodeResizeInProgress;
+  if (s.pv_bytes < s.spec_bytes) {
+    // The volume is smaller than asked: expand, but let an expansion under way finish first.
+    if (st == kNodeResizeInfeasible) {
+      if (s.allocated_bytes) new_bytes = *s.allocated_bytes;
+    } else if (node_pending) {
+      if (s.allocated_bytes) new_bytes = *s.allocated_bytes;
+      if (s.pv_bytes >= new_bytes) return std::nullopt;
+    } else if (st == kControllerResizeInProgress) {
+      if (s.allocated_bytes) new_bytes = *s.allocated_bytes;
+    }
+  } else {
+    // The volume is large enough already: a pending node expansion is the kubelet's (agent's);
+    // otherwise the bookkeeping of an expansion that was done is completed.
+    if (node_pending) return std::nullopt;
+    if (st == kNodeResizeInfeasible || st == kControllerResizeInProgress || st == kControllerResizeInfeasible) {
+      if (s.allocated_bytes) new_bytes = *s.allocated_bytes;
+    } else if (s.allocated_bytes) {
+      new_bytes = *s.allocated_bytes;
+    } else if (s.fs_resize_pending) {
+      return std::nullopt;
+    }
+  }
+  ResizeDecision d;
+  d.new_bytes = new_bytes;
+  d.update_status = !(s.allocated_bytes && *s.allocated_bytes == new_bytes);
+  return d;
+}
+
+bool resize_infeasible(int code) {
+  return code == csi::kInvalidArgument || code == csi::kOutOfRange || code == csi::kNotFound;
+}
+
+std::vector<ClaimCondition> merge_resize_conditions(const std::vector<ClaimCondition>& have,
+                                                    const std::vector<ClaimCondition>& add) {
+  auto resize_type = [](const std::string& t) {
+    return t == kConditionResizing || t == kConditionFileSystemResizePending || t == kConditionControllerResizeError ||
+           t == kConditionNodeResizeError;
+  };
+  std::vector<ClaimCondition> out;
+  std::vector<ClaimCondition> pending = add;
+  for (const auto& c : have) {
+    if (!resize_type(c.type)) {
+      out.push_back(c);
+      continue;
+    }
+    for (auto it = pending.begin(); it != pending.end(); ++it)
+      if (it->type == c.type && it->status == c.status) {
+        out.push_back(c);
+        pending.erase(it);
+        break;
+      }
+  }
+  out.insert(out.end(), pending.begin(), pending.end());
+  return out;
+}
+
 }  // namespace capstan::storage

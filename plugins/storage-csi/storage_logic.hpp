@@ -28,7 +28,9 @@ inline constexpr const char* kAnnBetaDefaultClass = "storageclass.beta.kubernete
 inline constexpr const char* kProvisionerFinalizer = "external-provisioner.volume.kubernetes.io/finalizer";
 // StorageClass parameters external-provisioner keeps for itself (never passed to the driver).
 inline constexpr const char* kFsTypeParameter = "csi.storage.k8s.io/fstype";
-inline constexpr const char* kDefaultFsType = "ext4";
+// external-provisioner's --default-fstype is empty: without the class parameter no fsType is
+// sent and the driver chooses (the host-path driver: xfs).
+inline constexpr const char* kDefaultFsType = "";
 
 struct ClaimView {
   std::string ns, name, uid;
@@ -76,6 +78,60 @@ struct NodeTerm {
   std::vector<std::pair<std::string, std::string>> in;  // key In [value]
 };
 std::vector<NodeTerm> node_affinity(const std::vector<csi::Topology>& topology);
+
+// ---- expansion (kube-controller-manager's expand controller + external-resizer, with 1.33's
+// RecoverVolumeExpansionFailure)
+
+inline constexpr const char* kAnnStorageResizer = "volume.kubernetes.io/storage-resizer";
+// PVC condition types and allocatedResourceStatuses values.
+inline constexpr const char* kConditionResizing = "Resizing";
+inline constexpr const char* kConditionFileSystemResizePending = "FileSystemResizePending";
+inline constexpr const char* kConditionControllerResizeError = "ControllerResizeError";
+inline constexpr const char* kConditionNodeResizeError = "NodeResizeError";
+inline constexpr const char* kControllerResizeInProgress = "ControllerResizeInProgress";
+inline constexpr const char* kControllerResizeInfeasible = "ControllerResizeInfeasible";
+inline constexpr const char* kNodeResizePending = "NodeResizePending";
+inline constexpr const char* kNodeResizeInProgress = "NodeResizeInProgress";
+inline constexpr const char* kNodeResizeInfeasible = "NodeResizeInfeasible";
+inline constexpr const char* kExternalExpandingMessage = "waiting for an external controller to expand this PVC";
+inline constexpr const char* kFileSystemResizePendingMessage =
+    "Waiting for user to (re-)start a pod to finish file system resize of volume on node.";
+
+// What the resizer knows of one bound claim and its volume.
+struct ResizeState {
+  int64_t spec_bytes = 0;    // spec.resources.requests.storage
+  int64_t status_bytes = 0;  // status.capacity.storage
+  int64_t pv_bytes = 0;      // the PV's spec.capacity.storage
+  std::optional<int64_t> allocated_bytes;  // status.allocatedResources.storage
+  std::string resize_status;               // status.allocatedResourceStatuses.storage
+  bool fs_resize_pending = false;          // a FileSystemResizePending condition
+};
+
+// Whether the claim needs the resizer at all (external-resizer's pvcNeedResize): its request is
+// above its capacity.
+inline bool claim_needs_resize(const ResizeState& s) { return s.spec_bytes > s.status_bytes; }
+
+// external-resizer's expandAndRecover decision: the size to call ControllerExpandVolume with, or
+// nullopt to leave the claim as it is (a node expansion pending, nothing to do).
+struct ResizeDecision {
+  int64_t new_bytes = 0;
+  bool update_status = true;  // false: allocatedResources already says new_bytes
+};
+std::optional<ResizeDecision> resize_decision(const ResizeState& s);
+
+// A PersistentVolumeClaim condition, and upstream's MergeResizeConditionsOfPVC: conditions of other
+// types are kept; the resize ones (Resizing, FileSystemResizePending, ControllerResizeError,
+// NodeResizeError) become `add`, keeping an existing condition of the same type and status as it
+// was (its lastTransitionTime).
+struct ClaimCondition {
+  std::string type, status, last_probe_time, last_transition_time, reason, message;
+};
+std::vector<ClaimCondition> merge_resize_conditions(const std::vector<ClaimCondition>& have,
+                                                    const std::vector<ClaimCondition>& add);
+
+// Whether a failed ControllerExpandVolume is infeasible (retrying the same size cannot help):
+// InvalidArgument, OutOfRange, NotFound.
+bool resize_infeasible(int code);
 
 // Upstream's event messages.
 std::string external_provisioning_message(const std::string& provisioner);

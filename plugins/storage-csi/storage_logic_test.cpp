@@ -99,7 +99,7 @@ TEST(CreateRequest, FromClaimAndClass) {
   EXPECT_EQ(r.requisite[0], node);
 
   auto plain = create_request(claim(Gi), {}, {}, std::nullopt, fs, error);
-  EXPECT_EQ(fs, "ext4");
+  EXPECT_EQ(fs, "");  // no --default-fstype: the driver chooses
   EXPECT_TRUE(plain.requisite.empty());
   create_request(claim(Gi), {{"csi.storage.k8s.io/bogus", "x"}}, {}, std::nullopt, fs, error);
   EXPECT_NE(error.find("reserved"), std::string::npos);
@@ -112,6 +112,76 @@ TEST(NodeAffinity, OneTermPerTopology) {
   EXPECT_EQ(t[0].in[0].first, "topology.hostpath.csi.capstan.io/node");
   EXPECT_EQ(t[0].in[0].second, "n1");
   EXPECT_EQ(pv_name_for("abc"), "pvc-abc");
+}
+
+// external-resizer's expandAndRecover, case by case.
+TEST(ResizeDecision, AsExternalResizer) {
+  constexpr int64_t G = 1LL << 30;
+  auto st = [](int64_t spec, int64_t status, int64_t pv, std::optional<int64_t> allocated = std::nullopt,
+               std::string resize_status = "", bool fs_pending = false) {
+    ResizeState s;
+    s.spec_bytes = spec;
+    s.status_bytes = status;
+    s.pv_bytes = pv;
+    s.allocated_bytes = allocated;
+    s.resize_status = std::move(resize_status);
+    s.fs_resize_pending = fs_pending;
+    return s;
+  };
+  EXPECT_FALSE(claim_needs_resize(st(G, G, G)));
+  EXPECT_TRUE(claim_needs_resize(st(2 * G, G, G)));
+
+  // A fresh expansion: to the request, recording allocatedResources.
+  auto d = resize_decision(st(2 * G, G, G));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->new_bytes, 2 * G);
+  EXPECT_TRUE(d->update_status);
+  // Retried after a crash: same size, status already written.
+  d = resize_decision(st(2 * G, G, G, 2 * G, kControllerResizeInProgress));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->new_bytes, 2 * G);
+  EXPECT_FALSE(d->update_status);
+  // Controller done, node expansion pending: the resizer leaves it to the node.
+  EXPECT_FALSE(resize_decision(st(2 * G, G, 2 * G, 2 * G, kNodeResizePending)));
+  EXPECT_FALSE(resize_decision(st(2 * G, G, 2 * G, 2 * G, kNodeResizeInProgress)));
+  // The user asks for more while the node expansion to 2G is pending: it finishes first.
+  EXPECT_FALSE(resize_decision(st(3 * G, G, 2 * G, 2 * G, kNodeResizePending)));
+  // ... and once the PV is below the new allocation, the controller goes on.
+  d = resize_decision(st(3 * G, G, G, 2 * G, kNodeResizePending));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->new_bytes, 2 * G);
+  // The volume was expanded but the status never recorded it (crash): completed.
+  d = resize_decision(st(2 * G, G, 2 * G));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->new_bytes, 2 * G);
+  // ... unless a FileSystemResizePending condition says the node has it.
+  EXPECT_FALSE(resize_decision(st(2 * G, G, 2 * G, std::nullopt, "", true)));
+  // Recovery from an infeasible request: the user lowered it, the new request is used.
+  d = resize_decision(st(2 * G, G, G, 100 * G, kControllerResizeInfeasible));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->new_bytes, 2 * G);
+  EXPECT_TRUE(d->update_status);
+
+  EXPECT_TRUE(resize_infeasible(csi::kOutOfRange));
+  EXPECT_TRUE(resize_infeasible(csi::kInvalidArgument));
+  EXPECT_TRUE(resize_infeasible(csi::kNotFound));
+  EXPECT_FALSE(resize_infeasible(csi::kDeadlineExceeded));
+  EXPECT_FALSE(resize_infeasible(csi::kUnavailable));
+}
+
+TEST(MergeResizeConditions, KeepsOthersAndUnchangedOnes) {
+  std::vector<ClaimCondition> have = {{"ModifyingVolume", "True", "", "t0", "", ""},
+                                      {kConditionResizing, "True", "", "t1", "", ""}};
+  auto out = merge_resize_conditions(have, {{kConditionResizing, "True", "", "t2", "", ""}});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].type, "ModifyingVolume");
+  EXPECT_EQ(out[1].last_transition_time, "t1") << "the same condition keeps its transition time";
+  out = merge_resize_conditions(have, {{kConditionFileSystemResizePending, "True", "", "t3", "", kFileSystemResizePendingMessage}});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].type, kConditionFileSystemResizePending);
+  out = merge_resize_conditions(have, {});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, "ModifyingVolume");
 }
 
 }  // namespace

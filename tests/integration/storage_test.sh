@@ -148,7 +148,11 @@ check "claim status Bound" kubectl patch pvc now --subresource=status --type=mer
 check "the volume's phase change is stamped" bash -c "[ -n \"\$(kubectl get pv manual -o jsonpath='{.status.lastPhaseTransitionTime}')\" ]"
 check "kubectl get pvc of a bound claim" bash -c "kubectl get pvc now --no-headers | grep -Eq '^now +Bound +manual +2Gi +RWO,ROX +immediate '"
 check "kubectl get pv shows the claim" bash -c "kubectl get pv manual --no-headers | grep -Eq '^manual +2Gi +RWO,ROX +Retain +Bound +default/now +immediate '"
-check "a bound claim may grow" kubectl patch pvc now --type=merge -p '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}'
+check_fails "growing needs a class that allows expansion" \
+  'persistentvolumeclaims "now" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize' \
+  kubectl patch pvc now --type=merge -p '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}'
+check "allow expansion in the class (a mutable field)" kubectl patch sc immediate --type=merge -p '{"allowVolumeExpansion":true}'
+check "a bound claim may grow" eventually 10 kubectl patch pvc now --type=merge -p '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}'
 check_fails "a bound claim does not shrink to or below its capacity" \
   "spec.resources.requests.storage: Forbidden: field can not be less than status.capacity" \
   kubectl patch pvc now --type=merge -p '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}'

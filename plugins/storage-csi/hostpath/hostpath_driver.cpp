@@ -10,6 +10,7 @@
 #include <capstan/machinery/process.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -121,6 +122,30 @@ int64_t ext4_bytes(const std::string& image) {
   return static_cast<int64_t>(blocks << (10 + u32(24)));
 }
 
+// The size of the XFS filesystem in an image, from its primary superblock at offset 0 (big-endian:
+// magic "XFSB", sb_blocksize at 4, sb_dblocks at 8). Read before the mount: a mounted XFS keeps a
+// grown size in its log until the next checkpoint.
+int64_t xfs_bytes(const std::string& image) {
+  std::ifstream in(image, std::ios::binary);
+  unsigned char sb[16];
+  if (!in.read(reinterpret_cast<char*>(sb), sizeof sb)) return -1;
+  if (std::memcmp(sb, "XFSB", 4) != 0) return -1;
+  uint64_t bs = 0, blocks = 0;
+  for (int i = 4; i < 8; ++i) bs = bs << 8 | sb[i];
+  for (int i = 8; i < 16; ++i) blocks = blocks << 8 | sb[i];
+  return static_cast<int64_t>(bs * blocks);
+}
+
+// The filesystems a volume can have. XFS is the default: it grows while mounted with
+// CAP_SYS_ADMIN alone, where ext4 needs CAP_SYS_RESOURCE too (docs/storage.md, "Expansion").
+bool supported_fs(const std::string& t) { return t == "ext4" || t == "xfs"; }
+
+bool have_tool(const std::string& name) {
+  for (const char* dir : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"})
+    if (access((std::string(dir) + name).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
 std::string canonical_or_same(const std::string& p) {
   std::error_code ec;
   auto c = fs::weakly_canonical(p, ec);
@@ -130,6 +155,7 @@ std::string canonical_or_same(const std::string& p) {
 struct VolumeRecord {
   std::string name;
   int64_t capacity = 0;
+  std::string fs_type = "ext4";  // volumes made before XFS was the default have none recorded
   std::map<std::string, std::string> parameters;
 };
 
@@ -138,10 +164,13 @@ class Driver {
   explicit Driver(Options o) : o_(std::move(o)) {
     fs::create_directories(o_.root + "/volumes");
     o_.root = fs::canonical(o_.root).string();
-    online_ = can_resize_online();
+    online_ext4_ = can_resize_online();
+    default_fs_ = have_tool("mkfs.xfs") && have_tool("xfs_growfs") ? "xfs" : "ext4";
   }
 
-  bool online_expansion() const { return online_; }
+  // ONLINE when volumes of the default filesystem grow while mounted: always for XFS, for ext4
+  // only with CAP_SYS_RESOURCE.
+  bool online_expansion() const { return default_fs_ == "xfs" || online_ext4_; }
 
   const Options& options() const { return o_; }
   std::mutex& mu() { return mu_; }
@@ -161,6 +190,7 @@ class Driver {
       VolumeRecord r;
       r.name = j.value("name", "");
       r.capacity = j.value("capacity", int64_t{0});
+      r.fs_type = j.value("fsType", std::string("ext4"));
       if (j.contains("parameters")) r.parameters = j["parameters"].get<std::map<std::string, std::string>>();
       // The image is the truth about the size (an expansion interrupted after growing it).
       std::error_code ec;
@@ -173,7 +203,7 @@ class Driver {
   }
 
   static bool save(const std::string& dir, const VolumeRecord& r, std::string& error) {
-    nlohmann::json j{{"name", r.name}, {"capacity", r.capacity}, {"parameters", r.parameters}};
+    nlohmann::json j{{"name", r.name}, {"capacity", r.capacity}, {"fsType", r.fs_type}, {"parameters", r.parameters}};
     std::string tmp = dir + "/volume.json.tmp";
     {
       std::ofstream out(tmp, std::ios::trunc);
@@ -206,12 +236,12 @@ class Driver {
     return false;
   }
 
-  // Only mounted ext4, single-node access: what a file system image on one node can offer.
+  // Only mounted ext4 or xfs, single-node access: what a file system image on one node can offer.
   static grpc::Status check_capability(const pb::VolumeCapability& c, StatusCode code) {
     if (c.has_block()) return err(code, "block access is not supported by this driver, only mount");
     if (!c.has_mount()) return err(code, "volume capability has neither block nor mount access type");
-    if (!c.mount().fs_type().empty() && c.mount().fs_type() != "ext4")
-      return err(code, "fs_type \"" + c.mount().fs_type() + "\" is not supported, only ext4");
+    if (!c.mount().fs_type().empty() && !supported_fs(c.mount().fs_type()))
+      return err(code, "fs_type \"" + c.mount().fs_type() + "\" is not supported, only xfs and ext4");
     switch (c.access_mode().mode()) {
       case pb::VolumeCapability::AccessMode::SINGLE_NODE_WRITER:
       case pb::VolumeCapability::AccessMode::SINGLE_NODE_READER_ONLY:
@@ -257,10 +287,24 @@ class Driver {
       return err(StatusCode::RESOURCE_EXHAUSTED,
                  "the requisite topology does not include this driver's node \"" + o_.node_id + "\"");
 
+    // One filesystem for the volume: the first capability that names one, else the default.
+    std::string fs_type;
+    for (const auto& c : req->volume_capabilities()) {
+      const std::string& t = c.mount().fs_type();
+      if (t.empty()) continue;
+      if (!fs_type.empty() && t != fs_type)
+        return err(StatusCode::INVALID_ARGUMENT, "volume capabilities ask for different fs types (" + fs_type + ", " + t + ")");
+      fs_type = t;
+    }
+    const bool fs_named = !fs_type.empty();
+    if (!fs_named) fs_type = default_fs_;
+
     const std::string id = volume_id_for(req->name());
     if (auto existing = load(id)) {
       if (existing->name != req->name())
         return err(StatusCode::ALREADY_EXISTS, "volume id " + id + " belongs to another name");
+      if (fs_named && fs_type != existing->fs_type)
+        return err(StatusCode::ALREADY_EXISTS, "volume \"" + req->name() + "\" already exists with fs type " + existing->fs_type);
       if (existing->capacity < required || (limit > 0 && existing->capacity > limit))
         return err(StatusCode::ALREADY_EXISTS, "volume \"" + req->name() + "\" already exists with capacity " +
                                                    std::to_string(existing->capacity) +
@@ -286,16 +330,30 @@ class Driver {
     // written (docs/storage.md says why it is not preallocated).
     fs::resize_file(tmp + "/disk.img", static_cast<uintmax_t>(size), ec);
     if (ec) return fail("cannot size the volume image: " + ec.message());
-    auto mk = run_tool({"mkfs.ext4", "-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1",
-                        tmp + "/disk.img"});
-    if (!mk.ok()) return fail("mkfs.ext4 failed: " + mk.output());
-    VolumeRecord rec{req->name(), size, {req->parameters().begin(), req->parameters().end()}};
+    auto mk = make_fs(fs_type, tmp + "/disk.img", size);
+    if (!mk.ok()) return fail("mkfs." + fs_type + " failed: " + mk.output());
+    VolumeRecord rec{req->name(), size, fs_type, {req->parameters().begin(), req->parameters().end()}};
     std::string error;
     if (!save(tmp, rec, error)) return fail(error);
     fs::rename(tmp, dir(id), ec);
     if (ec) return fail("cannot move the volume in place: " + ec.message());
     return fill(id, rec, resp);
   }
+
+  // mkfs for a new image. xfsprogs 6.1 refuses filesystems under 300 MiB (and logs under 64 MiB)
+  // as configurations it no longer supports, yet the kernel mounts and grows them: below that size
+  // --unsupported makes one of exactly the claim's size, so a small claim holds what it asked for
+  // and no more (docs/storage.md, "The default driver").
+  static machinery::RunResult make_fs(const std::string& fs_type, const std::string& image, int64_t size) {
+    if (fs_type == "xfs") {
+      std::vector<std::string> argv{"mkfs.xfs", "-q", "-f"};
+      if (size < kXfsSupportedBytes) argv.push_back("--unsupported");
+      argv.push_back(image);
+      return run_tool(argv);
+    }
+    return run_tool({"mkfs.ext4", "-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1", image});
+  }
+  static constexpr int64_t kXfsSupportedBytes = 300LL << 20;
 
   grpc::Status fill(const std::string& id, const VolumeRecord& rec, pb::CreateVolumeResponse* resp) const {
     auto* v = resp->mutable_volume();
@@ -348,13 +406,15 @@ class Driver {
     return grpc::Status::OK;
   }
 
-  // Grows a filesystem to its (grown) image: tells the loop device the file's new size, then
-  // resize2fs, which grows a mounted ext4 online and does nothing when it is the size already.
-  grpc::Status grow_fs(const std::string& dev) {
+  // Grows a mounted filesystem to its (grown) image: tells the loop device the file's new size,
+  // then xfs_growfs (XFS_IOC_FSGROWFSDATA, CAP_SYS_ADMIN) or resize2fs (EXT4_IOC_RESIZE_FS, also
+  // CAP_SYS_RESOURCE). Both do nothing when the filesystem fills the device already.
+  grpc::Status grow_fs(const std::string& fs_type, const std::string& dev, const std::string& mount_point) {
     auto c = run_tool({"losetup", "-c", dev});
     if (!c.ok()) return err(StatusCode::INTERNAL, "losetup -c " + dev + ": " + c.output());
-    auto r = run_tool({"resize2fs", dev});
-    if (!r.ok()) return err(StatusCode::INTERNAL, "resize2fs " + dev + ": " + r.output());
+    auto r = fs_type == "xfs" ? run_tool({"xfs_growfs", "-d", mount_point}) : run_tool({"resize2fs", dev});
+    if (!r.ok())
+      return err(StatusCode::INTERNAL, (fs_type == "xfs" ? "xfs_growfs " + mount_point : "resize2fs " + dev) + ": " + r.output());
     return grpc::Status::OK;
   }
 
@@ -365,7 +425,11 @@ class Driver {
     auto s = check_capability(req->volume_capability(), StatusCode::FAILED_PRECONDITION);
     if (!s.ok()) return s;
     const std::string& id = req->volume_id();
-    if (!exists(id)) return err(StatusCode::NOT_FOUND, "volume " + id + " does not exist");
+    auto rec = load(id);
+    if (!rec) return err(StatusCode::NOT_FOUND, "volume " + id + " does not exist");
+    const std::string& want_fs = req->volume_capability().mount().fs_type();
+    if (!want_fs.empty() && want_fs != rec->fs_type)
+      return err(StatusCode::FAILED_PRECONDITION, "volume " + id + " holds " + rec->fs_type + ", not " + want_fs);
     std::error_code ec;
     fs::create_directories(req->staging_target_path(), ec);
     if (ec) return err(StatusCode::INTERNAL, "cannot create " + req->staging_target_path() + ": " + ec.message());
@@ -398,8 +462,10 @@ class Driver {
     // privilege beyond the device.
     std::error_code sz_ec;
     const auto image_bytes = static_cast<int64_t>(fs::file_size(img, sz_ec));
-    const int64_t fs_bytes = ext4_bytes(img);
-    if (attached_here && !sz_ec && fs_bytes > 0 && fs_bytes < image_bytes) {
+    const bool xfs = rec->fs_type == "xfs";
+    const int64_t fs_bytes = xfs ? xfs_bytes(img) : ext4_bytes(img);
+    const bool grow = attached_here && !sz_ec && fs_bytes > 0 && fs_bytes < image_bytes;
+    if (grow && !xfs) {
       auto ck = run_tool({"e2fsck", "-f", "-p", *dev});
       if (ck.exit_code > 1) {  // 1: errors corrected
         detach();
@@ -413,10 +479,19 @@ class Driver {
     }
     std::string data;
     for (const auto& f : req->volume_capability().mount().mount_flags()) data += (data.empty() ? "" : ",") + f;
-    if (::mount(dev->c_str(), staging.c_str(), "ext4", MS_NOATIME, data.empty() ? nullptr : data.c_str()) != 0) {
+    if (::mount(dev->c_str(), staging.c_str(), rec->fs_type.c_str(), MS_NOATIME, data.empty() ? nullptr : data.c_str()) != 0) {
       int e = errno;
       detach();
       return err(StatusCode::INTERNAL, "mount " + *dev + " on " + staging + ": " + std::strerror(e));
+    }
+    // XFS grows only while mounted.
+    if (grow && xfs) {
+      auto g = grow_fs("xfs", *dev, staging);
+      if (!g.ok()) {
+        ::umount2(staging.c_str(), 0);
+        detach();
+        return g;
+      }
     }
     return grpc::Status::OK;
   }
@@ -512,12 +587,19 @@ class Driver {
     const int64_t limit = req->capacity_range().limit_bytes();
     if (limit > 0 && rec->capacity > limit)
       return err(StatusCode::OUT_OF_RANGE, "volume is " + std::to_string(rec->capacity) + " bytes, above the limit");
-    if (ext4_bytes(image(req->volume_id())) < rec->capacity) {
-      if (!online_)
+    if (m->source != *dev)
+      return err(StatusCode::NOT_FOUND, "volume " + req->volume_id() + " is not mounted at " + req->volume_path());
+    if (rec->fs_type == "xfs") {
+      // A mounted XFS's superblock on disk may lag its log: xfs_growfs asks the kernel, and is a
+      // no-op when there is nothing to grow.
+      auto g = grow_fs("xfs", *dev, canonical_or_same(req->volume_path()));
+      if (!g.ok()) return g;
+    } else if (ext4_bytes(image(req->volume_id())) < rec->capacity) {
+      if (!online_ext4_)
         return err(StatusCode::FAILED_PRECONDITION,
                    "volume " + req->volume_id() + " is staged and this node cannot grow a mounted ext4 filesystem "
                    "(no CAP_SYS_RESOURCE): it grows when next staged");
-      auto g = grow_fs(*dev);
+      auto g = grow_fs("ext4", *dev, "");
       if (!g.ok()) return g;
     }
     resp->set_capacity_bytes(rec->capacity);
@@ -546,7 +628,8 @@ class Driver {
 
  private:
   Options o_;
-  bool online_ = false;
+  bool online_ext4_ = false;
+  std::string default_fs_ = "xfs";
   std::mutex mu_;  // one call at a time: every call inspects, then changes, the node's mounts
 };
 

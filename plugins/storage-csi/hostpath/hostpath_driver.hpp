@@ -1,7 +1,7 @@
 #pragma once
-// capstan-csi-hostpath: a CSI v1 driver whose volumes live on one node, each an ext4 filesystem
+// capstan-csi-hostpath: a CSI v1 driver whose volumes live on one node, each an XFS (or ext4) filesystem
 // image (<root>/volumes/<id>/disk.img) loop-mounted at its staging path, so a volume can never
-// hold more than it was created with. Online expansion grows the image and resize2fs's the mounted
+// hold more than it was created with. Online expansion grows the image and then the mounted
 // filesystem. Every call is idempotent and answers with the spec's codes; what is staged and
 // published is read from the kernel each time (see node_mounts.hpp), never from a cache.
 //

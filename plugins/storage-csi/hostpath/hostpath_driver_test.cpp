@@ -47,6 +47,21 @@ std::vector<std::string> loops_under(const std::string& dir) {
 
 VolumeCapability mount_rw() { return VolumeCapability{}; }
 
+// Whether the driver's default filesystem is XFS (xfsprogs installed): it grows mounted.
+bool have_xfs() { return ::access("/usr/sbin/mkfs.xfs", X_OK) == 0 || ::access("/sbin/mkfs.xfs", X_OK) == 0; }
+
+VolumeCapability mount_fs(const std::string& fs_type) {
+  VolumeCapability c;
+  c.fs_type = fs_type;
+  return c;
+}
+
+int64_t fs_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (statvfs(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.f_blocks * st.f_frsize);
+}
+
 // Whether this process (and so the driver it starts) may grow a mounted ext4.
 bool has_cap_sys_resource() {
   std::ifstream in("/proc/self/status");
@@ -98,19 +113,20 @@ class HostPathDriverTest : public ::testing::Test {
     EXPECT_TRUE(fs::is_empty(dir_ + "/root/volumes")) << "a volume directory is left";
   }
 
-  Volume create(const std::string& name, int64_t bytes) {
+  Volume create(const std::string& name, int64_t bytes, const std::string& fs_type = "") {
     CreateVolumeRequest r;
     r.name = name;
     r.required_bytes = bytes;
-    r.capabilities = {mount_rw()};
+    r.capabilities = {mount_fs(fs_type)};
     Volume v;
     auto s = client_->create_volume(r, v);
     EXPECT_TRUE(s.ok()) << s.describe();
     return v;
   }
 
-  StageRequest stage_req(const std::string& id) {
+  StageRequest stage_req(const std::string& id, const std::string& fs_type = "") {
     StageRequest s;
+    s.capability.fs_type = fs_type;
     s.volume_id = id;
     s.staging_target_path = dir_ + "/staging/" + id;
     return s;
@@ -137,8 +153,8 @@ TEST_F(HostPathDriverTest, IdentityAndCapabilities) {
   ASSERT_TRUE(client_->get_plugin_capabilities(caps).ok());
   EXPECT_TRUE(caps.controller_service);
   EXPECT_TRUE(caps.accessibility_constraints);
-  EXPECT_EQ(caps.expansion, has_cap_sys_resource() ? PluginCapabilities::Expansion::Online
-                                                   : PluginCapabilities::Expansion::Offline);
+  EXPECT_EQ(caps.expansion, have_xfs() || has_cap_sys_resource() ? PluginCapabilities::Expansion::Online
+                                                                  : PluginCapabilities::Expansion::Offline);
   bool ready = false;
   ASSERT_TRUE(client_->probe(ready).ok());
   EXPECT_TRUE(ready);
@@ -170,10 +186,10 @@ TEST_F(HostPathDriverTest, CreateVolumeErrorsAndIdempotency) {
   rwx.mode = AccessMode::MultiNodeMultiWriter;
   r.capabilities = {rwx};
   EXPECT_EQ(client_->create_volume(r, v).code, kInvalidArgument) << "multi-node access";
-  VolumeCapability xfs;
-  xfs.fs_type = "xfs";
-  r.capabilities = {xfs};
+  r.capabilities = {mount_fs("btrfs")};
   EXPECT_EQ(client_->create_volume(r, v).code, kInvalidArgument) << "fs type";
+  r.capabilities = {mount_fs("xfs"), mount_fs("ext4")};
+  EXPECT_EQ(client_->create_volume(r, v).code, kInvalidArgument) << "two fs types";
   r.capabilities = {mount_rw()};
   r.parameters = {{"unknown", "x"}};
   EXPECT_EQ(client_->create_volume(r, v).code, kInvalidArgument) << "unknown parameter";
@@ -197,6 +213,9 @@ TEST_F(HostPathDriverTest, CreateVolumeErrorsAndIdempotency) {
   EXPECT_EQ(again.capacity_bytes, v.capacity_bytes);
   r.required_bytes = 64 * MiB;
   EXPECT_EQ(client_->create_volume(r, again).code, kAlreadyExists) << "same name, larger size";
+  r.required_bytes = 32 * MiB;
+  r.capabilities = {mount_fs(have_xfs() ? "ext4" : "xfs")};
+  EXPECT_EQ(client_->create_volume(r, again).code, kAlreadyExists) << "same name, another fs type";
 
   EXPECT_EQ(client_->delete_volume("").code, kInvalidArgument);
   ASSERT_TRUE(client_->delete_volume(v.volume_id).ok());
@@ -219,6 +238,8 @@ TEST_F(HostPathDriverTest, StagePublishEnforceSizeExpandAndCleanUp) {
   missing_cap.has_capability = false;
   EXPECT_EQ(client_->node_stage_volume(missing_cap).code, kInvalidArgument);
   EXPECT_EQ(client_->node_publish_volume(publish_req(id, target)).code, kFailedPrecondition) << "not staged";
+  EXPECT_EQ(client_->node_stage_volume(stage_req(id, have_xfs() ? "ext4" : "xfs")).code, kFailedPrecondition)
+      << "the volume holds another filesystem";
 
   // Stage and publish, twice each.
   ASSERT_TRUE(client_->node_stage_volume(stage_req(id)).ok());
@@ -272,14 +293,34 @@ TEST_F(HostPathDriverTest, StagePublishEnforceSizeExpandAndCleanUp) {
   ASSERT_TRUE(client_->controller_expand_volume(id, 48 * MiB, 0, nullptr, cap, node_required).ok());
   EXPECT_EQ(cap, 64 * MiB) << "a smaller request leaves the volume as it is";
   EXPECT_EQ(client_->node_expand_volume("pvc-nope", target, "", 64 * MiB, 0, cap).code, kNotFound);
+  EXPECT_EQ(client_->node_expand_volume(id, "", "", 64 * MiB, 0, cap).code, kInvalidArgument) << "no volume path";
+  EXPECT_EQ(client_->node_expand_volume(id, dir_ + "/elsewhere", "", 64 * MiB, 0, cap).code, kNotFound)
+      << "not mounted there";
+  EXPECT_EQ(client_->node_expand_volume(id, target, "", 16 * MiB, 16 * MiB, cap).code, kOutOfRange) << "above the limit";
   {
     auto ne = client_->node_expand_volume(id, target, stage_req(id).staging_target_path, 64 * MiB, 0, cap);
-    if (has_cap_sys_resource()) {
+    if (have_xfs() || has_cap_sys_resource()) {
       ASSERT_TRUE(ne.ok()) << ne.describe();
       EXPECT_EQ(cap, 64 * MiB);
       struct statvfs after {};
       ASSERT_EQ(statvfs(target.c_str(), &after), 0);
       EXPECT_GT(after.f_blocks * after.f_frsize, before.f_blocks * before.f_frsize + 24 * MiB) << "grew online";
+      // The pod sees it too (the read-only publish is the same filesystem), and the data is there.
+      EXPECT_EQ(fs_bytes(ro_target), static_cast<int64_t>(after.f_blocks * after.f_frsize));
+      EXPECT_TRUE(fs::exists(target + "/keep"));
+      auto again = client_->node_expand_volume(id, target, stage_req(id).staging_target_path, 64 * MiB, 0, cap);
+      EXPECT_TRUE(again.ok()) << "NodeExpandVolume is idempotent: " << again.describe();
+      EXPECT_EQ(fs_bytes(target), static_cast<int64_t>(after.f_blocks * after.f_frsize));
+      // Now 64 MiB hold 48 MiB of data.
+      std::ofstream f(target + "/big", std::ios::binary);
+      std::string chunk(MiB, 'y');
+      for (int i = 0; i < 48 && f; ++i) {
+        f.write(chunk.data(), chunk.size());
+        f.flush();
+      }
+      EXPECT_TRUE(f.good()) << "48 MiB fit after growing to 64";
+      f.close();
+      fs::remove(target + "/big");
     } else {
       // The spec's answer for a staged volume whose filesystem cannot grow mounted.
       EXPECT_EQ(ne.code, kFailedPrecondition) << ne.describe();
@@ -323,16 +364,62 @@ TEST_F(HostPathDriverTest, StagePublishEnforceSizeExpandAndCleanUp) {
 }
 
 TEST_F(HostPathDriverTest, OfflineExpansionIsCompletedAtStage) {
-  Volume v = create("pvc-offline", 32 * MiB);
+  // Both filesystems: ext4 grows before the mount, XFS right after it.
+  for (std::string fs_type : {"ext4", "xfs"}) {
+    if (fs_type == "xfs" && !have_xfs()) continue;
+    Volume v = create("pvc-offline-" + fs_type, 32 * MiB, fs_type);
+    int64_t cap = 0;
+    bool node_required = false;
+    ASSERT_TRUE(client_->controller_expand_volume(v.volume_id, 64 * MiB, 0, nullptr, cap, node_required).ok());
+    auto st = client_->node_stage_volume(stage_req(v.volume_id, fs_type));
+    ASSERT_TRUE(st.ok()) << fs_type << ": " << st.describe();
+    EXPECT_GT(fs_bytes(stage_req(v.volume_id).staging_target_path), 48 * MiB) << fs_type;
+    ASSERT_TRUE(client_->node_unstage_volume(v.volume_id, stage_req(v.volume_id).staging_target_path).ok());
+    ASSERT_TRUE(client_->delete_volume(v.volume_id).ok());
+  }
+  expect_nothing_left();
+}
+
+TEST_F(HostPathDriverTest, Ext4GrowsMountedOnlyWithCapSysResource) {
+  Volume v = create("pvc-ext4", 32 * MiB, "ext4");
+  const std::string id = v.volume_id, target = dir_ + "/pods/uid3/volumes/kubernetes.io~csi/e/mount";
+  ASSERT_TRUE(client_->node_stage_volume(stage_req(id, "ext4")).ok());
+  auto p = publish_req(id, target);
+  p.capability.fs_type = "ext4";
+  ASSERT_TRUE(client_->node_publish_volume(p).ok());
   int64_t cap = 0;
   bool node_required = false;
-  ASSERT_TRUE(client_->controller_expand_volume(v.volume_id, 64 * MiB, 0, nullptr, cap, node_required).ok());
-  ASSERT_TRUE(client_->node_stage_volume(stage_req(v.volume_id)).ok());
-  struct statvfs st {};
-  ASSERT_EQ(statvfs(stage_req(v.volume_id).staging_target_path.c_str(), &st), 0);
-  EXPECT_GT(static_cast<int64_t>(st.f_blocks * st.f_frsize), 48 * MiB);
-  ASSERT_TRUE(client_->node_unstage_volume(v.volume_id, stage_req(v.volume_id).staging_target_path).ok());
-  ASSERT_TRUE(client_->delete_volume(v.volume_id).ok());
+  ASSERT_TRUE(client_->controller_expand_volume(id, 64 * MiB, 0, nullptr, cap, node_required).ok());
+  auto ne = client_->node_expand_volume(id, target, stage_req(id).staging_target_path, 64 * MiB, 0, cap);
+  if (has_cap_sys_resource()) {
+    EXPECT_TRUE(ne.ok()) << ne.describe();
+    EXPECT_GT(fs_bytes(target), 48 * MiB);
+  } else {
+    EXPECT_EQ(ne.code, kFailedPrecondition) << ne.describe();
+  }
+  ASSERT_TRUE(client_->node_unpublish_volume(id, target).ok());
+  ASSERT_TRUE(client_->node_unstage_volume(id, stage_req(id).staging_target_path).ok());
+  ASSERT_TRUE(client_->node_stage_volume(stage_req(id, "ext4")).ok());
+  EXPECT_GT(fs_bytes(stage_req(id).staging_target_path), 48 * MiB) << "grown when staged again";
+  ASSERT_TRUE(client_->node_unstage_volume(id, stage_req(id).staging_target_path).ok());
+  ASSERT_TRUE(client_->delete_volume(id).ok());
+  expect_nothing_left();
+}
+
+TEST_F(HostPathDriverTest, SmallAndLargeXfsVolumesHoldTheirSize) {
+  if (!have_xfs()) GTEST_SKIP() << "xfsprogs is not installed";
+  // 16 MiB (below xfsprogs' supported 300 MiB) and 320 MiB (above): each image is exactly the
+  // requested size and its filesystem no larger.
+  for (int64_t size : {16 * MiB, 320 * MiB}) {
+    Volume v = create("pvc-x" + std::to_string(size / MiB), size, "xfs");
+    ASSERT_EQ(v.capacity_bytes, size);
+    ASSERT_TRUE(client_->node_stage_volume(stage_req(v.volume_id, "xfs")).ok());
+    const int64_t total = fs_bytes(stage_req(v.volume_id).staging_target_path);
+    EXPECT_LE(total, size);
+    EXPECT_GT(total, size / 2);
+    ASSERT_TRUE(client_->node_unstage_volume(v.volume_id, stage_req(v.volume_id).staging_target_path).ok());
+    ASSERT_TRUE(client_->delete_volume(v.volume_id).ok());
+  }
   expect_nothing_left();
 }
 
