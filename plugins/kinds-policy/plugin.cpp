@@ -36,6 +36,7 @@ class PolicyPlugin final : public sdk::Plugin {
     return sdk::AdmissionResult::allow();
   }
   std::vector<std::string> print(const std::string& kind, const sdk::ObjectPtr& obj) override {
+    if (kind == "LimitRange") return {std::string(obj->metadata().getCreationTimestamp())};
     if (kind == "ResourceQuota") return policy::print_resource_quota(obj);
     if (kind == "PodDisruptionBudget") return policy::print_pod_disruption_budget(obj);
     return {};
@@ -63,7 +64,10 @@ sdk::PluginInfo make_info() {
   lr.singular = "limitrange";
   lr.short_names = {"limits"};
   lr.schema = capnp::Schema::from<core::v1::LimitRange>();
-  lr.printer_columns = {sdk::column("Created At", "date", ".metadata.creationTimestamp", "")};
+  // kubectl prints CREATED AT as an RFC 3339 time and no AGE; the kernel adds AGE to kinds without
+  // an "Age" column, so this one is there for -o wide only.
+  lr.printer_columns = {sdk::computed_column("Created At", "string", "CreationTimestamp of the LimitRange"),
+                        sdk::column("Age", "date", ".metadata.creationTimestamp", "Time since creation", 1)};
   lr.admission = true;
   info.manifest.kind(lr);
 
