@@ -87,109 +87,174 @@ sdk::AdmissionResult PolicyAdmission::limit_ranger(const sdk::AdmissionRequest& 
 
 // ---- ResourceQuota ------------------------------------------------------------------------------
 
+namespace {
+
+sdk::AdmissionResult internal_error(std::string message, int code = 500, std::string reason = "InternalError") {
+  sdk::AdmissionResult r;
+  r.allowed = false;
+  r.code = code;
+  r.reason = std::move(reason);
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
 sdk::AdmissionResult PolicyAdmission::resource_quota(const sdk::AdmissionRequest& req) const {
   if (req.operation != Op::kCreate || !req.object || !req.subresource.empty()) return sdk::AdmissionResult::allow();
   const std::string ns = req.object->ns();
   if (ns.empty()) return sdk::AdmissionResult::allow();
   if (quotas_ && quotas_->list(ns).empty()) return sdk::AdmissionResult::allow();
+  QuotaWork w;
+  w.resource = req.resource;
+  w.name = req.object->name();
+  w.dry_run = req.dry_run;
   const std::string& group = req.resource.group;
   const std::string& resource = req.resource.resource;
-  const std::string name = req.object->name();
 
   // What the object uses (its evaluator's Usage), and the pod's facts for scopes and constraints.
-  std::optional<PodFacts> pod;
-  ResourceList delta;
   if (group.empty() && resource == "pods") {
-    pod = pod_facts(req.object->as<core::v1::Pod>(), machinery::now_seconds());
-    delta = pod_usage(*pod);
+    w.pod = pod_facts(req.object->as<core::v1::Pod>(), machinery::now_seconds());
+    w.delta = pod_usage(*w.pod);
   } else {
-    delta = object_count_usage(group, resource);
+    w.delta = object_count_usage(group, resource);
     if (group.empty() && resource == "persistentvolumeclaims") {
       auto spec = req.object->as<core::v1::PersistentVolumeClaim>().getSpec();
-      delta = add(delta, claim_usage(read_list(spec.getResources().getRequests()), spec.getStorageClassName()));
+      w.delta = add(w.delta, claim_usage(read_list(spec.getResources().getRequests()), spec.getStorageClassName()));
     } else if (group.empty() && resource == "services") {
       auto spec = req.object->as<core::v1::Service>().getSpec();
-      delta = add(delta, service_usage(spec.getType(), static_cast<int>(spec.getPorts().size())));
+      w.delta = add(w.delta, service_usage(spec.getType(), static_cast<int>(spec.getPorts().size())));
     }
   }
-  if (auto neg = negative(delta); !neg.empty()) {
+  if (auto neg = negative(w.delta); !neg.empty()) {
     std::string list;
     for (const auto& n : neg) list += (list.empty() ? "" : ",") + n;
-    return forbidden(req.resource, name, "quota usage is negative for resource(s): " + list);
+    return forbidden(req.resource, w.name, "quota usage is negative for resource(s): " + list);
   }
 
+  // Concurrent admissions of a namespace are charged in batches, as upstream's quota evaluator
+  // does: whoever finds no batch running takes every admission waiting and charges them all with
+  // one conditional status write per quota; the others wait for its answer.
+  NamespaceQueue& q = queue(ns);
+  std::unique_lock lock(q.mu);
+  q.pending.push_back(&w);
+  while (!w.done) {
+    if (q.busy) {
+      q.cv.wait(lock);
+      continue;
+    }
+    q.busy = true;
+    std::vector<QuotaWork*> batch;
+    batch.swap(q.pending);
+    lock.unlock();
+    charge_batch(ns, batch);
+    lock.lock();
+    for (auto* b : batch) b->done = true;
+    q.busy = false;
+    q.cv.notify_all();
+  }
+  return w.result;
+}
+
+PolicyAdmission::NamespaceQueue& PolicyAdmission::queue(const std::string& ns) const {
+  std::lock_guard lock(queues_mu_);
+  auto& q = queues_[ns];
+  if (!q) q = std::make_unique<NamespaceQueue>();
+  return *q;
+}
+
+void PolicyAdmission::charge_batch(const std::string& ns, const std::vector<QuotaWork*>& batch) const {
   std::lock_guard lock(ledger_.namespace_mutex(ns));
-  std::set<std::string> charged;  // quotas already charged by this request (a retry skips them)
+  std::vector<QuotaWork*> open = batch;      // not refused yet; refusals are final
+  std::set<std::string> written;             // quotas whose status this batch has written
+  for (auto* w : batch) w->result = sdk::AdmissionResult::allow();
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto quotas = client_.list(kResourceQuotasResource, ns);
     if (!quotas.status.ok()) {
-      sdk::AdmissionResult r;
-      r.allowed = false;
-      r.code = 500;
-      r.reason = "InternalError";
-      r.message = "error looking up quotas: " + quotas.status.message;
-      return r;
+      for (auto* w : open) w->result = internal_error("error looking up quotas: " + quotas.status.message);
+      return;
     }
-    struct Interesting {
+    struct Quota {
       sdk::ObjectPtr object;
       QuotaFacts facts;
+      bool touched = false;
+      std::vector<std::pair<QuotaWork*, ResourceList>> charges;
     };
-    std::vector<Interesting> interesting;
+    std::vector<Quota> state;
     for (const auto& obj : quotas.items) {
-      QuotaFacts q = quota_facts(obj->as<core::v1::ResourceQuota>());
-      if (charged.count(q.name)) continue;
-      if (!quota_matches(q, pod ? &*pod : nullptr)) continue;
-      std::vector<std::string> hard_names;
-      for (const auto& n : names(q.hard))
-        if (tracks(group, resource, n)) hard_names.push_back(n);
-      if (hard_names.empty()) continue;
-      if (pod)
-        if (auto c = pod_constraints(hard_names, pod->resources); !c.empty())
-          return forbidden(req.resource, name, "failed quota: " + q.name + ": " + c);
-      if (!has_usage_stats(q)) return forbidden(req.resource, name, "status unknown for quota: " + q.name);
-      interesting.push_back({obj, std::move(q)});
+      Quota qs{obj, quota_facts(obj->as<core::v1::ResourceQuota>()), false, {}};
+      if (!written.count(qs.facts.name)) state.push_back(std::move(qs));
     }
-    if (interesting.empty() || is_zero(delta)) return sdk::AdmissionResult::allow();
-    std::vector<ResourceList> new_used;
-    for (const auto& i : interesting) {
-      std::string error;
-      auto used = charge(i.facts, delta, error);
-      if (!used) return forbidden(req.resource, name, error);
-      new_used.push_back(std::move(*used));
+    std::vector<QuotaWork*> still_open;
+    for (auto* w : open) {
+      const std::string& group = w->resource.group;
+      const std::string& resource = w->resource.resource;
+      std::vector<std::pair<Quota*, ResourceList>> next;  // quota -> its new used
+      std::string refusal;
+      for (auto& qs : state) {
+        const QuotaFacts& qf = qs.facts;
+        if (!quota_matches(qf, w->pod ? &*w->pod : nullptr)) continue;
+        std::vector<std::string> hard_names;
+        for (const auto& n : names(qf.hard))
+          if (tracks(group, resource, n)) hard_names.push_back(n);
+        if (hard_names.empty()) continue;
+        if (w->pod)
+          if (auto c = pod_constraints(hard_names, w->pod->resources); !c.empty()) {
+            refusal = "failed quota: " + qf.name + ": " + c;
+            break;
+          }
+        if (!has_usage_stats(qf)) {
+          refusal = "status unknown for quota: " + qf.name;
+          break;
+        }
+        if (is_zero(w->delta)) continue;
+        std::string error;
+        auto used = charge(qf, w->delta, error);
+        if (!used) {
+          refusal = error;
+          break;
+        }
+        next.emplace_back(&qs, std::move(*used));
+      }
+      if (!refusal.empty()) {
+        w->result = forbidden(w->resource, w->name, refusal);
+        continue;
+      }
+      still_open.push_back(w);
+      if (w->dry_run) continue;  // checked, not charged
+      for (auto& [qs, used] : next) {
+        qs->charges.emplace_back(w, mask(w->delta, names(qs->facts.hard)));
+        qs->facts.used = std::move(used);
+        qs->touched = true;
+      }
     }
-    if (req.dry_run) return sdk::AdmissionResult::allow();
+    open = std::move(still_open);
     bool conflict = false;
-    for (size_t k = 0; k < interesting.size(); ++k) {
-      const auto& i = interesting[k];
+    for (auto& qs : state) {
+      if (!qs.touched) continue;
       capnp::MallocMessageBuilder msg;
-      msg.setRoot(i.object->as<core::v1::ResourceQuota>());
-      auto q = msg.getRoot<core::v1::ResourceQuota>();
+      msg.setRoot(qs.object->as<core::v1::ResourceQuota>());
+      auto b = msg.getRoot<core::v1::ResourceQuota>();
       // The object's resourceVersion stays: the write is conditional on the usage read above.
-      set_list([&](unsigned n) { return q.getStatus().initUsed(n); }, new_used[k]);
-      auto res = client_.update(kResourceQuotasResource, ns, i.facts.name, msg, "status");
+      set_list([&](unsigned n) { return b.getStatus().initUsed(n); }, qs.facts.used);
+      auto res = client_.update(kResourceQuotasResource, ns, qs.facts.name, msg, "status");
       if (res.status.conflict() || res.status.not_found()) {
         conflict = true;
         continue;
       }
       if (!res.status.ok()) {
-        sdk::AdmissionResult r;
-        r.allowed = false;
-        r.code = 500;
-        r.reason = "InternalError";
-        r.message = "failed to update quota " + i.facts.name + ": " + res.status.message;
-        return r;
+        for (auto* w : open) w->result = internal_error("failed to update quota " + qs.facts.name + ": " + res.status.message);
+        return;
       }
-      charged.insert(i.facts.name);
-      ledger_.record(ns, i.facts.name, object_key(group, resource, name), mask(delta, names(i.facts.hard)));
+      written.insert(qs.facts.name);
+      for (const auto& [w, usage] : qs.charges)
+        ledger_.record(ns, qs.facts.name, object_key(w->resource.group, w->resource.resource, w->name), usage);
     }
-    if (!conflict) return sdk::AdmissionResult::allow();
+    if (!conflict) return;
   }
-  sdk::AdmissionResult r;
-  r.allowed = false;
-  r.code = 409;
-  r.reason = "Conflict";
-  r.message = "Operation cannot be fulfilled on resourcequotas: the quota status kept changing; please retry";
-  return r;
+  for (auto* w : open)
+    w->result = internal_error(
+        "Operation cannot be fulfilled on resourcequotas: the quota status kept changing; please retry", 409, "Conflict");
 }
 
 // ---- PodDisruptionBudget: pods/eviction ---------------------------------------------------------

@@ -9,13 +9,19 @@
 //  - "poddisruptionbudget" (validating; pods/eviction): refuses an eviction that would break the
 //    pod's PodDisruptionBudget with 429, and takes one disruption from the budget otherwise, as
 //    the eviction REST handler does.
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "capstan/client.hpp"
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
 #include "quota_ledger.hpp"
+#include "quota_logic.hpp"
 
 namespace capstan::policy {
 
@@ -34,9 +40,32 @@ class PolicyAdmission {
   sdk::AdmissionResult eviction(const sdk::AdmissionRequest& req) const;
 
  private:
+  // One create waiting to be charged, and its answer.
+  struct QuotaWork {
+    sdk::Resource resource;
+    std::string name;
+    std::optional<PodFacts> pod;
+    ResourceList delta;
+    bool dry_run = false;
+    bool done = false;
+    sdk::AdmissionResult result;
+  };
+  struct NamespaceQueue {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<QuotaWork*> pending;
+    bool busy = false;  // a batch of this namespace is being charged
+  };
+  NamespaceQueue& queue(const std::string& ns) const;
+  // Checks and charges a batch against the namespace's quotas (a live read), under the ledger's
+  // namespace mutex; sets each work's result.
+  void charge_batch(const std::string& ns, const std::vector<QuotaWork*>& batch) const;
+
   const sdk::Client& client_;
   QuotaLedger& ledger_;
   const sdk::Informer* quotas_;
+  mutable std::mutex queues_mu_;
+  mutable std::map<std::string, std::unique_ptr<NamespaceQueue>> queues_;
 };
 
 // kube-apiserver's Forbidden: `<resource>[.<group>] "<name>" is forbidden: <message>`, 403.

@@ -60,11 +60,26 @@ PolicyControllers::PolicyControllers(const sdk::Host& host, const sdk::Client& c
       secrets_(client, kSecrets) {
   quota_controller_ = std::make_unique<sdk::Controller>("resourcequota", host_, [this](const std::string& k) { return sync_quota(k); });
   budget_controller_ = std::make_unique<sdk::Controller>("disruption", host_, [this](const std::string& k) { return sync_budget(k); });
-  quota_controller_->watch(quotas_);
+  // Only quotas whose status does not answer their spec are recalculated on a change (as upstream,
+  // which ignores status-only updates): the admissions' own charges change status.used on every
+  // create, and a full recalculation each time would list the namespace per create. Every quota
+  // is also recalculated every 30 s (sync_quota requeues itself).
+  quota_controller_->watch_owned(quotas_, [](const sdk::ObjectPtr&) { return std::optional<std::string>(); });
+  quotas_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+    if (kind == sdk::EventKind::kDeleted) return;
+    const QuotaFacts f = quota_facts(obj->as<core::v1::ResourceQuota>());
+    bool stale = f.hard.size() != f.spec_hard.size();
+    for (const auto& [n, q] : f.spec_hard) {
+      auto h = f.hard.find(n);
+      if (h == f.hard.end() || !(h->second == q) || !f.used.count(n)) stale = true;
+    }
+    if (stale || kind == sdk::EventKind::kAdded) quota_controller_->enqueue(obj->key());
+  });
   budget_controller_->watch(budgets_);
   // Registered so the budget controller waits for the pods' cache; keys come from the handler below.
   budget_controller_->watch_owned(pods_, [](const sdk::ObjectPtr&) { return std::optional<std::string>(); });
   pods_.add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+    if (kind == sdk::EventKind::kAdded) ledger_.observe(obj->ns(), object_key("", "pods", obj->name()));
     enqueue_budgets(obj->ns());
     const std::string phase = obj->as<core::v1::Pod>().getStatus().getPhase();
     if (kind == sdk::EventKind::kDeleted || phase == "Succeeded" || phase == "Failed" ||
@@ -72,7 +87,9 @@ PolicyControllers::PolicyControllers(const sdk::Host& host, const sdk::Client& c
       enqueue_quotas(obj->ns());
   });
   for (auto* informer : {&services_, &claims_, &configmaps_, &secrets_})
-    informer->add_handler([this](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+    informer->add_handler([this, informer](const sdk::ObjectPtr& obj, sdk::EventKind kind) {
+      if (kind == sdk::EventKind::kAdded)
+        ledger_.observe(obj->ns(), object_key(informer->resource().group, informer->resource().resource, obj->name()));
       if (kind == sdk::EventKind::kDeleted) enqueue_quotas(obj->ns());
     });
 }

@@ -143,3 +143,25 @@ TEST_F(QuotaAdmissionTest, LimitRangeDefaultsAndRefuses) {
 
 }  // namespace
 }  // namespace capstan::policy
+
+namespace capstan::policy {
+namespace {
+
+TEST(QuotaLedger, ChargesLeaveWhenSeenObservedOrExpired) {
+  QuotaLedger ledger(std::chrono::milliseconds(200));
+  const ResourceList one = {{"pods", *Quantity::parse("1")}};
+  ledger.record("ns", "q", "pods/a", one);
+  ledger.record("ns", "q", "pods/b", one);
+  ledger.record("ns", "other", "pods/c", one);
+  EXPECT_EQ(pretty(ledger.pending("ns", "q", {})), "pods=2");
+  EXPECT_EQ(pretty(ledger.pending("ns", "q", {"pods/a"})), "pods=1");  // a is listed now: forgotten
+  EXPECT_EQ(pretty(ledger.pending("ns", "q", {})), "pods=1");
+  ledger.observe("ns", "pods/b");
+  EXPECT_EQ(pretty(ledger.pending("ns", "q", {})), "");
+  EXPECT_EQ(pretty(ledger.pending("ns", "other", {})), "pods=1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(pretty(ledger.pending("ns", "other", {})), "");  // its write failed: released
+}
+
+}  // namespace
+}  // namespace capstan::policy

@@ -36,4 +36,14 @@ ResourceList QuotaLedger::pending(const std::string& ns, const std::string& quot
   return out;
 }
 
+void QuotaLedger::observe(const std::string& ns, const std::string& object_key) {
+  std::lock_guard lock(mu_);
+  auto it = charges_.find(ns);
+  if (it == charges_.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove_if(list.begin(), list.end(), [&](const Charge& c) { return c.object_key == object_key; }),
+             list.end());
+  if (list.empty()) charges_.erase(it);
+}
+
 }  // namespace capstan::policy

@@ -28,6 +28,9 @@ class QuotaLedger {
   // The charges to `quota` whose object is not in `seen` and that have not expired; charges whose
   // object is seen are forgotten (the listing counts them now).
   ResourceList pending(const std::string& ns, const std::string& quota, const std::set<std::string>& seen);
+  // The object is stored (an informer saw it added): its charges are no longer in flight. Without
+  // this, an object deleted before the next recalculation would keep its charge until it expires.
+  void observe(const std::string& ns, const std::string& object_key);
 
  private:
   struct Charge {

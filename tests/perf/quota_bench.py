@@ -30,8 +30,9 @@ procs = []
 
 
 class Api:
-    def __init__(self, port):
+    def __init__(self, port, token):
         self.port = port
+        self.headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token}
         self.local = threading.local()
 
     def call(self, method, path, body=None):
@@ -40,7 +41,7 @@ class Api:
                 if not hasattr(self.local, "c"):
                     self.local.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
                 self.local.c.request(method, path, body=json.dumps(body) if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
+                                     headers=self.headers)
                 r = self.local.c.getresponse()
                 return r.status, r.read()
             except (http.client.HTTPException, OSError):
@@ -58,14 +59,16 @@ def namespace(api, ns, hard=None):
     api.call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
     if hard is None:
         return
-    api.call("POST", f"/api/v1/namespaces/{ns}/resourcequotas",
-             {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": hard}})
+    st, body = api.call("POST", f"/api/v1/namespaces/{ns}/resourcequotas",
+                        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": hard}})
+    if st != 201:
+        raise SystemExit(f"creating the quota: {st} {body[:300]}")
     for _ in range(300):  # until the controller has counted it
         st, body = api.call("GET", f"/api/v1/namespaces/{ns}/resourcequotas/q")
         if st == 200 and "used" in json.loads(body).get("status", {}):
             return
         time.sleep(0.05)
-    raise SystemExit("the quota controller did not count the quota")
+    raise SystemExit(f"the quota controller did not count the quota: {body[:500]}")
 
 
 def create_all(api, ns, names, clients):
@@ -133,7 +136,8 @@ try:
         if re.search(r"plain HTTP: http://127.0.0.1:(\d+)", open(slog).read()):
             break
         time.sleep(0.05)
-    api = Api(port)
+    # The plain-HTTP port asks for credentials too (docs/security.md): the admin's token.
+    api = Api(port, open(os.path.join(work, "server", "auth", "admin.token")).read().strip())
     time.sleep(1)
 
     namespace(api, "plain")
