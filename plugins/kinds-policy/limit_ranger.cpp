@@ -88,8 +88,9 @@ void check_container(const std::string& type, const LimitItem& item, const Conta
   for (const auto& [r, q] : item.max_limit_request_ratio) ratio_constraint(type, r, q, c.requests, c.limits, errs);
 }
 
-std::string merge(ContainerResources& c, const ResourceList& limits, const ResourceList& requests,
-                  const std::string& prefix, std::vector<std::string>& annotations) {
+// mergeContainerResources: what is missing is set, and named in the annotation's parts.
+void merge(ContainerResources& c, const ResourceList& limits, const ResourceList& requests, const std::string& prefix,
+           std::vector<std::string>& annotations) {
   std::vector<std::string> set_requests, set_limits;
   for (const auto& [r, q] : limits)
     if (c.limits.emplace(r, q).second) set_limits.push_back(r);
@@ -102,7 +103,6 @@ std::string merge(ContainerResources& c, const ResourceList& limits, const Resou
   };
   if (!set_requests.empty()) annotations.push_back(join(set_requests) + " request for " + prefix + " " + c.name);
   if (!set_limits.empty()) annotations.push_back(join(set_limits) + " limit for " + prefix + " " + c.name);
-  return {};
 }
 
 }  // namespace

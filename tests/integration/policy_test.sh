@@ -141,6 +141,7 @@ check_eq "kubectl get pdb columns" "NAME MIN AVAILABLE MAX UNAVAILABLE ALLOWED D
 check "status: 2 healthy of 2 desired and expected" eventually 30 bash -c \
   "kubectl -n pdb get pdb web -o jsonpath='{.status.currentHealthy} {.status.desiredHealthy} {.status.expectedPods}' | grep -qx '2 2 2'"
 check_eq "kubectl get pdb: 0 allowed" "web 2 N/A 0" bash -c "kubectl -n pdb get pdb web --no-headers | awk '{print \$1, \$2, \$3, \$4}'"
+check "kubectl describe pdb" bash -c "kubectl -n pdb describe pdb web | grep -Eq 'Min available: +2' && kubectl -n pdb describe pdb web | grep -Eq 'Allowed disruptions: +0'"
 check_eq "DisruptionAllowed False InsufficientPods" "False InsufficientPods" kubectl -n pdb get pdb web \
   -o jsonpath='{.status.conditions[?(@.type=="DisruptionAllowed")].status} {.status.conditions[?(@.type=="DisruptionAllowed")].reason}'
 victim=$(kubectl -n pdb get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
