@@ -87,6 +87,9 @@ TEST(Disruption, RecordedEvictionAndStatus) {
   EXPECT_EQ(std::string(s.getDisruptedPods()[0].getKey()), "p");
   ASSERT_EQ(s.getConditions().size(), 1u);
   EXPECT_EQ(std::string(s.getConditions()[0].getReason()), "InsufficientPods");
+  // disruptedPods is a map of metav1.Time in JSON, as upstream writes it.
+  json j = sdk::testing::json_of<policy::v1::PodDisruptionBudget>(sdk::serialize(msg));
+  EXPECT_EQ(j["status"]["disruptedPods"], json({{"p", machinery::format_rfc3339(1'000'000)}}));
 
   BudgetNumbers n{2, 1, 2, 1, ""};
   std::vector<BudgetPod> pods = {{"p", true, false}, {"q", true, false}};
