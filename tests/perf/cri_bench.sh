@@ -73,6 +73,7 @@ for ((i = 0; i < 300; i++)); do grep -q '^ *kubeconfig: ' "$DATA/server.log" && 
 HTTP=$(sed -n 's/^ *plain HTTP: *\(http:[^ ]*\).*/\1/p' "$DATA/server.log" | tail -1)
 export KUBECONFIG=$DATA/kubeconfig
 [ -n "$HTTP" ] || { echo "capstan did not start"; tail "$DATA/server.log"; exit 1; }
+TOKEN=$(cat "$DATA/auth/admin.token")  # the plain-HTTP port authenticates too
 "$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox.tar" >/dev/null || { echo "import failed"; exit 1; }
 for ((i = 0; i < 100; i++)); do [ -f "$DATA/cni/net.d/10-capstan.conflist" ] && break; sleep 0.1; done
 cp "$DATA/cni/net.d/10-capstan.conflist" "$DATA/conflist.saved"
@@ -84,14 +85,14 @@ clear_pods() { # deletes every pod and waits until containerd holds no container
     sleep 0.1
   done
 }
-python3 "$here/cri_bench_pods.py" --server "$HTTP" --image "$IMAGE" --count 1 --prefix warm >/dev/null
+python3 "$here/cri_bench_pods.py" --server "$HTTP" --token "$TOKEN" --image "$IMAGE" --count 1 --prefix warm >/dev/null
 clear_pods
 : >"$DATA/capstan1"; : >"$DATA/capstanN"; : >"$DATA/bare1"; : >"$DATA/bareN"
 for ((r = 0; r < ROUNDS; r++)); do
-  python3 "$here/cri_bench_pods.py" --server "$HTTP" --image "$IMAGE" --count 1 --prefix one-$r | awk '/^pod/ {print $3}' >>"$DATA/capstan1"
+  python3 "$here/cri_bench_pods.py" --server "$HTTP" --token "$TOKEN" --image "$IMAGE" --count 1 --prefix one-$r | awk '/^pod/ {print $3}' >>"$DATA/capstan1"
   clear_pods
 done
-python3 "$here/cri_bench_pods.py" --server "$HTTP" --image "$IMAGE" --count "$MANY" --prefix many | tee "$DATA/capstanN.raw" | awk '/^pod/ {print $3}' >"$DATA/capstanN"
+python3 "$here/cri_bench_pods.py" --server "$HTTP" --token "$TOKEN" --image "$IMAGE" --count "$MANY" --prefix many | tee "$DATA/capstanN.raw" | awk '/^pod/ {print $3}' >"$DATA/capstanN"
 sleep 2
 if grep -qv '^pod' "$DATA/capstanN.raw"; then  # say why some pods did not run
   echo "capstan: not all pods reached Running; pod states:"; kubectl get pods --no-headers 2>/dev/null | awk '{print $3}' | sort | uniq -c

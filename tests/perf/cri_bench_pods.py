@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Creation -> Running latency of pods through Capstan's API (standard library only).
 
-    cri_bench_pods.py --server http://127.0.0.1:PORT --image IMG --count N --prefix NAME
+    cri_bench_pods.py --server http://127.0.0.1:PORT --token T --image IMG --count N --prefix NAME
 
 Opens a watch on the default namespace's pods, then creates N one-container pods at once (one
 connection each) and prints "pod <i> <ms>": from just before pod i's POST to the watch event
@@ -14,6 +14,8 @@ import threading
 import time
 import urllib.parse
 
+import perf_http
+
 
 def main():
     p = argparse.ArgumentParser()
@@ -22,13 +24,15 @@ def main():
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--prefix", default="bench")
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--token", default="", help="bearer token (the admin's: <data-dir>/auth/admin.token)")
     a = p.parse_args()
+    perf_http.use_token(a.token)
     u = urllib.parse.urlparse(a.server)
 
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=a.timeout)
+    conn = perf_http.Connection(u.hostname, u.port, timeout=a.timeout)
     conn.request("GET", "/api/v1/namespaces/default/pods")
     rv = json.loads(conn.getresponse().read())["metadata"]["resourceVersion"]
-    watch = http.client.HTTPConnection(u.hostname, u.port, timeout=a.timeout)
+    watch = perf_http.Connection(u.hostname, u.port, timeout=a.timeout)
     watch.request("GET", "/api/v1/namespaces/default/pods?watch=true&resourceVersion=" + rv)
     stream = watch.getresponse()
     if stream.status != 200:
@@ -57,7 +61,7 @@ def main():
         body = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
                            "spec": {"terminationGracePeriodSeconds": 1,
                                     "containers": [{"name": "c", "image": a.image, "command": ["sleep", "3600"]}]}})
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=a.timeout)
+        c = perf_http.Connection(u.hostname, u.port, timeout=a.timeout)
         started[name] = time.monotonic()
         c.request("POST", "/api/v1/namespaces/default/pods", body, {"Content-Type": "application/json"})
         r = c.getresponse()

@@ -20,6 +20,8 @@ reconnects and resumes its watches), and bound/s = P / (server ready -> last bin
 """
 import argparse, glob, http.client, json, os, re, shutil, signal, socket, subprocess, tempfile, threading, time
 
+import perf_http  # the admin token on every request (the plain-HTTP port authenticates)
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--capstan", required=True)
 ap.add_argument("--plugin-dir", required=True)
@@ -75,7 +77,7 @@ class Api:
 
     def conn(self):
         if not hasattr(self.local, "c"):
-            self.local.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.local.c = perf_http.Connection("127.0.0.1", self.port, timeout=60)
         return self.local.c
 
     def call(self, method, path, body=None):
@@ -99,7 +101,7 @@ def pct(xs, p):
 
 
 def watch_pods(port, rv, seen, bound, running, done, want):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=args.timeout)
+    c = perf_http.Connection("127.0.0.1", port, timeout=args.timeout)
     c.request("GET", f"/api/v1/namespaces/default/pods?watch=1&resourceVersion={rv}")
     r = c.getresponse()
     while not done.is_set():
@@ -255,6 +257,7 @@ try:
                              stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env)
         procs.append(p)
         wait_line(log, r"plain HTTP: http://127.0.0.1:(\d+)", p)
+        perf_http.use_admin_token(os.path.join(work, "server"))
         return p, time.time()
 
     server, _ = start_server(plugin_dir, "server.log")
@@ -262,7 +265,7 @@ try:
     config = json.dumps({"hollowNodes": args.nodes, "port": 0})
     alog = os.path.join(work, "agent.log")
     t_agent = time.time()
-    agent = subprocess.Popen([args.capstan, "agent", "--server", f"http://127.0.0.1:{port}", "--data-dir",
+    agent = subprocess.Popen([args.capstan, "agent", "--kubeconfig", os.path.join(work, "server", "kubeconfig"), "--data-dir",
                               os.path.join(work, "agent"), "--plugin-dir", args.plugin_dir, "--node-name", "hollow",
                               "--runtime", "sim", "--disable", "bridge", "--disable", "service-proxy", "--disable",
                               "cluster-dns", "--plugin-config", f"node-agent={config}"],

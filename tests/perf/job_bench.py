@@ -17,6 +17,8 @@
 """
 import argparse, http.client, json, os, re, shutil, signal, socket, subprocess, tempfile, threading, time
 
+import perf_http  # the admin token on every request (the plain-HTTP port authenticates)
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--capstan", required=True)
 ap.add_argument("--plugin-dir", required=True)
@@ -75,7 +77,7 @@ class Api:
         for _ in range(3):
             try:
                 if not hasattr(self.local, "c"):
-                    self.local.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    self.local.c = perf_http.Connection("127.0.0.1", self.port, timeout=60)
                 self.local.c.request(method, path, body=json.dumps(body) if body is not None else None,
                                      headers={"Content-Type": "application/json"})
                 r = self.local.c.getresponse()
@@ -86,7 +88,7 @@ class Api:
 
 
 def watch(port, path, rv, on_event, done):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=args.timeout)
+    c = perf_http.Connection("127.0.0.1", port, timeout=args.timeout)
     c.request("GET", f"{path}?watch=1&resourceVersion={rv}")
     r = c.getresponse()
     while not done.is_set():
@@ -129,9 +131,10 @@ try:
                               stdout=open(slog, "w"), stderr=subprocess.STDOUT, env=env)
     procs.append(server)
     wait_line(slog, r"plain HTTP: http://127.0.0.1:(\d+)", server)
+    perf_http.use_admin_token(os.path.join(work, "server"))
     api = Api(port)
     alog = os.path.join(work, "agent.log")
-    agent = subprocess.Popen([args.capstan, "agent", "--server", f"http://127.0.0.1:{port}", "--data-dir",
+    agent = subprocess.Popen([args.capstan, "agent", "--kubeconfig", os.path.join(work, "server", "kubeconfig"), "--data-dir",
                               os.path.join(work, "agent"), "--plugin-dir", args.plugin_dir, "--node-name", "hollow",
                               "--runtime", "sim", "--disable", "bridge", "--disable", "service-proxy", "--disable",
                               "cluster-dns", "--plugin-config",

@@ -17,6 +17,8 @@
 """
 import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
 
+import perf_http  # the admin token on every request (the plain-HTTP port authenticates)
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--capstan", required=True)
 ap.add_argument("--plugin-dir", required=True, help="all plugins, scheduler included")
@@ -51,6 +53,7 @@ def start(plugin_dir, log_name):
         m = re.search(r"plain HTTP: http://127\.0\.0\.1:(\d+)", text)
         if ready_at is not None and m:
             port = int(m.group(1))
+            perf_http.use_admin_token(data)
             return p, port, log, ready_at
         if p.poll() is not None:
             sys.exit(f"server exited during start-up:\n{text[-2000:]}")
@@ -87,7 +90,7 @@ def req(c, method, path, body, ctype="application/json"):
 
 def parallel(port, n, fn):
     def worker(k):
-        c = http.client.HTTPConnection("127.0.0.1", port)
+        c = perf_http.Connection("127.0.0.1", port)
         for i in range(k, n, args.threads):
             fn(c, i)
         c.close()
@@ -124,7 +127,7 @@ try:
     print(f"  seeded {args.pods} pods in {time.time() - t:.1f} s", flush=True)
     if errors:
         print(f"  {len(errors)} seeding errors, first: {errors[0]}"); sys.exit(1)
-    c = http.client.HTTPConnection("127.0.0.1", port)
+    c = perf_http.Connection("127.0.0.1", port)
     c.request("GET", "/api/v1/nodes"); nodes = json.loads(c.getresponse().read())["items"]
     ok = sum(1 for n in nodes if n.get("status", {}).get("allocatable") == ALLOC)
     print(f"  nodes with allocatable set: {ok}/{len(nodes)}", flush=True)
@@ -132,7 +135,7 @@ try:
     stop(server); server = None
 
     server, port, log, ready_at = start(args.plugin_dir, "sched.log")
-    c = http.client.HTTPConnection("127.0.0.1", port)
+    c = perf_http.Connection("127.0.0.1", port)
     c.request("GET", "/api/v1/namespaces/default/pods"); lst = json.loads(c.getresponse().read())
     unbound = {p["metadata"]["name"] for p in lst["items"] if not p["spec"].get("nodeName")}
     total = len(lst["items"])
@@ -145,7 +148,7 @@ try:
     last_bound = ready_at if not unbound else None
     last_cond = None
     if unbound:
-        w = http.client.HTTPConnection("127.0.0.1", port, timeout=args.timeout)
+        w = perf_http.Connection("127.0.0.1", port, timeout=args.timeout)
         w.request("GET", "/api/v1/namespaces/default/pods?watch=1&resourceVersion="
                   + lst["metadata"]["resourceVersion"])
         r = w.getresponse()
