@@ -96,7 +96,7 @@ spec:
     requests.cpu: "1"
     limits.cpu: "2"
     limits.memory: 2Gi
-    count/configmaps: "2"
+    count/configmaps: "3"   # kube-root-ca.crt is one of them, as in any Kubernetes namespace
 YAML
 check "create a ResourceQuota" kubectl -n rq apply -f "$WORK/quota.yaml"
 check "the controller fills status.hard and status.used" eventually 30 bash -c \
@@ -108,10 +108,10 @@ check_fails "a pod over quota" 'pods "big" is forbidden: exceeded quota: mem-cpu
   bash -c "$(declare -f pod); pod big 900m 1 128Mi | kubectl -n rq apply -f -"
 check "kubectl describe quota shows the usage" bash -c "kubectl -n rq describe quota mem-cpu-demo | grep -Eq 'requests.cpu +500m +1'"
 check_eq "kubectl get quota columns" "NAME AGE REQUEST LIMIT" bash -c "kubectl -n rq get quota | head -1 | tr -s ' '"
-check "kubectl get quota cells" bash -c "kubectl -n rq get quota mem-cpu-demo --no-headers | grep -q 'count/configmaps: 0/2, pods: 1/3, requests.cpu: 500m/1 *limits.cpu: 1/2, limits.memory: 128Mi/2Gi'"
-check "config map 1 of 2" kubectl -n rq create configmap a
-check "config map 2 of 2" kubectl -n rq create configmap b
-check_fails "config map 3 is over count/configmaps" 'configmaps "c" is forbidden: exceeded quota: mem-cpu-demo, requested: count/configmaps=1, used: count/configmaps=2, limited: count/configmaps=2' \
+check "kubectl get quota cells" bash -c "kubectl -n rq get quota mem-cpu-demo --no-headers | grep -q 'count/configmaps: 1/3, pods: 1/3, requests.cpu: 500m/1 *limits.cpu: 1/2, limits.memory: 128Mi/2Gi'"
+check "config map 2 of 3 (kube-root-ca.crt is the first)" kubectl -n rq create configmap a
+check "config map 3 of 3" kubectl -n rq create configmap b
+check_fails "config map 4 is over count/configmaps" 'configmaps "c" is forbidden: exceeded quota: mem-cpu-demo, requested: count/configmaps=1, used: count/configmaps=3, limited: count/configmaps=3' \
   kubectl -n rq create configmap c
 check "deleting a config map gives its count back" bash -c "kubectl -n rq delete configmap a && for i in \$(seq 50); do kubectl -n rq create configmap c 2>/dev/null && exit 0; sleep 0.2; done; exit 1"
 check "deleting the pod gives its usage back" bash -c "kubectl -n rq delete pod small --grace-period=0 --force >/dev/null 2>&1; for i in \$(seq 100); do [ \"\$(kubectl -n rq get quota mem-cpu-demo -o jsonpath='{.status.used.requests\.cpu}')\" = 0 ] && exit 0; sleep 0.2; done; exit 1"
