@@ -2,6 +2,7 @@
 // namespace labels with the privileged, baseline and restricted levels).
 #include "capstan/plugin.hpp"
 #include "pod_security_plugin.hpp"
+#include "pod_templates.hpp"
 
 namespace {
 
@@ -22,6 +23,11 @@ sdk::PluginInfo make_info() {
   namespaces.name = pod_security::PodSecurityPlugin::kNamespacesHook;
   namespaces.rules = {{{""}, {"namespaces"}, {"CREATE", "UPDATE"}}};
   info.manifest.admission_hook(namespaces);
+  sdk::AdmissionHookSpec workloads;
+  workloads.name = pod_security::PodSecurityPlugin::kWorkloadsHook;
+  for (const auto& r : pod_security::kTemplateResources)
+    workloads.rules.push_back({{r.group}, {r.resource}, {"CREATE", "UPDATE"}});
+  info.manifest.admission_hook(workloads);
   info.create = [](const sdk::Host& host, const std::string&) {
     return std::make_unique<pod_security::PodSecurityPlugin>(host);
   };

@@ -7,6 +7,7 @@
 #include "capstan/machinery/resources.hpp"
 #include "namespace_policy.hpp"
 #include "pod_checks.hpp"
+#include "pod_templates.hpp"
 
 namespace capstan::pod_security {
 
@@ -57,7 +58,38 @@ sdk::AdmissionResult PodSecurityPlugin::admit(const sdk::AdmissionRequest& req) 
     return sdk::AdmissionResult::invalid("", std::move(causes));
   }
   if (req.hook == kPodsHook) return admit_pod(req);
+  if (req.hook == kWorkloadsHook) return admit_workload(req);
   return sdk::AdmissionResult::allow();
+}
+
+std::optional<NamespacePolicy> PodSecurityPlugin::policy_for(const std::string& ns) {
+  // The cache first; a namespace created a moment ago may not be there yet.
+  sdk::ObjectPtr namespace_object = namespaces_ ? namespaces_->get("", ns) : nullptr;
+  if (!namespace_object) {
+    auto got = client_.get(machinery::kNamespaces, "", ns);
+    if (got.status.ok()) namespace_object = got.object;
+  }
+  if (!namespace_object) return std::nullopt;
+  return policy_of(labels_of(namespace_object->as<core::v1::Namespace>().getMetadata()));
+}
+
+sdk::AdmissionResult PodSecurityPlugin::admit_workload(const sdk::AdmissionRequest& req) {
+  auto tmpl = pod_template(req.resource.resource, *req.object);
+  if (!tmpl) return sdk::AdmissionResult::allow();
+  if (req.operation == sdk::AdmissionRequest::Operation::kUpdate && req.old_object) {
+    auto old = pod_template(req.resource.resource, *req.old_object);
+    if (old && machinery::same_value(*tmpl, *old)) return sdk::AdmissionResult::allow();  // template unchanged
+  }
+  auto policy = policy_for(std::string(req.object->ns()));
+  if (!policy) return sdk::AdmissionResult::allow();
+  sdk::AdmissionResult result;
+  // One warning per distinct level, enforce first (upstream's order).
+  for (const LevelVersion* lv : {&policy->enforce, &policy->warn}) {
+    if (lv == &policy->warn && policy->warn.text() == policy->enforce.text()) continue;
+    if (auto v = evaluate(lv->level, tmpl->getMetadata(), tmpl->getSpec()); !v.empty())
+      result.warnings.push_back("would violate PodSecurity \"" + lv->text() + "\": " + describe(v));
+  }
+  return result;
 }
 
 sdk::AdmissionResult PodSecurityPlugin::admit_pod(const sdk::AdmissionRequest& req) {
@@ -65,15 +97,9 @@ sdk::AdmissionResult PodSecurityPlugin::admit_pod(const sdk::AdmissionRequest& r
   if (req.operation == sdk::AdmissionRequest::Operation::kUpdate && req.old_object &&
       !significant_update(pod, req.old_object->as<core::v1::Pod>()))
     return sdk::AdmissionResult::allow();
-  const std::string ns = pod.getMetadata().getNamespace();
-  // The cache first; a namespace created a moment ago may not be there yet.
-  sdk::ObjectPtr namespace_object = namespaces_ ? namespaces_->get("", ns) : nullptr;
-  if (!namespace_object) {
-    auto got = client_.get(machinery::kNamespaces, "", ns);
-    if (got.status.ok()) namespace_object = got.object;
-  }
-  if (!namespace_object) return sdk::AdmissionResult::allow();  // the kernel refuses pods of missing namespaces
-  const NamespacePolicy policy = policy_of(labels_of(namespace_object->as<core::v1::Namespace>().getMetadata()));
+  auto found = policy_for(std::string(pod.getMetadata().getNamespace()));
+  if (!found) return sdk::AdmissionResult::allow();  // the kernel refuses pods of missing namespaces
+  const NamespacePolicy& policy = *found;
 
   sdk::AdmissionResult result;
   if (auto v = evaluate(policy.enforce.level, pod.getMetadata(), pod.getSpec()); !v.empty()) {

@@ -5,9 +5,12 @@
 // warning. Namespace labels are validated on write.
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "capstan/informer.hpp"
 #include "capstan/plugin.hpp"
+#include "namespace_policy.hpp"
 
 namespace capstan::pod_security {
 
@@ -20,9 +23,14 @@ class PodSecurityPlugin final : public sdk::Plugin {
 
   static constexpr const char* kPodsHook = "pod-security-pods";
   static constexpr const char* kNamespacesHook = "pod-security-namespaces";
+  static constexpr const char* kWorkloadsHook = "pod-security-workloads";
 
  private:
   sdk::AdmissionResult admit_pod(const sdk::AdmissionRequest& req);
+  // Workloads: warnings only, at the enforce and warn levels (upstream's EvaluatePodController).
+  sdk::AdmissionResult admit_workload(const sdk::AdmissionRequest& req);
+  // The namespace's policy (informer cache, else a read); nullopt when it does not exist.
+  std::optional<NamespacePolicy> policy_for(const std::string& ns);
   sdk::Client client_;
   std::unique_ptr<sdk::Informer> namespaces_;
 };

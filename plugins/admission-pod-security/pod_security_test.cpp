@@ -5,6 +5,9 @@
 #include "capstan/testing/json_objects.hpp"
 #include "namespace_policy.hpp"
 #include "pod_checks.hpp"
+#include "pod_templates.hpp"
+#include "capstan/apps_v1.capnp.h"
+#include "capstan/batch_v1.capnp.h"
 
 namespace capstan::pod_security {
 namespace {
@@ -95,6 +98,21 @@ TEST(NamespacePolicy, MalformedLabelsAreRefused) {
   EXPECT_TRUE(validate_labels({{"pod-security.kubernetes.io/enforce", "restricted"},
                                {"pod-security.kubernetes.io/enforce-version", "v1.0"}})
                   .empty());
+}
+
+TEST(PodTemplates, WorkloadsAreCheckedThroughTheirPodTemplate) {
+  auto deployment = sdk::testing::object_from_json<apps::v1::Deployment>(json::parse(
+      R"({"metadata":{"name":"d"},"spec":{"template":{"spec":{"hostPID":true,"containers":[{"name":"c","image":"x"}]}}}})"));
+  auto t = pod_template("deployments", *deployment);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(describe(evaluate(Level::kBaseline, t->getMetadata(), t->getSpec())), "host namespaces (hostPID)");
+  auto cronjob = sdk::testing::object_from_json<batch::v1::CronJob>(json::parse(
+      R"({"metadata":{"name":"c"},"spec":{"schedule":"* * * * *","jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"j","image":"x","securityContext":{"privileged":true}}]}}}}}})"));
+  auto ct = pod_template("cronjobs", *cronjob);
+  ASSERT_TRUE(ct);
+  EXPECT_EQ(describe(evaluate(Level::kBaseline, ct->getMetadata(), ct->getSpec())),
+            "privileged (container \"j\" must not set securityContext.privileged=true)");
+  EXPECT_FALSE(pod_template("services", *deployment));
 }
 
 }  // namespace

@@ -245,6 +245,8 @@ spec:
   volumes: [{name: root, hostPath: {path: /}}]
   containers: [{name: c, image: nginx}]
 YAML"
+check "a Deployment whose pods would violate is admitted with upstream's warning" bash -c \
+  "'$K33' -n locked create deployment web --image=nginx 2>&1 | grep -q 'Warning: would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"nginx\" must set securityContext.allowPrivilegeEscalation=false)'"
 check_fails "a malformed level label is refused, upstream's message" \
   'metadata.labels\[pod-security.kubernetes.io/enforce\]: Invalid value: "strict": must be one of privileged, baseline, restricted' \
   kubectl label namespace open pod-security.kubernetes.io/enforce=strict --overwrite
