@@ -2,6 +2,8 @@
 # and capstan_args): prerequisites, a node of the test's own (data dir, bridge, pod subnet), and
 # its teardown even when the server died with containers running.
 #   containerd_node_setup PREFIX [EXTRA_TOOL...]   sets DATA LOG BRIDGE CLUSTER_CIDR SOCK MKIMAGE
+#   containerd_node_args NODE                      sets COMMON: the node's arguments for up/image import
+#   containerd_up NODE_AGENT_CONFIG                `capstan up` with them
 #   containerd_node_teardown                       call from the test's EXIT trap
 #   shim_pids                                      shims serving this node's containerd
 
@@ -23,6 +25,34 @@ containerd_node_setup() {
   # A /20 of 10.244.0.0/16 of our own, so that parallel runs do not share pod subnets.
   CLUSTER_CIDR=10.244.$(( (RANDOM % 15 + 1) * 16 )).0/20
   SOCK=$DATA/containerd/containerd.sock
+}
+
+containerd_node_args() { # NODE : the data dir, plugins, containerd runtime, the node's bridge and pod subnet
+  COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$1"
+          --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
+          --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
+}
+
+# containerd_up NODE_AGENT_CONFIG : starts `capstan up "${COMMON[@]}"` on free ports with the node
+# agent's configuration (JSON), waits (90 s) for its kubeconfig and exports KUBECONFIG; sets
+# SERVER_PID; reports "capstan up with containerd" (false, with the log's tail, when it did not).
+containerd_up() {
+  local i
+  "$CAPSTAN" up "${COMMON[@]}" --port 0 --http-port 0 --bind-address 127.0.0.1 \
+    --plugin-config "node-agent=$1" >"$LOG" 2>&1 </dev/null &
+  SERVER_PID=$!
+  for ((i = 0; i < 900; i++)); do
+    grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  KUBECONFIG=$(sed -n 's/^ *kubeconfig: *//p' "$LOG" | tail -1)
+  export KUBECONFIG
+  if [ -z "$KUBECONFIG" ] || [ ! -f "$KUBECONFIG" ]; then
+    bad "capstan up with containerd" "$(tail -15 "$LOG" | tr '\n' ' ')"
+    return 1
+  fi
+  ok "capstan up with containerd"
 }
 
 shim_pids() { # shims serving our containerd (they are started with -address SOCK)

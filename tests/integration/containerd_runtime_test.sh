@@ -36,9 +36,7 @@ rc=$?
 [ $rc = 77 ] && need_skip "no static busybox"
 [ $rc = 0 ] || { bad "build busybox image"; summary; exit 1; }
 
-COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$NODE"
-        --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
-        --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
+containerd_node_args "$NODE"
 
 # ---- import before the node runs: the plugin starts containerd just for the import
 out=$("$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox.tar" 2>&1)

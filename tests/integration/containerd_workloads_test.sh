@@ -61,25 +61,10 @@ for img in "$IMG1" "$IMG2"; do
   [ $rc = 0 ] || { bad "build busybox image $img"; summary; exit 1; }
 done
 
-COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$NODE"
-        --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
-        --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
+containerd_node_args "$NODE"
 
 # ---- start the node (the agent's logs/exec endpoint on a free port: 10250 may be taken)
-"$CAPSTAN" up "${COMMON[@]}" --port 0 --http-port 0 --bind-address 127.0.0.1 \
-  --plugin-config 'node-agent={"port":0}' >"$LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-for ((i = 0; i < 900; i++)); do
-  grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-KUBECONFIG=$(sed -n 's/^ *kubeconfig: *//p' "$LOG" | tail -1)
-export KUBECONFIG
-if [ -z "$KUBECONFIG" ] || [ ! -f "$KUBECONFIG" ]; then
-  bad "capstan up with containerd" "$(flat "$(tail -15 "$LOG")" 15)"; summary; exit 1
-fi
-ok "capstan up with containerd"
+containerd_up '{"port":0}' || { summary; exit 1; }
 
 for img in "$IMG1" "$IMG2"; do
   out=$("$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox-${img##*:}.tar" 2>&1)

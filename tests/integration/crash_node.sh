@@ -30,9 +30,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 crash_node_init() {
   PORT=$(free_port)
-  COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$NODE"
-          --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
-          --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
+  containerd_node_args "$NODE"
 }
 
 # Besides containerd_node_teardown: what a killed capstan left running (dnsmasq, nginx), found by

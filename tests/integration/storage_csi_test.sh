@@ -64,23 +64,8 @@ rc=$?
 [ $rc = 0 ] || { bad "build busybox image"; summary; exit 1; }
 [ -x "$(dirname "$CAPSTAN")/capstan-csi-hostpath" ] || need_skip "capstan-csi-hostpath not built"
 
-COMMON=(--data-dir "$DATA" --plugin-dir "$PLUGIN_DIR" --runtime containerd --node-name "$NODE"
-        --plugin-config "capstan.network.v1/bridge={\"bridgeName\":\"$BRIDGE\"}"
-        --plugin-config "pod-cidr-allocator={\"clusterCIDR\":\"$CLUSTER_CIDR\"}")
-"$CAPSTAN" up "${COMMON[@]}" --port 0 --http-port 0 --bind-address 127.0.0.1 \
-  --plugin-config 'node-agent={"port":0,"csiTimeoutSeconds":5}' >"$LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-for ((i = 0; i < 900; i++)); do
-  grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-KUBECONFIG=$(sed -n 's/^ *kubeconfig: *//p' "$LOG" | tail -1)
-export KUBECONFIG
-if [ -z "$KUBECONFIG" ] || [ ! -f "$KUBECONFIG" ]; then
-  bad "capstan up with containerd" "$(flat "$(tail -15 "$LOG")" 15)"; summary; exit 1
-fi
-ok "capstan up with containerd"
+containerd_node_args "$NODE"
+containerd_up '{"port":0,"csiTimeoutSeconds":5}' || { summary; exit 1; }
 out=$("$CAPSTAN" image import "${COMMON[@]}" "$DATA/busybox.tar" 2>&1)
 echo "$out" | grep -q "imported $IMG" && ok "image import" || bad "image import" "$(flat "$out" 3)"
 node_ready() { jp_is "node/$NODE" '{.status.conditions[?(@.type=="Ready")].status}' True; }
