@@ -46,20 +46,7 @@ else bad "image import without a running node" "$(echo "$out" | tail -3 | tr '\n
   || bad "the import's containerd is gone"
 
 # ---- start the node
-"$CAPSTAN" up "${COMMON[@]}" --port 0 --http-port 0 --bind-address 127.0.0.1 \
-  --plugin-config 'node-agent={"metricsInterval":2}' >"$LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-for ((i = 0; i < 600; i++)); do
-  grep -q '^ *kubeconfig: ' "$LOG" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-KUBECONFIG=$(sed -n 's/^ *kubeconfig: *//p' "$LOG" | tail -1)
-export KUBECONFIG
-if [ -z "$KUBECONFIG" ] || [ ! -f "$KUBECONFIG" ]; then
-  bad "capstan up with containerd" "$(tail -15 "$LOG" | tr '\n' ' ')"; summary; exit 1
-fi
-ok "capstan up with containerd"
+containerd_up '{"metricsInterval":2}' || { summary; exit 1; }
 CONTAINERD_PID=$(cat "$DATA/containerd/containerd.pid" 2>/dev/null)
 check "private containerd runs" kill -0 "${CONTAINERD_PID:-0}"
 check "sandbox image imported" ctr --address "$SOCK" -n k8s.io images check name==capstan.local/pause:1
